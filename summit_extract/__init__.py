@@ -1,0 +1,36 @@
+"""summit-extract: validated, evidence-backed facts about diplomatic summits from news articles."""
+
+from ._backend import Backend, load_provider, resolve_backend
+from ._config import RetryPolicy
+from ._exceptions import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    OutputValidationError,
+    RefusalError,
+    TransportError,
+    TruncatedOutputError,
+    Usage,
+)
+from ._extracting import (
+    Extraction,
+    aextract,
+    aextract_result,
+    aextract_summit,
+    extract,
+    extract_result,
+    extract_summit,
+)
+from ._grounding import Grounded, Span
+from ._models import Agreement, Country, Dispute, Location, Participant, Statement, Summit, SummitDate
+from ._prompting import PROMPT_VERSION
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PROMPT_VERSION", "Agreement", "Backend", "ConfigurationError", "Country", "Dispute", "Extraction",
+    "ExtractionError", "Grounded", "InputError", "Location", "OutputValidationError", "Participant",
+    "RefusalError", "RetryPolicy", "Span", "Statement", "Summit", "SummitDate", "TransportError",
+    "TruncatedOutputError", "Usage", "aextract", "aextract_result", "aextract_summit", "extract",
+    "extract_result", "extract_summit", "load_provider", "resolve_backend",
+]

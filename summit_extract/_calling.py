@@ -1,0 +1,325 @@
+"""Calling the model: instructor for parsing and re-asks, tenacity for transient failures and truncation.
+
+Two loops, each owning one kind of failure:
+- instructor re-asks when the output is not valid JSON or fails validation (``max_retries``);
+- around it, tenacity retries transient HTTP failures (429 honouring Retry-After, 5xx, timeouts,
+  connection errors) with exponential backoff and jitter, and truncated output (finish_reason
+  "length", typically a small model repeating itself inside a JSON array) with a stronger
+  anti-repetition strategy each time. The openai SDK's own retries are always off, so counts never
+  multiply. A ledger counts every request and sums token usage over all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import BaseModel
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from ._backend import Backend
+from ._config import RetryPolicy
+from ._exceptions import (
+    ConfigurationError,
+    ExtractionError,
+    OutputValidationError,
+    RefusalError,
+    TransportError,
+    TruncatedOutputError,
+    Usage,
+)
+
+log = logging.getLogger("summit_extract")
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """Sampling settings for one attempt; later strategies fight runaway repetition harder."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    token_factor: float = 1.0
+
+
+#: Tried in order: the first, then one more after each truncated answer.
+STRATEGIES = (
+    Strategy("greedy", {"temperature": 0.0}),
+    Strategy("penalized", {"temperature": 0.0, "frequency_penalty": 0.5, "presence_penalty": 0.3}),
+    Strategy("penalized-sampled", {"temperature": 0.4, "frequency_penalty": 1.0, "presence_penalty": 0.6,
+                                   "seed": 7}, token_factor=1.5),
+)
+
+
+def max_tokens_for(text: str, context_tokens: int | None) -> int:
+    """An output budget that fits what the article can hold: room for the facts, not for a runaway loop."""
+    budget = 512 + len(text) // 3
+    budget = min(budget, 4096)
+    if context_tokens:
+        prompt_estimate = 900 + len(text) // 3  # field guide and instructions, then the article
+        budget = min(budget, max(256, context_tokens - prompt_estimate))
+    return budget
+
+
+class Ledger:
+    """Counts requests and sums token usage over every response, through instructor's hooks."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.usage = Usage()
+        self.context: dict[str, Any] | None = None
+        self._call_attempts = 0
+        self._last_call_attempt = 1
+
+    def start_call(self, context: dict[str, Any] | None, max_retries: int) -> Hooks:
+        """Hooks for one instructor call; its last answer may flag ungrounded items instead of failing."""
+        self.context = context
+        self._call_attempts = 0
+        self._last_call_attempt = max_retries + 1
+        hooks = Hooks()
+        hooks.on("completion:kwargs", self._on_request)
+        hooks.on("completion:response", self._on_response)
+        return hooks
+
+    def _on_request(self, *args: Any, **kwargs: Any) -> None:
+        self.attempts += 1
+        self._call_attempts += 1
+        if self.context is not None:
+            self.context["final_attempt"] = self._call_attempts >= self._last_call_attempt
+
+    def _on_response(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.usage += Usage(
+                int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0)
+            )
+
+
+class _Truncated(Exception):
+    """Internal: the answer hit max_tokens; retried with the next strategy."""
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (_Truncated, openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409) or exc.status_code >= 500
+    return False
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds a 429/503 asks us to wait (Retry-After as seconds or an HTTP date), if it says."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+
+
+class _Wait:
+    """Retry-After when the server gives one, else exponential backoff with full jitter; none after truncation."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.backoff = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Truncated):
+            return 0.0
+        told = _retry_after(exc)
+        if told is not None:
+            left = self.policy.total_timeout - (state.seconds_since_start or 0.0)
+            if told > left:
+                raise TransportError(
+                    f"The server asked to wait {told:.0f} s before retrying (Retry-After), more than the "
+                    f"{left:.0f} s left of total_timeout; giving up."
+                )
+            return told
+        return float(self.backoff(state))
+
+
+@dataclass
+class Call:
+    """One structured request: what to ask, of whom, within which budgets."""
+
+    backend: Backend
+    schema: type[BaseModel]
+    messages: list[dict[str, str]]
+    context: dict[str, Any] | None
+    policy: RetryPolicy
+    max_tokens: int
+    ledger: Ledger = field(default_factory=Ledger)
+    strategy_index: int = 0
+
+    def kwargs(self) -> dict[str, Any]:
+        strategy = STRATEGIES[self.strategy_index]
+        hooks = self.ledger.start_call(self.context, self.policy.max_retries)
+        return dict(
+            response_model=self.schema,
+            messages=self.messages,
+            model=self.backend.model,
+            max_retries=self.policy.max_retries,
+            context=self.context,
+            strict=False,
+            hooks=hooks,
+            max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
+            timeout=self.policy.timeout,
+            **strategy.params,
+        )
+
+    def retrying_args(self) -> dict[str, Any]:
+        return dict(
+            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.total_timeout),
+            wait=_Wait(self.policy),
+            retry=retry_if_exception(_is_transient),
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("attempt %d failed (%s); retrying", state.attempt_number, _describe(exc))
+
+    def translate(self, exc: BaseException) -> BaseException:
+        """Map what instructor or openai raised to a retryable signal or the library's own error."""
+        if isinstance(exc, IncompleteOutputException):
+            if self.strategy_index + 1 < len(STRATEGIES):
+                self.strategy_index += 1
+                log.warning("output truncated at max_tokens; retrying with %s", STRATEGIES[self.strategy_index].name)
+                return _Truncated()
+            return self._fail(
+                TruncatedOutputError,
+                "the model's output was cut off at max_tokens every time (it kept repeating itself), "
+                f"even with {len(STRATEGIES)} anti-repetition strategies",
+            )
+        if isinstance(exc, InstructorRetryException):
+            cause = exc.__cause__
+            if cause is not None and (_is_transient(cause) or isinstance(cause, openai.APIError)):
+                return self.translate(cause)
+            return self._fail(
+                OutputValidationError,
+                f"the model's output never validated against {self.schema.__name__}: {_short(exc)}",
+            )
+        if _is_transient(exc):
+            return exc
+        if isinstance(exc, openai.AuthenticationError):
+            return self._fail(ConfigurationError, "the endpoint rejected the API key (401); check OPENAI_API_KEY")
+        if isinstance(exc, openai.NotFoundError):
+            return self._fail(
+                ConfigurationError,
+                f"the endpoint does not know model {self.backend.model!r} or its URL is wrong (404); "
+                "check SUMMIT_EXTRACT_MODEL and OPENAI_BASE_URL",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return self._fail(TransportError, f"the endpoint answered HTTP {exc.status_code}: {_short(exc)}")
+        if isinstance(exc, (IndexError, AttributeError, TypeError)) or "choices" in str(exc):
+            return self._fail(RefusalError, f"the endpoint returned no usable answer ({_describe(exc)})")
+        if isinstance(exc, ExtractionError):
+            return exc
+        return self._fail(ExtractionError, f"the request failed unexpectedly: {_describe(exc)}")
+
+    def exhausted(self, exc: BaseException) -> ExtractionError:
+        """The error to raise when tenacity gave up on a transient failure."""
+        if isinstance(exc, ExtractionError):
+            return exc
+        if isinstance(exc, _Truncated):
+            return self._fail(TruncatedOutputError, "the model's output kept being cut off at max_tokens")
+        return self._fail(TransportError, f"the endpoint kept failing: {_describe(exc)}")
+
+    def _fail(self, kind: type[ExtractionError], what: str) -> ExtractionError:
+        u = self.ledger.usage
+        return kind(
+            f"Extraction failed: {what}. Gave up after {self.ledger.attempts} request(s) to "
+            f"{self.backend.name} model {self.backend.model!r}, spending {u.total_tokens} tokens "
+            f"({u.prompt_tokens} prompt, {u.completion_tokens} completion).",
+            attempts=self.ledger.attempts,
+            usage=u,
+        )
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no error"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    return f"{type(exc).__name__}: {_short(exc)}"
+
+
+def _short(exc: BaseException, limit: int = 400) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _instructor(client: Any, mode: instructor.Mode) -> Any:
+    return instructor.from_openai(client, mode=mode)
+
+
+def call_sync(call: Call) -> BaseModel:
+    """Run one structured request with all the budgets of its policy."""
+    client = _instructor(call.backend.make_client(), call.backend.mode)
+    start = time.monotonic()
+    try:
+        for attempt in Retrying(**call.retrying_args()):
+            with attempt:
+                try:
+                    result: BaseModel = client.create(**call.kwargs())
+                    return result
+                except Exception as exc:  # noqa: BLE001 - every failure is translated, none leaks raw
+                    raise call.translate(exc) from exc
+    except ExtractionError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise call.exhausted(exc) from exc
+    raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
+
+
+async def call_async(call: Call) -> BaseModel:
+    """The async twin of call_sync."""
+    client = _instructor(call.backend.make_async_client(), call.backend.mode)
+    start = time.monotonic()
+    try:
+        async for attempt in AsyncRetrying(**call.retrying_args()):
+            with attempt:
+                try:
+                    result: BaseModel = await client.create(**call.kwargs())
+                    return result
+                except Exception as exc:  # noqa: BLE001
+                    raise call.translate(exc) from exc
+    except ExtractionError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise call.exhausted(exc) from exc
+    raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
+

@@ -1,0 +1,61 @@
+"""The library's exception hierarchy: everything it raises on purpose derives from ExtractionError.
+
+Messages name what failed, after how many attempts and at what token cost, and say what to do. They never
+carry an API key: the library never formats request headers or client settings into a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens spent, summed over every request an extraction made."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+
+class ExtractionError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    def __init__(self, message: str, *, attempts: int = 0, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.usage = usage or Usage()
+
+
+class ConfigurationError(ExtractionError):
+    """No usable backend, or a backend or option is misconfigured."""
+
+
+class InputError(ExtractionError, ValueError):
+    """The article text cannot be used as given (empty, not text, too large, ...)."""
+
+
+class TransportError(ExtractionError):
+    """The endpoint kept failing (rate limits, server errors, timeouts, lost connections)."""
+
+
+class OutputValidationError(ExtractionError):
+    """The model's output never validated against the schema within the re-ask budget."""
+
+
+class TruncatedOutputError(OutputValidationError):
+    """The model kept running into its token limit, even with the anti-repetition strategies."""
+
+
+class RefusalError(ExtractionError):
+    """The model refused to answer or returned no choices."""

@@ -1,0 +1,137 @@
+"""Normalization done in code, not trusted to the model: countries to ISO 3166, people merged, titles unified.
+
+Countries come from pycountry (the ISO 3166 database); a name it cannot place stays as written and is
+flagged ``known=False``. "Kishida" and "Fumio Kishida" are one person: the shorter name is merged into the
+longer one when its words are a subset of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pycountry
+
+from ._aligning import contains, fold
+from ._models import Country, Participant, Summit
+
+# Titles that mean the same office, written differently. Keys are folded.
+_TITLE_SYNONYMS = {
+    "premier": "Prime Minister",
+    "prime minister": "Prime Minister",
+    "pm": "Prime Minister",
+    "president": "President",
+    "pres.": "President",
+    "chancellor": "Chancellor",
+    "foreign minister": "Foreign Minister",
+    "minister of foreign affairs": "Foreign Minister",
+    "fm": "Foreign Minister",
+    "secretary of state": "Secretary of State",
+    "secretary-general": "Secretary-General",
+    "secretary general": "Secretary-General",
+    "king": "King",
+    "queen": "Queen",
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def country(name: str) -> Country:
+    """The ISO 3166 country a name refers to, or the name as written with ``known=False``."""
+    cleaned = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
+    record = None
+    try:
+        record = pycountry.countries.lookup(cleaned)
+    except LookupError:
+        try:
+            candidates = pycountry.countries.search_fuzzy(cleaned)
+        except LookupError:
+            candidates = []
+        if candidates:
+            top = candidates[0]
+            names = " ".join(
+                fold(getattr(top, attr, "") or "") for attr in ("name", "official_name", "common_name")
+            )
+            words = fold(cleaned).split()
+            acronym = cleaned.isupper() and len(cleaned) <= 3
+            if acronym or (len(cleaned) >= 4 and all(w in names for w in words)):
+                record = top
+    if record is None:
+        return Country(name=name.strip(), known=False)
+    display = getattr(record, "common_name", None) or record.name
+    return Country(name=display, alpha2=record.alpha_2, alpha3=record.alpha_3, known=True)
+
+
+def country_mentions(name: str, text: str) -> bool:
+    """True when the text names this country in any of its ISO 3166 names."""
+    iso = country(name)
+    if not iso.known:
+        return False
+    try:
+        record = pycountry.countries.get(alpha_2=iso.alpha2)
+    except LookupError:
+        return False
+    if record is None:
+        return False
+    names = {getattr(record, attr, None) for attr in ("name", "official_name", "common_name")}
+    return any(n and contains(text, n) for n in names)
+
+
+def title(value: str | None) -> str | None:
+    """A title in its canonical form ("premier" becomes "Prime Minister"); unknown titles keep their text."""
+    if value is None:
+        return None
+    key = fold(value).strip(" .")
+    return _TITLE_SYNONYMS.get(key, value)
+
+
+def _name_words(name: str) -> list[str]:
+    return fold(re.sub(r"[^\w\s-]", " ", name)).split()
+
+
+def merge_people(participants: list[Participant]) -> list[Participant]:
+    """Merge entries naming the same person ("Kishida" into "Fumio Kishida"), keeping the fuller name."""
+    merged: list[Participant] = []
+    for person in sorted(participants, key=lambda p: -len(p.name or "")):
+        words = set(_name_words(person.name)) if person.name else set()
+        same = None
+        for kept in merged:
+            if person.name and kept.name and words <= set(_name_words(kept.name)):
+                same = kept
+                break
+            if not person.name and not kept.name and person.country and kept.country:
+                if fold(person.country) == fold(kept.country):
+                    same = kept
+                    break
+        if same is None:
+            merged.append(person.model_copy())
+            continue
+        same.title = same.title or person.title
+        same.country = same.country or person.country
+    order = {id(p): i for i, p in enumerate(participants)}
+    # Keep the article's order: each merged person sits where its fuller entry stood.
+    by_name = {p.name: p for p in participants}
+    merged.sort(key=lambda p: order.get(id(by_name.get(p.name)), 0))
+    return merged
+
+
+def normalize(summit: Summit) -> Summit:
+    """Normalize countries, titles and people of a Summit in place, and return it."""
+    people = merge_people(summit.participants)
+    for person in people:
+        person.title = title(person.title)
+        if person.country:
+            person.country_iso = country(person.country)
+    summit.participants = people
+    for item in [*summit.agreements, *summit.disputes]:
+        item.parties = _unique_parties(item.parties)
+    return summit
+
+
+def _unique_parties(parties: list[str]) -> list[str]:
+    out: list[str] = []
+    for party in parties:
+        iso = country(party)
+        display = iso.name if iso.known else party
+        if display not in out:
+            out.append(display)
+    return out

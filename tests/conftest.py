@@ -1,0 +1,89 @@
+"""Shared fixtures: cassette replay of the embedded model, with secrets filtered and bodies normalized.
+
+Replay (the default, ``--record-mode=none``) needs no model and no network: the backend points at a
+dead local port and vcrpy answers from ``cassettes/``. Recording (``--record-mode=rewrite``) starts the
+embedded model and records what it really says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summit_extract import Backend, load_provider
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_fbac82d7d3572f62.txt"
+DEVSET = ROOT / "devset"
+
+_PYDANTIC_URL = re.compile(r"https://errors\.pydantic\.dev/[^/\s\"']+/")
+
+
+def normalized_body(raw: bytes | str | None) -> Any:
+    """A request body with what may change across library versions (pydantic's error URLs) masked."""
+    if raw is None:
+        return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = _PYDANTIC_URL.sub("https://errors.pydantic.dev/VERSION/", text)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _body_matcher(r1: Any, r2: Any) -> None:
+    assert normalized_body(r1.body) == normalized_body(r2.body), "request bodies differ"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    vcr.register_matcher("normalized_body", _body_matcher)
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        # The local server's port is random: match on method, path and (normalized) body only.
+        "match_on": ["method", "path", "normalized_body"],
+        "filter_headers": [
+            "authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "set-cookie",
+            "cookie",
+        ],
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(ROOT / "cassettes" / request.module.__name__.split(".")[-1])
+
+
+@pytest.fixture
+def recording(request: pytest.FixtureRequest) -> bool:
+    return str(request.config.getoption("--record-mode")) not in ("none", "None")
+
+
+@pytest.fixture
+def local_backend(recording: bool) -> Backend:
+    """The embedded backend: the real server when recording, a dead port that vcrpy answers when replaying."""
+    real = load_provider("local")
+    if recording:
+        return real
+    import dataclasses
+
+    import openai
+
+    dead = "http://127.0.0.1:9/v1"
+    return dataclasses.replace(
+        real,
+        make_client=lambda: openai.OpenAI(base_url=dead, api_key="local", max_retries=0),
+        make_async_client=lambda: openai.AsyncOpenAI(base_url=dead, api_key="local", max_retries=0),
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")

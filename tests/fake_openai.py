@@ -1,0 +1,365 @@
+"""A real local OpenAI-compatible HTTP server whose answers the tests script: faults, latency, valid summits.
+
+It speaks HTTP on 127.0.0.1 (so the openai SDK, httpx2 and the library's retry loop run exactly as they do
+against a remote API) and answers ``POST /v1/chat/completions`` with the replies given to :meth:`script`,
+one per request in order, then with ``default`` once the script is used up::
+
+    with FakeOpenAI(latency=0.0) as srv:
+        srv.script(status(429, headers={"Retry-After": "1"}), ok_summit())
+        backend = srv.backend(mode=instructor.Mode.JSON_SCHEMA)
+        ...
+        srv.requests  # the JSON bodies received, in order
+
+It is for faults and throughput only: what a real model says is recorded in cassettes, never faked here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import instructor
+import openai
+
+from summit_extract import Backend
+
+__all__ = [
+    "Exchange", "FakeOpenAI", "Reply", "article_of", "empty_choices", "malformed", "ok", "ok_summit",
+    "refusal", "reset", "schema_violation", "slow", "status", "truncated", "ungrounded",
+]
+
+
+@dataclass
+class Exchange:
+    """One request as the server received it, and the means to answer it."""
+
+    body: dict[str, Any]
+    headers: dict[str, str]
+    number: int
+    handler: BaseHTTPRequestHandler
+
+    def send(self, code: int, payload: bytes | dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        """Answer with a status, a body (a dict is sent as JSON) and headers; a vanished client is ignored."""
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        try:
+            self.handler.send_response(code)
+            self.handler.send_header("Content-Type", "application/json")
+            self.handler.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.handler.send_header(name, value)
+            self.handler.end_headers()
+            self.handler.wfile.write(data)
+            self.handler.wfile.flush()
+        except OSError:
+            self.handler.close_connection = True  # the client gave up (timeout) before we answered
+
+    def completion(
+        self,
+        message: dict[str, Any] | None,
+        *,
+        finish_reason: str = "stop",
+        usage: tuple[int, int] = (100, 50),
+    ) -> dict[str, Any]:
+        """A chat.completion object with one choice (or none when ``message`` is None)."""
+        choices = [] if message is None else [{"index": 0, "message": message, "finish_reason": finish_reason}]
+        return {
+            "id": f"chatcmpl-fake-{self.number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": str(self.body.get("model", "fake")),
+            "choices": choices,
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+        }
+
+    def answer_message(self, content: str) -> dict[str, Any]:
+        """An assistant message carrying ``content`` where the request expects it: a tool call or the text."""
+        tools = self.body.get("tools")
+        if tools:
+            name = tools[0].get("function", {}).get("name", "answer")
+            call = {"id": f"call_{self.number}", "type": "function", "function": {"name": name, "arguments": content}}
+            return {"role": "assistant", "content": None, "tool_calls": [call]}
+        return {"role": "assistant", "content": content}
+
+
+#: What the server does with one request.
+Reply = Callable[[Exchange], None]
+
+
+def article_of(body: dict[str, Any]) -> str:
+    """The article inside a request built by summit_extract's prompt (the first user message)."""
+    for message in body.get("messages", []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            text = content if isinstance(content, str) else ""
+            text = text.split("Article:\n", 1)[-1]
+            return re.sub(r"\n\n\(Published on [0-9-]+\.\)$", "", text)
+    return ""
+
+
+def _phrase(article: str, words: int = 12) -> str:
+    """A short verbatim span of the article: the first words of its first non-blank line."""
+    match = re.search(r"\S+(?:[ \t]+\S+){0,%d}" % (words - 1), article)
+    return match.group(0) if match else article.strip()
+
+
+def summit_json(article: str) -> dict[str, Any]:
+    """A valid Summit for ``article``: no summit, one dispute whose evidence is copied from the article."""
+    return {
+        "is_summit": False,
+        "name": None,
+        "location": None,
+        "date": None,
+        "host_country": None,
+        "participants": [],
+        "topics": ["relations"],
+        "agreements": [],
+        "disputes": [
+            {
+                "evidence": _phrase(article),
+                "parties": ["Side A", "Side B"],
+                "subject": "the matter the article reports",
+                "background": None,
+                "status": "ongoing",
+            }
+        ],
+        "statements": [],
+    }
+
+
+def ok(content: str | dict[str, Any], finish_reason: str = "stop", usage: tuple[int, int] = (100, 50)) -> Reply:
+    """A 200 answer carrying ``content`` (a dict is sent as JSON) as a tool call or message content."""
+    text = content if isinstance(content, str) else json.dumps(content)
+
+    def reply(ex: Exchange) -> None:
+        ex.send(200, ex.completion(ex.answer_message(text), finish_reason=finish_reason, usage=usage))
+
+    return reply
+
+
+def ok_summit(usage: tuple[int, int] = (100, 50)) -> Reply:
+    """A valid, grounded Summit for whatever article the request carries."""
+
+    def reply(ex: Exchange) -> None:
+        ok(summit_json(article_of(ex.body)), usage=usage)(ex)
+
+    return reply
+
+
+def ungrounded(usage: tuple[int, int] = (100, 50)) -> Reply:
+    """A summit in Paris whose evidence is in no article the tests use: grounding must reject it."""
+    value = {
+        "is_summit": True,
+        "name": "Paris Peace Summit",
+        "location": {"evidence": "leaders gathered at the Elysee Palace in Paris", "city": "Paris",
+                     "venue": "Elysee Palace", "country": "France"},
+        "date": None,
+        "host_country": None,
+        "participants": [{"evidence": "President Emmanuel Macron welcomed the delegations",
+                          "name": "Emmanuel Macron", "title": "President", "country": "France"}],
+        "topics": ["peace"],
+        "agreements": [],
+        "disputes": [],
+        "statements": [],
+    }
+    return ok(value, usage=usage)
+
+
+def schema_violation(usage: tuple[int, int] = (100, 50)) -> Reply:
+    """Valid JSON that does not fit the Summit schema (wrong types, a required field missing)."""
+    return ok({"participants": 5, "disputes": "none"}, usage=usage)
+
+
+def malformed(usage: tuple[int, int] = (100, 50)) -> Reply:
+    """Content that is not JSON at all."""
+    return ok('{"is_summit": false, "disputes": [{"evidence": oops', usage=usage)
+
+
+def truncated(usage: tuple[int, int] = (100, 2048)) -> Reply:
+    """Output cut off at max_tokens: finish_reason "length" and a JSON array that never closes."""
+    return ok('{"is_summit": false, "topics": ["trade", "trade", "trade", "trade", "tr', "length", usage)
+
+
+def refusal(usage: tuple[int, int] = (100, 12)) -> Reply:
+    """The model declines: no content, a ``refusal`` message instead."""
+
+    def reply(ex: Exchange) -> None:
+        message = {"role": "assistant", "content": None, "refusal": "I'm sorry, I can't help with that."}
+        ex.send(200, ex.completion(message, usage=usage))
+
+    return reply
+
+
+def empty_choices(usage: tuple[int, int] = (100, 0)) -> Reply:
+    """A 200 answer with an empty ``choices`` list."""
+
+    def reply(ex: Exchange) -> None:
+        ex.send(200, ex.completion(None, usage=usage))
+
+    return reply
+
+
+def status(code: int, headers: dict[str, str] | None = None, body: bytes | dict[str, Any] | None = None) -> Reply:
+    """An HTTP error answer, with OpenAI's error body unless ``body`` is given."""
+    payload = body if body is not None else {
+        "error": {"message": f"fake server says {code}", "type": "server_error", "param": None, "code": None}
+    }
+
+    def reply(ex: Exchange) -> None:
+        ex.send(code, payload, headers)
+
+    return reply
+
+
+def slow(seconds: float, then: Reply | None = None) -> Reply:
+    """Wait ``seconds`` before answering with ``then`` (ok_summit by default): longer than a timeout."""
+    after = then or ok_summit()
+
+    def reply(ex: Exchange) -> None:
+        time.sleep(seconds)
+        after(ex)
+
+    return reply
+
+
+def reset() -> Reply:
+    """Close the connection abruptly (TCP RST) without answering."""
+
+    def reply(ex: Exchange) -> None:
+        conn = ex.handler.connection
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        ex.handler.close_connection = True
+        conn.close()
+
+    return reply
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a slow reply still sleeping must not block shutdown
+    request_queue_size = 256  # throughput runs open many connections at once
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # resets and clients that time out are expected here, not worth a traceback
+
+
+@dataclass
+class FakeOpenAI:
+    """The fake server; a context manager that starts it on a free port and stops it on exit."""
+
+    latency: float = 0.0
+    #: The reply once the script is used up; ``ok_summit()`` after ``latency`` seconds if None.
+    default: Reply | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list, init=False)
+    headers: list[dict[str, str]] = field(default_factory=list, init=False)
+    _script: deque[Reply] = field(default_factory=deque, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _server: _Server | None = field(default=None, init=False)
+
+    def __enter__(self) -> FakeOpenAI:
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the server is not running"
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def count(self) -> int:
+        """Requests received so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next requests, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    @property
+    def pending(self) -> int:
+        """Scripted replies not used yet."""
+        with self._lock:
+            return len(self._script)
+
+    def articles(self) -> Iterator[str]:
+        """The article of every request received, in order."""
+        for body in list(self.requests):
+            yield article_of(body)
+
+    def backend(
+        self,
+        mode: instructor.Mode = instructor.Mode.JSON_SCHEMA,
+        *,
+        api_key: str = "sk-fake-server-key",
+        model: str = "fake-model",
+        context_tokens: int | None = 8192,
+        max_concurrency: int = 4,
+    ) -> Backend:
+        """A summit_extract Backend pointing at this server, with the SDK's own retries off."""
+        url = self.base_url
+        return Backend(
+            name="fake",
+            model=model,
+            mode=mode,
+            make_client=lambda: openai.OpenAI(base_url=url, api_key=api_key, max_retries=0),
+            make_async_client=lambda: openai.AsyncOpenAI(base_url=url, api_key=api_key, max_retries=0),
+            context_tokens=context_tokens,
+            max_concurrency=max_concurrency,
+        )
+
+    def _next(self) -> Reply:
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+        if self.default is not None:
+            return self.default
+        return slow(self.latency, ok_summit()) if self.latency else ok_summit()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                ex = Exchange({}, dict(self.headers.items()), 0, self)
+                ex.send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                with fake._lock:
+                    fake.requests.append(body)
+                    fake.headers.append(dict(self.headers.items()))
+                    number = len(fake.requests)
+                reply = fake._next()
+                reply(Exchange(body, dict(self.headers.items()), number, self))
+
+        return Handler

@@ -70,7 +70,8 @@ class Exchange:
         usage: tuple[int, int] = (100, 50),
     ) -> dict[str, Any]:
         """A chat.completion object with one choice (or none when ``message`` is None)."""
-        choices = [] if message is None else [{"index": 0, "message": message, "finish_reason": finish_reason}]
+        choice = {"index": 0, "message": message, "finish_reason": finish_reason}
+        choices = [] if message is None else [choice]
         return {
             "id": f"chatcmpl-fake-{self.number}",
             "object": "chat.completion",
@@ -85,7 +86,8 @@ class Exchange:
         tools = self.body.get("tools")
         if tools:
             name = tools[0].get("function", {}).get("name", "answer")
-            call = {"id": f"call_{self.number}", "type": "function", "function": {"name": name, "arguments": content}}
+            function = {"name": name, "arguments": content}
+            call = {"id": f"call_{self.number}", "type": "function", "function": function}
             return {"role": "assistant", "content": None, "tool_calls": [call]}
         return {"role": "assistant", "content": content}
 
@@ -107,7 +109,7 @@ def article_of(body: dict[str, Any]) -> str:
 
 def _phrase(article: str, words: int = 12) -> str:
     """A short verbatim span of the article: the first words of its first non-blank line."""
-    match = re.search(r"\S+(?:[ \t]+\S+){0,%d}" % (words - 1), article)
+    match = re.search(rf"\S+(?:[ \t]+\S+){{0,{words - 1}}}", article)
     return match.group(0) if match else article.strip()
 
 
@@ -135,7 +137,9 @@ def summit_json(article: str) -> dict[str, Any]:
     }
 
 
-def ok(content: str | dict[str, Any], finish_reason: str = "stop", usage: tuple[int, int] = (100, 50)) -> Reply:
+def ok(
+    content: str | dict[str, Any], finish_reason: str = "stop", usage: tuple[int, int] = (100, 50)
+) -> Reply:
     """A 200 answer carrying ``content`` (a dict is sent as JSON) as a tool call or message content."""
     text = content if isinstance(content, str) else json.dumps(content)
 
@@ -207,7 +211,9 @@ def empty_choices(usage: tuple[int, int] = (100, 0)) -> Reply:
     return reply
 
 
-def status(code: int, headers: dict[str, str] | None = None, body: bytes | dict[str, Any] | None = None) -> Reply:
+def status(
+    code: int, headers: dict[str, str] | None = None, body: bytes | dict[str, Any] | None = None
+) -> Reply:
     """An HTTP error answer, with OpenAI's error body unless ``body`` is given."""
     payload = body if body is not None else {
         "error": {"message": f"fake server says {code}", "type": "server_error", "param": None, "code": None}
@@ -265,7 +271,8 @@ class FakeOpenAI:
 
     def __enter__(self) -> FakeOpenAI:
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
-        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        serve = self._server.serve_forever
+        thread = threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         return self
 

@@ -1,4 +1,4 @@
-"""Aligning evidence with the article: find the span of the source text that a quoted piece of evidence rests on.
+"""Aligning evidence with the article: find the span of the text that a piece of evidence rests on.
 
 Three tiers, tried in order: the exact string; the string after folding case, whitespace, quote and dash
 variants and Unicode compatibility forms (so typographic quotes and non-breaking spaces match, and CJK text
@@ -17,13 +17,34 @@ from rapidfuzz import fuzz
 Alignment = Literal["exact", "normalized", "fuzzy"]
 
 #: Minimum rapidfuzz partial-ratio score (0-100) for a fuzzy alignment to count as grounded.
-FUZZY_THRESHOLD = 90.0
+FUZZY_THRESHOLD = 85.0
 
 _FOLD = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u300c": '"',
+    "\u300d": '"',
+    "\u300e": '"',
+    "\u300f": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
     "\u2026": "...",
 }
 
@@ -72,9 +93,13 @@ def fold(text: str) -> str:
     return FoldedText(text).text.strip()
 
 
+_EDGE_PUNCT = " \t\n.,;:!?\"'“”‘’«»()[]"
+
+
 def align(evidence: str, text: str, folded: FoldedText | None = None) -> Match | None:
     """Find ``evidence`` in ``text``; None when no tier finds it."""
-    needle = evidence.strip()
+    # Models often close a quote with a period or wrap it in quotation marks the article places elsewhere.
+    needle = evidence.strip(_EDGE_PUNCT)
     if not needle:
         return None
     start = text.find(needle)
@@ -96,8 +121,53 @@ def align(evidence: str, text: str, folded: FoldedText | None = None) -> Match |
     # The matched region must cover about as much text as the evidence, or it quotes something else.
     if (result.dest_end - result.dest_start) < 0.8 * len(folded_needle):
         return None
-    s, e = folded.span(result.dest_start, result.dest_end)
+    ds, de = _best_window(folded_needle, folded.text, result.dest_start, result.dest_end)
+    s, e = _snap_to_words(text, *folded.span(ds, de))
+    if e <= s:
+        return None
     return Match(s, e, "fuzzy", round(result.score, 1))
+
+
+def _best_window(needle: str, hay: str, start: int, end: int) -> tuple[int, int]:
+    """Move a fuzzy window's edges to the word boundaries nearby that best match the whole needle.
+
+    partial_ratio finds a window as long as the needle; a paraphrase is often shorter or longer than the
+    text it stands for, so the edges are re-chosen among nearby word boundaries by full-string ratio.
+    """
+    reach = max(8, len(needle) // 4)
+    starts = [
+        i
+        for i in range(max(0, start - reach), min(len(hay), start + reach) + 1)
+        if i == 0 or (hay[i - 1] == " " and hay[i] != " ")
+    ]
+    ends = [
+        j
+        for j in range(max(0, end - reach), min(len(hay), end + reach) + 1)
+        if j == len(hay) or (hay[j] == " " and hay[j - 1] != " ")
+    ]
+    best = (fuzz.ratio(needle, hay[start:end]), start, end)
+    for i in starts or [start]:
+        for j in ends or [end]:
+            if j > i:
+                score = fuzz.ratio(needle, hay[i:j])
+                if score > best[0]:
+                    best = (score, i, j)
+    return best[1], best[2]
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a fuzzy match to whole words, so the evidence never starts or ends mid-word."""
+    if 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        while start < end and text[start].isalnum():
+            start += 1
+    while start < end and not text[start].isalnum():
+        start += 1
+    if 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        while end > start and text[end - 1].isalnum():
+            end -= 1
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        end -= 1
+    return start, end
 
 
 def contains(text: str, phrase: str) -> bool:

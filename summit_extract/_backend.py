@@ -44,9 +44,7 @@ class Backend:
 def load_provider(name: str, model: str | None = None) -> Backend:
     """Build the backend of the provider called ``name`` ("openai" or "local")."""
     if name not in _PROVIDERS:
-        raise ConfigurationError(
-            f"Unknown backend {name!r}; choose one of {sorted(_PROVIDERS)}."
-        )
+        raise ConfigurationError(f"Unknown backend {name!r}; choose one of {sorted(_PROVIDERS)}.")
     module = importlib.import_module(_PROVIDERS[name])
     backend: Backend = module.backend(model)
     return backend
@@ -96,12 +94,16 @@ def client_backend(
 
     def need_sync() -> openai.OpenAI:
         if sync_client is None:
-            raise ConfigurationError("An AsyncOpenAI client was passed to a synchronous call; use the async API.")
+            raise ConfigurationError(
+                "An AsyncOpenAI client was passed to a synchronous call; use the async API."
+            )
         return sync_client
 
     def need_async() -> openai.AsyncOpenAI:
         if async_client is None:
-            raise ConfigurationError("A synchronous OpenAI client was passed to an async call; pass an AsyncOpenAI.")
+            raise ConfigurationError(
+                "A synchronous OpenAI client was passed to an async call; pass an AsyncOpenAI."
+            )
         return async_client
 
     return Backend(

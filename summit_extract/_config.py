@@ -19,7 +19,7 @@ class RetryPolicy:
       with full jitter; a 429's Retry-After header is honoured as given when it fits in the time left.
     """
 
-    max_retries: int = 2
+    max_retries: int = 1
     max_attempts: int = 6
     timeout: float = 180.0
     total_timeout: float = 900.0

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar, cast
 
 import instructor
 import openai
 from pydantic import BaseModel
 
-from . import _input, _prompting
+from . import _chunking, _input, _prompting
 from ._backend import Backend, client_backend, resolve_backend
-from ._calling import Call, call_async, call_sync, max_tokens_for
+from ._calling import Call, Ledger, call_async, call_sync, max_tokens_for
 from ._config import RetryPolicy, Ungrounded
 from ._exceptions import ConfigurationError, Usage
 from ._grounding import Grounded, GroundingContext, drop_unaligned
@@ -77,7 +77,9 @@ def _prepare(
     if ungrounded not in ("drop", "flag"):
         raise ConfigurationError(f"ungrounded must be 'drop' or 'flag', not {ungrounded!r}.")
     pub = _published(published)
-    chosen = backend or (client_backend(client, model, mode) if client is not None else resolve_backend(model))
+    chosen = backend or (
+        client_backend(client, model, mode) if client is not None else resolve_backend(model)
+    )
     if mode is not None and chosen.mode != mode:
         chosen = _with_mode(chosen, mode)
     policy = policy or RetryPolicy()
@@ -113,6 +115,31 @@ def _published(value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         raise ConfigurationError(f"published must be a date or 'YYYY-MM-DD', not {value!r}.") from None
+
+
+# -- long articles (see _chunking): one job per chunk, spans offset into the whole article ----------
+
+
+def _chunk_jobs(job: _Job) -> list[_Job] | None:
+    """One job per chunk when the article does not fit the backend's context, else None."""
+    chunks = _chunking.plan(job.text, job.call.messages, job.backend.context_tokens)
+    if chunks is None:
+        return None
+    published = job.call.context.get("published") if job.call.context else None
+    jobs = []
+    for chunk in chunks:
+        # Same system message (instructions included, so a cached prompt prefix is reused), chunk as article.
+        user = _prompting.messages(chunk.text, job.schema, published=published)[1]
+        call = replace(
+            job.call,
+            messages=[job.call.messages[0], user],
+            context=GroundingContext(chunk.text, published=published, offset=chunk.start),
+            max_tokens=max_tokens_for(chunk.text, job.backend.context_tokens),
+            ledger=Ledger(),
+            strategy_index=0,
+        )
+        jobs.append(replace(job, text=chunk.text, call=call, started=time.monotonic()))
+    return jobs
 
 
 def _finish(job: _Job, value: BaseModel) -> Extraction[Any]:
@@ -162,10 +189,22 @@ def extract_result(
     to items whose evidence is still not found in the article after the re-asks: "drop" or "flag".
     """
     job = _prepare(
-        text, schema, published=published, client=client, backend=backend, model=model, mode=mode,
-        max_retries=max_retries, timeout=timeout, policy=policy, ungrounded=ungrounded,
+        text,
+        schema,
+        published=published,
+        client=client,
+        backend=backend,
+        model=model,
+        mode=mode,
+        max_retries=max_retries,
+        timeout=timeout,
+        policy=policy,
+        ungrounded=ungrounded,
         instructions=instructions,
     )
+    if (chunk_jobs := _chunk_jobs(job)) is not None:
+        parts = [_finish(cj, call_sync(cj.call)) for cj in chunk_jobs]
+        return cast(Extraction[T], _chunking.merge(parts))
     return cast(Extraction[T], _finish(job, call_sync(job.call)))
 
 
@@ -186,10 +225,22 @@ async def aextract_result(
 ) -> Extraction[T]:
     """The async twin of :func:`extract_result`."""
     job = _prepare(
-        text, schema, published=published, client=client, backend=backend, model=model, mode=mode,
-        max_retries=max_retries, timeout=timeout, policy=policy, ungrounded=ungrounded,
+        text,
+        schema,
+        published=published,
+        client=client,
+        backend=backend,
+        model=model,
+        mode=mode,
+        max_retries=max_retries,
+        timeout=timeout,
+        policy=policy,
+        ungrounded=ungrounded,
         instructions=instructions,
     )
+    if (chunk_jobs := _chunk_jobs(job)) is not None:
+        parts = [_finish(cj, await call_async(cj.call)) for cj in chunk_jobs]
+        return cast(Extraction[T], _chunking.merge(parts))
     return cast(Extraction[T], _finish(job, await call_async(job.call)))
 
 

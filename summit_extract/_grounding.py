@@ -36,7 +36,10 @@ class GroundingContext(dict[str, Any]):
 
     def __init__(self, text: str, *, published: dt.date | None = None, offset: int = 0) -> None:
         super().__init__(
-            source_text=text, folded=FoldedText(text), published=published, offset=offset,
+            source_text=text,
+            folded=FoldedText(text),
+            published=published,
+            offset=offset,
             final_attempt=False,
         )
 
@@ -66,6 +69,9 @@ class Grounded(BaseModel):
         match = align(evidence, context["source_text"], context.get("folded"))
         if match is not None and (self.allow_fuzzy or match.alignment != "fuzzy"):
             offset = int(context.get("offset", 0))
+            if match.alignment != "exact":
+                # Keep the article's own words, so the evidence is verbatim whatever tier found it.
+                setattr(self, self.evidence_field, context["source_text"][match.start : match.end])
             self.span = Span(
                 start=match.start + offset,
                 end=match.end + offset,
@@ -103,7 +109,11 @@ def drop_unaligned(model: BaseModel) -> list[Grounded]:
         if isinstance(value, list):
             kept = []
             for item in value:
-                if isinstance(item, Grounded) and item.span is not None and item.span.alignment == "unaligned":
+                if (
+                    isinstance(item, Grounded)
+                    and item.span is not None
+                    and item.span.alignment == "unaligned"
+                ):
                     dropped.append(item)
                 else:
                     if isinstance(item, BaseModel):

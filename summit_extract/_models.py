@@ -19,16 +19,43 @@ from ._aligning import contains, fold
 from ._grounding import Grounded
 
 AgreementKind = Literal[
-    "security", "trade", "economic", "technology", "energy", "environment", "political",
-    "humanitarian", "cultural", "other",
+    "security",
+    "trade",
+    "economic",
+    "technology",
+    "energy",
+    "environment",
+    "political",
+    "humanitarian",
+    "cultural",
+    "other",
 ]
 AgreementStatus = Literal["agreed", "signed", "planned", "proposed", "offered", "in progress", "rejected"]
 DisputeStatus = Literal["ongoing", "escalating", "easing", "resolved"]
 
 _TITLE_WORDS = {
-    "president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "minister",
-    "foreign minister", "secretary", "secretary of state", "leader", "head of state", "ambassador",
-    "sultan", "emir", "prince", "vice president", "governor", "mayor", "envoy", "delegate",
+    "president",
+    "prime minister",
+    "premier",
+    "chancellor",
+    "king",
+    "queen",
+    "emperor",
+    "minister",
+    "foreign minister",
+    "secretary",
+    "secretary of state",
+    "leader",
+    "head of state",
+    "ambassador",
+    "sultan",
+    "emir",
+    "prince",
+    "vice president",
+    "governor",
+    "mayor",
+    "envoy",
+    "delegate",
 }
 
 
@@ -46,6 +73,19 @@ def _clean_any(value: object) -> object:
 
 #: An optional string where "", "null", "unknown" and the like mean "not stated".
 OptionalText = Annotated[str | None, BeforeValidator(_clean_any)]
+
+
+def _stated(value: str | None, info: ValidationInfo, what: str) -> str | None:
+    """Keep a value only if the article states it; re-ask otherwise, and on the last attempt drop it."""
+    context = info.context
+    if not value or not isinstance(context, dict) or "source_text" not in context:
+        return value
+    text = context["source_text"]
+    if contains(text, value) or _country_in_text(value, text):
+        return value
+    if context.get("final_attempt"):
+        return None
+    raise ValueError(f"{what} {value!r} is not written in the article; copy it from the article, or use null")
 
 
 class Country(BaseModel):
@@ -66,10 +106,16 @@ class Participant(Grounded):
         "delegation is mentioned."
     )
     title: OptionalText = Field(
-        default=None, description="Title or role as written, e.g. 'President'; null if the article gives none."
+        default=None,
+        description="Title or role as written, e.g. 'President'; null if the article gives none.",
     )
     country: OptionalText = Field(default=None, description="Country the participant represents.")
     country_iso: SkipJsonSchema[Country | None] = Field(default=None, description="Filled in by the library.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_stated(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _stated(v, info, "name")
 
     @model_validator(mode="after")
     def _name_is_a_name(self) -> Self:
@@ -131,7 +177,9 @@ class Agreement(Grounded):
     subject: str = Field(description="What was agreed, in a few words.")
     kind: AgreementKind = Field(description="Area of the agreement.")
     status: AgreementStatus = Field(description="How far it got, as the article says.")
-    date: OptionalText = Field(default=None, description="Date of the agreement as written; null if not stated.")
+    date: OptionalText = Field(
+        default=None, description="Date of the agreement as written; null if not stated."
+    )
 
     @field_validator("subject")
     @classmethod
@@ -240,12 +288,12 @@ class Summit(BaseModel):
     @field_validator("host_country")
     @classmethod
     def _host_stated(cls, v: str | None, info: ValidationInfo) -> str | None:
-        text = info.context.get("source_text") if isinstance(info.context, dict) else None
-        if v and text is not None and not _country_in_text(v, text):
-            raise ValueError(
-                f"host_country {v!r} is not named in the article; use a country the article names, or null"
-            )
-        return v
+        return _stated(v, info, "host_country")
+
+    @field_validator("name")
+    @classmethod
+    def _summit_name_stated(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _stated(v, info, "name")
 
     @model_validator(mode="after")
     def _no_summit_no_details(self) -> Self:

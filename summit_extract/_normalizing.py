@@ -98,10 +98,10 @@ def merge_people(participants: list[Participant]) -> list[Participant]:
             if person.name and kept.name and words <= set(_name_words(kept.name)):
                 same = kept
                 break
-            if not person.name and not kept.name and person.country and kept.country:
-                if fold(person.country) == fold(kept.country):
-                    same = kept
-                    break
+            delegation = not person.name and not kept.name and person.country and kept.country
+            if delegation and fold(person.country or "") == fold(kept.country or ""):
+                same = kept
+                break
         if same is None:
             merged.append(person.model_copy())
             continue
@@ -122,8 +122,10 @@ def normalize(summit: Summit) -> Summit:
         if person.country:
             person.country_iso = country(person.country)
     summit.participants = people
-    for item in [*summit.agreements, *summit.disputes]:
-        item.parties = _unique_parties(item.parties)
+    for agreement in summit.agreements:
+        agreement.parties = _unique_parties(agreement.parties)
+    for dispute in summit.disputes:
+        dispute.parties = _unique_parties(dispute.parties)
     return summit
 
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from summit_extract import Backend, load_provider
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seeds" / "000_fbac82d7d3572f62.txt"
-DEVSET = ROOT / "devset"
+from tests.paths import CASSETTES, SEED
 
 _PYDANTIC_URL = re.compile(r"https://errors\.pydantic\.dev/[^/\s\"']+/")
 
@@ -49,7 +45,12 @@ def vcr_config() -> dict[str, Any]:
         # The local server's port is random: match on method, path and (normalized) body only.
         "match_on": ["method", "path", "normalized_body"],
         "filter_headers": [
-            "authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "set-cookie",
+            "authorization",
+            "api-key",
+            "x-api-key",
+            "openai-organization",
+            "openai-project",
+            "set-cookie",
             "cookie",
         ],
         "decode_compressed_response": True,
@@ -58,7 +59,7 @@ def vcr_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    return str(ROOT / "cassettes" / request.module.__name__.split(".")[-1])
+    return str(CASSETTES / request.module.__name__.split(".")[-1])
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from typing import Any
 import instructor
 import openai
 
-from .._exceptions import ConfigurationError
 from .._backend import Backend
+from .._exceptions import ConfigurationError
 
 #: The model's name as the library reports it and sends it in requests (llama.cpp ignores it).
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -162,9 +162,7 @@ def backend(model: str | None = None) -> Backend:
         model=model or MODEL_NAME,
         mode=instructor.Mode.JSON_SCHEMA,  # grammar-constrained; TOOLS does not work on llama.cpp
         make_client=lambda: openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0),
-        make_async_client=lambda: openai.AsyncOpenAI(
-            base_url=server_url(), api_key="local", max_retries=0
-        ),
+        make_async_client=lambda: openai.AsyncOpenAI(base_url=server_url(), api_key="local", max_retries=0),
         context_tokens=CONTEXT_TOKENS,
         max_concurrency=1,
     )

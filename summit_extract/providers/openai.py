@@ -1,4 +1,4 @@
-"""Any OpenAI-compatible endpoint, configured exactly as the openai SDK is (OPENAI_API_KEY, OPENAI_BASE_URL)."""
+"""Any OpenAI-compatible endpoint, configured as the openai SDK is (OPENAI_API_KEY, OPENAI_BASE_URL)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,142 @@
+"""Validators reject malformed values with messages a model can act on; grounding aligns evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from summit_extract import Participant, Statement, Summit
+from summit_extract._grounding import GroundingContext
+
+ARTICLE = (
+    "SEOUL, May 7 (Bloomberg): South Korean President Yoon Suk Yeol told Fumio Kishida that cooperation "
+    "with the US was important. “It is significant that shuttle diplomacy is now in full swing,” Yoon said."
+)
+
+
+def validate(data: dict[str, object], *, published: dt.date | None = None) -> Summit:
+    return Summit.model_validate(data, context=GroundingContext(ARTICLE, published=published))
+
+
+def person(name: str | None, evidence: str = "Yoon Suk Yeol", **extra: object) -> dict[str, object]:
+    return {"evidence": evidence, "name": name, **extra}
+
+
+def test_evidence_is_aligned_to_offsets() -> None:
+    summit = validate({"is_summit": True, "participants": [person("Yoon Suk Yeol", title="President")]})
+    span = summit.participants[0].span
+    assert span is not None and span.alignment == "exact"
+    assert ARTICLE[span.start : span.end] == "Yoon Suk Yeol"
+
+
+def test_evidence_not_in_article_is_a_reask_error() -> None:
+    with pytest.raises(ValidationError, match="evidence 'Yoon said in Paris' is not in the article"):
+        validate(
+            {"is_summit": True, "participants": [person("Yoon Suk Yeol", evidence="Yoon said in Paris")]}
+        )
+
+
+def test_invented_person_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="name 'Emmanuel Macron' is not written in the article"):
+        validate({"is_summit": True, "participants": [person("Emmanuel Macron", evidence="Yoon Suk Yeol")]})
+
+
+def test_last_attempt_flags_instead_of_failing() -> None:
+    context = GroundingContext(ARTICLE)
+    context["final_attempt"] = True
+    summit = Summit.model_validate(
+        {"is_summit": True, "participants": [person("Yoon Suk Yeol", evidence="Yoon said in Paris")]},
+        context=context,
+    )
+    assert summit.participants[0].span is not None
+    assert summit.participants[0].span.alignment == "unaligned"
+
+
+def test_typographic_quotes_align_normalized() -> None:
+    summit = validate(
+        {
+            "is_summit": True,
+            "statements": [{"speaker": "Yoon", "quote": '"It is significant that shuttle diplomacy'}],
+        }
+    )
+    span = summit.statements[0].span
+    assert span is not None and span.alignment == "exact"
+    assert ARTICLE[span.start : span.end] == "It is significant that shuttle diplomacy"
+
+
+def test_quote_must_be_verbatim_not_fuzzy() -> None:
+    with pytest.raises(ValidationError, match="quote"):
+        Statement.model_validate(
+            {"speaker": "Yoon", "quote": "It is very significant that shuttle diplomacy is in full swing"},
+            context=GroundingContext(ARTICLE),
+        )
+
+
+@pytest.mark.parametrize("name", ["", "   ", "null"])
+def test_empty_name_without_country_is_rejected(name: str) -> None:
+    with pytest.raises(ValidationError, match="needs a name or, for a delegation, a country"):
+        Participant.model_validate({"evidence": "x", "name": name})
+
+
+def test_title_in_name_field_is_rejected_with_a_fix() -> None:
+    with pytest.raises(ValidationError, match="is a title, not a name"):
+        Participant.model_validate({"evidence": "x", "name": "President", "title": "Yoon Suk Yeol"})
+
+
+def test_same_participant_twice_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="listed twice"):
+        validate({"is_summit": True, "participants": [person("Yoon Suk Yeol"), person("YOON  Suk Yeol")]})
+
+
+def test_date_that_is_not_a_date_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="is not a date"):
+        validate({"is_summit": True, "date": {"text": "Bloomberg"}})
+
+
+def test_yearless_date_stays_partial_without_published() -> None:
+    summit = validate({"is_summit": True, "date": {"text": "May 7"}})
+    assert summit.date is not None
+    assert (summit.date.year, summit.date.month, summit.date.day, summit.date.iso) == (None, 5, 7, None)
+
+
+def test_yearless_date_resolved_with_published() -> None:
+    summit = validate({"is_summit": True, "date": {"text": "May 7"}}, published=dt.date(2023, 5, 8))
+    assert summit.date is not None and summit.date.iso == "2023-05-07"
+
+
+def test_host_not_named_in_article_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="host_country 'France' is not written in the article"):
+        validate({"is_summit": True, "host_country": "France"})
+
+
+def test_host_named_by_demonym_form_is_accepted() -> None:
+    assert validate({"is_summit": True, "host_country": "South Korea"}).host_country == "South Korea"
+
+
+def test_no_summit_clears_summit_details() -> None:
+    summit = validate(
+        {"is_summit": False, "host_country": "South Korea", "participants": [person("Yoon Suk Yeol")]}
+    )
+    assert summit.participants == [] and summit.host_country is None
+
+
+def test_invented_summit_name_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="name 'Seoul Peace Summit' is not written in the article"):
+        validate({"is_summit": True, "name": "Seoul Peace Summit"})
+
+
+def test_paraphrased_evidence_is_replaced_by_the_articles_words() -> None:
+    summit = validate(
+        {
+            "is_summit": True,
+            "participants": [
+                person("Yoon Suk Yeol", evidence="South Korean president Yoon Suk Yeol told Kishida")
+            ],
+        }
+    )
+    item = summit.participants[0]
+    assert item.span is not None and item.span.alignment == "fuzzy"
+    assert ARTICLE[item.span.start : item.span.end] == item.evidence
+    assert item.evidence.startswith("South Korean President Yoon Suk Yeol")

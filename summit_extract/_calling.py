@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import logging
 import math
 import time
@@ -21,14 +22,19 @@ from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.exceptions import (
+    IncompleteOutputException,
+    InstructorRetryException,
+    ResponseParsingError,
+)
 from instructor.core.hooks import Hooks
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception,
+    retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
     wait_random_exponential,
@@ -87,6 +93,10 @@ class Ledger:
         self.context: dict[str, Any] | None = None
         self._call_attempts = 0
         self._last_call_attempt = 1
+        #: What the last answer said instead of an answer: the model's refusal, or "no choices".
+        self.declined: str | None = None
+        #: Whether the last request got a response that parsed as a completion.
+        self.answered = False
 
     def start_call(self, context: dict[str, Any] | None, max_retries: int) -> Hooks:
         """Hooks for one instructor call; its last answer may flag ungrounded items instead of failing."""
@@ -100,11 +110,19 @@ class Ledger:
 
     def _on_request(self, *args: Any, **kwargs: Any) -> None:
         self.attempts += 1
+        self.answered = False
         self._call_attempts += 1
         if self.context is not None:
             self.context["final_attempt"] = self._call_attempts >= self._last_call_attempt
 
     def _on_response(self, response: Any) -> None:
+        self.answered = True
+        choices = getattr(response, "choices", None)
+        if not choices:
+            self.declined = "an answer with no choices"
+        else:
+            refused = getattr(getattr(choices[0], "message", None), "refusal", None)
+            self.declined = f"a refusal ({_clip(str(refused), 200)})" if refused else None
         usage = getattr(response, "usage", None)
         if usage is not None:
             self.usage += Usage(
@@ -116,8 +134,14 @@ class _Truncated(Exception):
     """Internal: the answer hit max_tokens; retried with the next strategy."""
 
 
+class _BadBody(Exception):
+    """Internal: an HTTP 200 whose body is not a completion (a proxy's error page); retried like a 5xx."""
+
+
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (_Truncated, openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError)):
+    if isinstance(exc, (_Truncated, _BadBody, openai.APITimeoutError, openai.APIConnectionError)):
+        return True  # APITimeoutError is an APIConnectionError; both are listed for the reader
+    if isinstance(exc, openai.RateLimitError):
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in (408, 409) or exc.status_code >= 500
@@ -144,15 +168,18 @@ def _retry_after(exc: BaseException | None) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 class _Wait:
-    """Retry-After when the server gives one, else exponential backoff with full jitter; none after truncation."""
+    """Retry-After if given, else exponential backoff and full jitter; 0 after truncation."""
 
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
-        self.backoff = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.policy = call.policy
+        self.backoff = wait_random_exponential(
+            multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -162,9 +189,10 @@ class _Wait:
         if told is not None:
             left = self.policy.total_timeout - (state.seconds_since_start or 0.0)
             if told > left:
-                raise TransportError(
-                    f"The server asked to wait {told:.0f} s before retrying (Retry-After), more than the "
-                    f"{left:.0f} s left of total_timeout; giving up."
+                raise self.call._fail(
+                    TransportError,
+                    f"the endpoint answered HTTP {getattr(exc, 'status_code', '?')} and asked to wait "
+                    f"{told:.0f} s (Retry-After), more than the {max(left, 0):.0f} s left of total_timeout",
                 )
             return told
         return float(self.backoff(state))
@@ -183,14 +211,22 @@ class Call:
     ledger: Ledger = field(default_factory=Ledger)
     strategy_index: int = 0
 
-    def kwargs(self) -> dict[str, Any]:
+    def kwargs(self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying) -> dict[str, Any]:
         strategy = STRATEGIES[self.strategy_index]
         hooks = self.ledger.start_call(self.context, self.policy.max_retries)
+        # Our own re-ask loop rather than an int: instructor would also stop re-asking once ``timeout``
+        # (meant per request) had passed in all, and would re-ask a refusal, which only costs tokens.
+        reasks = retrying(
+            stop=stop_after_attempt(self.policy.max_retries + 1),
+            retry=retry_if_exception_type(_PARSE_ERRORS)
+            & retry_if_exception(lambda _: self.ledger.answered and not self.ledger.declined),
+            reraise=True,
+        )
         return dict(
             response_model=self.schema,
             messages=self.messages,
             model=self.backend.model,
-            max_retries=self.policy.max_retries,
+            max_retries=reasks,
             context=self.context,
             strict=False,
             hooks=hooks,
@@ -202,7 +238,7 @@ class Call:
     def retrying_args(self) -> dict[str, Any]:
         return dict(
             stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.total_timeout),
-            wait=_Wait(self.policy),
+            wait=_Wait(self),
             retry=retry_if_exception(_is_transient),
             reraise=True,
             before_sleep=self._log_retry,
@@ -217,7 +253,8 @@ class Call:
         if isinstance(exc, IncompleteOutputException):
             if self.strategy_index + 1 < len(STRATEGIES):
                 self.strategy_index += 1
-                log.warning("output truncated at max_tokens; retrying with %s", STRATEGIES[self.strategy_index].name)
+                name = STRATEGIES[self.strategy_index].name
+                log.warning("output truncated at max_tokens; retrying with %s", name)
                 return _Truncated()
             return self._fail(
                 TruncatedOutputError,
@@ -228,14 +265,23 @@ class Call:
             cause = exc.__cause__
             if cause is not None and (_is_transient(cause) or isinstance(cause, openai.APIError)):
                 return self.translate(cause)
+            if not self.ledger.answered and isinstance(cause, ValueError):
+                return _BadBody(f"HTTP 200 whose body is not a chat completion ({_short(cause, 120)})")
+            if self.ledger.declined:
+                return self._fail(RefusalError, f"the endpoint returned {self.ledger.declined}")
+            last = cause if cause is not None else exc
             return self._fail(
                 OutputValidationError,
-                f"the model's output never validated against {self.schema.__name__}: {_short(exc)}",
+                f"the model's output never validated against {self.schema.__name__}: {_short(last)}",
             )
+        if self.ledger.declined:
+            return self._fail(RefusalError, f"the endpoint returned {self.ledger.declined}")
         if _is_transient(exc):
             return exc
         if isinstance(exc, openai.AuthenticationError):
-            return self._fail(ConfigurationError, "the endpoint rejected the API key (401); check OPENAI_API_KEY")
+            return self._fail(
+                ConfigurationError, "the endpoint rejected the API key (401); check OPENAI_API_KEY"
+            )
         if isinstance(exc, openai.NotFoundError):
             return self._fail(
                 ConfigurationError,
@@ -269,17 +315,26 @@ class Call:
         )
 
 
+_PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "no error"
     if isinstance(exc, openai.APIStatusError):
         return f"HTTP {exc.status_code}"
+    if isinstance(exc, _BadBody):
+        return _short(exc)
     return f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _short(exc: BaseException, limit: int = 400) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[:limit] + "..."
+    return _clip(str(exc), limit)
 
 
 def _instructor(client: Any, mode: instructor.Mode) -> Any:
@@ -296,11 +351,11 @@ def call_sync(call: Call) -> BaseModel:
                 try:
                     result: BaseModel = client.create(**call.kwargs())
                     return result
-                except Exception as exc:  # noqa: BLE001 - every failure is translated, none leaks raw
+                except Exception as exc:  # every failure is translated: none leaks raw
                     raise call.translate(exc) from exc
     except ExtractionError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise call.exhausted(exc) from exc
     raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
 
@@ -313,13 +368,13 @@ async def call_async(call: Call) -> BaseModel:
         async for attempt in AsyncRetrying(**call.retrying_args()):
             with attempt:
                 try:
-                    result: BaseModel = await client.create(**call.kwargs())
+                    result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
                     return result
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     raise call.translate(exc) from exc
     except ExtractionError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise call.exhausted(exc) from exc
     raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
 

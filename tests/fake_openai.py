@@ -265,6 +265,11 @@ class FakeOpenAI:
     default: Reply | None = None
     requests: list[dict[str, Any]] = field(default_factory=list, init=False)
     headers: list[dict[str, str]] = field(default_factory=list, init=False)
+    #: ``time.monotonic()`` at which each request arrived.
+    times: list[float] = field(default_factory=list, init=False)
+    #: Most requests in progress at once (shows that concurrent requests are served concurrently).
+    peak: int = field(default=0, init=False)
+    _busy: int = field(default=0, init=False)
     _script: deque[Reply] = field(default_factory=deque, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _server: _Server | None = field(default=None, init=False)
@@ -365,8 +370,14 @@ class FakeOpenAI:
                 with fake._lock:
                     fake.requests.append(body)
                     fake.headers.append(dict(self.headers.items()))
+                    fake.times.append(time.monotonic())
                     number = len(fake.requests)
-                reply = fake._next()
-                reply(Exchange(body, dict(self.headers.items()), number, self))
+                    fake._busy += 1
+                    fake.peak = max(fake.peak, fake._busy)
+                try:
+                    fake._next()(Exchange(body, dict(self.headers.items()), number, self))
+                finally:
+                    with fake._lock:
+                        fake._busy -= 1
 
         return Handler

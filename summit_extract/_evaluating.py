@@ -428,9 +428,7 @@ def _country_key(name: str | None) -> str | None:
 
 
 def _participant_key(person: Any) -> str | None:
-    iso = getattr(person, "country_iso", None)
-    if iso is not None and iso.known and iso.alpha3:
-        return str(iso.alpha3)
+    # From the country as written, so gold and prediction go through the same lookup.
     return _country_key(person.country)
 
 

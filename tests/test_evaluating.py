@@ -373,3 +373,10 @@ def test_shipped_devset_is_complete_and_parses() -> None:
     assert len(negatives) == 4
     sources = (DEVSET / "SOURCES.md").read_text()
     assert all(f"{s}.txt" in sources for s in gold)
+
+
+def test_parties_compare_as_iso_codes() -> None:
+    item = GoldItem(parties=["United States", "China"], subject="US curbs on chip equipment sales to China")
+    same = subject_score(item, "curbs on chip equipment sales", ["U.S.", "People's Republic of China"])
+    other = subject_score(item, "curbs on chip equipment sales", ["Japan", "South Korea"])
+    assert same - other == pytest.approx(0.15)  # the party term: full overlap against none

@@ -1,0 +1,434 @@
+"""Extraction at volume: many articles, bounded concurrency, resumable JSONL output and a result cache.
+
+Every input gets exactly one record, a result or an error, keyed by its id. Records are appended one
+line at a time with flush and fsync, so an interrupted run leaves at most one partial last line, which
+the next run repairs before skipping every id already done. A failure is recorded and the batch goes
+on; only a configuration error (bad key, unknown model) stops it, since every later item would fail
+the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import instructor
+import openai
+from pydantic import BaseModel
+
+from ._backend import Backend, client_backend, resolve_backend
+from ._cache import ResultCache, cache_key
+from ._exceptions import ConfigurationError, ExtractionError, InputError, Usage
+from ._extracting import Extraction, _published, aextract_result
+from ._models import Summit
+
+log = logging.getLogger("summit_extract")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One article of a batch: its id (unique in the batch), its text and optionally its publication date."""
+
+    id: str
+    text: str
+    published: dt.date | str | None = None
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did: counts, requests, tokens and wall time."""
+
+    items: int = 0
+    #: Extracted in this run (including cache hits).
+    done: int = 0
+    #: Of ``done``, answered from the cache without a request.
+    cached: int = 0
+    #: Already in the output file from an earlier run.
+    skipped: int = 0
+    failed: int = 0
+    attempts: int = 0
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+    #: Failures by error type.
+    errors: Counter[str] = field(default_factory=Counter)
+    #: The records themselves, kept only when no output was given.
+    records: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when no item failed."""
+        return self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-able values (without the records)."""
+        return {
+            "items": self.items, "done": self.done, "cached": self.cached, "skipped": self.skipped,
+            "failed": self.failed, "attempts": self.attempts, "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens, "seconds": round(self.seconds, 3),
+            "errors": dict(self.errors),
+        }
+
+    def __str__(self) -> str:
+        errors = ", ".join(f"{n} {kind}" for kind, n in self.errors.most_common())
+        return (
+            f"{self.items} items: {self.done} done ({self.cached} cached), {self.skipped} skipped, "
+            f"{self.failed} failed{f' ({errors})' if errors else ''}; {self.attempts} requests, "
+            f"{self.usage.total_tokens} tokens ({self.usage.prompt_tokens} prompt, "
+            f"{self.usage.completion_tokens} completion); {self.seconds:.1f} s"
+        )
+
+
+# -- output -------------------------------------------------------------------------------------------
+
+
+class _Sink:
+    """Where records go: a JSONL file (resumable), a text stream, or memory."""
+
+    def __init__(self, out: Path | str | IO[str] | None, summary: BatchSummary) -> None:
+        self.path: Path | None = None
+        self.stream: IO[str] | None = None
+        if isinstance(out, (str, os.PathLike)):
+            self.path = Path(out)
+        elif out is not None:
+            self.stream = out
+        self.summary = summary
+        self._fh: IO[bytes] | None = None
+
+    def resume(self, retry_failed: bool) -> set[str]:
+        """Repair a partial last line, drop error records to retry, and return the ids already done."""
+        if self.path is None or not self.path.exists():
+            return set()
+        data = self.path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) < len(data):
+            log.warning("%s: dropping a partial last line left by an interrupted run", self.path)
+        kept: list[bytes] = []
+        done: set[str] = set()
+        for line in complete.splitlines(keepends=True):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                log.warning("%s: ignoring a line that is not JSON", self.path)
+                continue
+            if not isinstance(record, dict) or "id" not in record:
+                continue
+            if record.get("status") == "error" and retry_failed:
+                continue  # retried below; its new record replaces this one
+            kept.append(line)
+            done.add(str(record["id"]))
+        if len(kept) != len(complete.splitlines()) or len(complete) < len(data):
+            _atomic_write(self.path, b"".join(kept))
+        return done
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        if self.path is not None:
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = self.path.open("ab")
+            self._fh.write(line.encode("utf-8"))
+            self._fh.flush()
+            os.fsync(self._fh.fileno())  # a crash loses at most the line being written
+        elif self.stream is not None:
+            self.stream.write(line)
+            self.stream.flush()
+        else:
+            self.summary.records.append(record)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- progress -----------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A rich progress bar with rate and ETA on stderr; nothing at all when off."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self._bar: Any = None
+        if not enabled or total == 0:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        self._task = self._bar.add_task("extracting", total=total, failed=0, rate="")
+        self._started = time.monotonic()
+        self._count = 0
+        self._bar.start()
+
+    def advance(self, failed: int) -> None:
+        if self._bar is None:
+            return
+        self._count += 1
+        elapsed = max(time.monotonic() - self._started, 1e-9)
+        rate = self._count / elapsed
+        shown = f"{rate:.2f} items/s" if rate >= 1 else f"{1 / rate:.1f} s/item"
+        self._bar.update(self._task, advance=1, failed=failed, rate=shown)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+# -- the batch ----------------------------------------------------------------------------------------
+
+
+def _items(items: Iterable[str | Item]) -> list[Item]:
+    out: list[Item] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item = Item(str(index), item)
+        elif not isinstance(item, Item):
+            raise InputError(f"Batch items must be str or Item, not {type(item).__name__} (item {index}).")
+        if item.id in seen:
+            raise InputError(f"Two batch items have the id {item.id!r}; ids must be unique to key the output")
+        seen.add(item.id)
+        out.append(item)
+    return out
+
+
+def _usage(usage: Usage) -> dict[str, int]:
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+
+
+def _ok_record(item: Item, extraction: Extraction[Any], *, cached: bool) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "status": "ok",
+        "result": extraction.value.model_dump(mode="json"),
+        "model": extraction.model,
+        "backend": extraction.backend,
+        "attempts": 0 if cached else extraction.attempts,
+        "usage": _usage(Usage() if cached else extraction.usage),
+        "seconds": extraction.seconds,
+        "cached": cached,
+        "dropped": len(extraction.dropped),
+        "flagged": len(extraction.flagged),
+    }
+
+
+def _error_record(item: Item, backend: Backend, exc: BaseException, seconds: float) -> dict[str, Any]:
+    attempts = getattr(exc, "attempts", 0)
+    usage = getattr(exc, "usage", None)
+    return {
+        "id": item.id,
+        "status": "error",
+        "error": {"type": type(exc).__name__, "message": " ".join(str(exc).split()) or repr(exc)},
+        "model": backend.model,
+        "backend": backend.name,
+        "attempts": attempts if isinstance(attempts, int) else 0,
+        "usage": _usage(usage if isinstance(usage, Usage) else Usage()),
+        "seconds": round(seconds, 3),
+    }
+
+
+def _choose_backend(
+    backend: Backend | None,
+    client: openai.AsyncOpenAI | None,
+    model: str | None,
+    mode: instructor.Mode | None,
+    shared: list[openai.AsyncOpenAI],
+) -> Backend:
+    if backend is None:
+        backend = client_backend(client, model, mode) if client is not None else resolve_backend(model)
+    elif model is not None and model != backend.model:
+        backend = dataclasses.replace(backend, model=model)
+    if mode is not None and backend.mode != mode:
+        backend = dataclasses.replace(backend, mode=mode)
+    # One client for the whole batch: building an AsyncOpenAI costs ~50 ms of blocking work (TLS setup)
+    # and a fresh connection pool, which would stall the event loop once per item.
+    make = backend.make_async_client
+
+    def make_once() -> openai.AsyncOpenAI:
+        if not shared:
+            shared.append(make())
+        return shared[0]
+
+    return dataclasses.replace(backend, make_async_client=make_once)
+
+
+async def aextract_many(
+    items: Iterable[str | Item],
+    *,
+    schema: type[BaseModel] = Summit,
+    out: Path | str | IO[str] | None = None,
+    concurrency: int | None = None,
+    cache: ResultCache | bool = True,
+    progress: bool | None = None,
+    retry_failed: bool = True,
+    backend: Backend | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    model: str | None = None,
+    mode: instructor.Mode | None = None,
+    published: dt.date | str | None = None,
+    **extract_options: Any,
+) -> BatchSummary:
+    """Extract ``schema`` from many articles at once and write one JSONL record per article.
+
+    ``items`` are strings (ids "0", "1", ...) or :class:`Item`. ``out`` is a JSONL path (appended to;
+    ids already there are skipped, so re-running resumes), a text stream, or None to keep the records
+    in ``summary.records``. ``concurrency`` defaults to the backend's (1 for the embedded model).
+    ``cache`` (on by default) answers repeated articles from disk without a request. ``progress``
+    shows a bar on stderr (default: only when stderr is a terminal). ``retry_failed`` retries items
+    whose earlier record is an error. Other options (``ungrounded``, ``policy``, ``instructions``, ...)
+    go to :func:`aextract_result`; ``published`` is the default for items that do not carry their own.
+    """
+    started = time.monotonic()
+    summary = BatchSummary()
+    todo = _items(items)
+    summary.items = len(todo)
+    shared: list[openai.AsyncOpenAI] = []
+    chosen = _choose_backend(backend, client, model, mode, shared)
+    limit = concurrency if concurrency is not None else chosen.max_concurrency
+    if limit < 1:
+        raise ConfigurationError(f"concurrency must be at least 1, not {limit}.")
+    default_published = _published(published)
+    store = ResultCache() if cache is True else (cache or None)
+    ungrounded = str(extract_options.get("ungrounded", "drop"))
+    instructions = extract_options.get("instructions")
+
+    sink = _Sink(out, summary)
+    done_ids = sink.resume(retry_failed)
+    pending = [item for item in todo if item.id not in done_ids]
+    summary.skipped = len(todo) - len(pending)
+    bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
+    semaphore = asyncio.Semaphore(limit)
+    abort: list[ConfigurationError] = []
+
+    def record(rec: dict[str, Any]) -> None:
+        sink.write(rec)
+        summary.attempts += rec["attempts"]
+        summary.usage += Usage(**rec["usage"])
+        if rec["status"] == "ok":
+            summary.done += 1
+            summary.cached += int(rec.get("cached", False))
+        else:
+            summary.failed += 1
+            summary.errors[rec["error"]["type"]] += 1
+        bar.advance(summary.failed)
+
+    async def run(item: Item, pub: dt.date | None, key: str | None) -> None:
+        t0 = time.monotonic()
+        try:
+            extraction = await aextract_result(
+                item.text, schema, backend=chosen, published=pub, **extract_options
+            )
+        except Exception as exc:  # one item's failure is its record, never the end of the batch
+            if isinstance(exc, ConfigurationError):
+                abort.append(exc)
+            if not isinstance(exc, ExtractionError):
+                log.warning("item %r failed unexpectedly: %r", item.id, exc)
+            record(_error_record(item, chosen, exc, time.monotonic() - t0))
+            return
+        finally:
+            semaphore.release()
+        if store is not None and key is not None:
+            store.put(key, {"record": _ok_record(item, extraction, cached=False)})
+        record(_ok_record(item, extraction, cached=False))
+
+    tasks: set[asyncio.Task[None]] = set()
+    try:
+        for item in pending:
+            if abort:
+                break
+            try:
+                pub = _published(item.published) if item.published is not None else default_published
+            except ConfigurationError as exc:
+                record(_error_record(item, chosen, InputError(f"item {item.id!r}: {exc}"), 0.0))
+                continue
+            key = None
+            if store is not None and isinstance(item.text, str):
+                key = cache_key(
+                    item.text, schema, model=chosen.model, backend=chosen.name, mode=chosen.mode.value,
+                    published=pub, ungrounded=ungrounded, instructions=instructions,
+                )
+                hit = store.get(key)
+                if hit is not None and isinstance(hit.get("record"), dict):
+                    rec = dict(
+                        hit["record"], id=item.id, cached=True, attempts=0, usage=_usage(Usage()), seconds=0.0
+                    )
+                    record(rec)
+                    continue
+            await semaphore.acquire()  # bounds requests in flight, and tasks alive, to ``limit``
+            task = asyncio.create_task(run(item, pub, key))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        sink.close()
+        bar.stop()
+        if shared and client is None:
+            await shared[0].close()  # ours, not the caller's: close its connections inside this loop
+        summary.seconds = time.monotonic() - started
+    if abort:
+        raise abort[0]
+    return summary
+
+
+def extract_many(
+    items: Iterable[str | Item],
+    *,
+    schema: type[BaseModel] = Summit,
+    out: Path | str | IO[str] | None = None,
+    concurrency: int | None = None,
+    cache: ResultCache | bool = True,
+    progress: bool | None = None,
+    **extract_options: Any,
+) -> BatchSummary:
+    """The synchronous twin of :func:`aextract_many` (it runs its own event loop)."""
+    return asyncio.run(
+        aextract_many(
+            items, schema=schema, out=out, concurrency=concurrency, cache=cache, progress=progress,
+            **extract_options,
+        )
+    )

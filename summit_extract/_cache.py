@@ -1,0 +1,91 @@
+"""A content-addressed cache of results on disk, so repeating a run costs no request.
+
+The key is a sha256 over everything that decides the answer: the article, the schema's JSON Schema, the
+backend, model and mode, the publication date, the grounding option, extra instructions and the
+prompt version. Only successes are stored; each entry is one JSON file written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._prompting import PROMPT_VERSION, schema_json
+
+#: Environment variable naming the library's cache folder (results go to its ``results/`` subfolder).
+CACHE_ENV = "SUMMIT_EXTRACT_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """``$SUMMIT_EXTRACT_CACHE/results``, else ``summit-extract/results`` in the user cache folder."""
+    if env := os.environ.get(CACHE_ENV):
+        return Path(env).expanduser() / "results"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "summit-extract" / "results"
+
+
+def cache_key(
+    text: str,
+    schema: type[BaseModel],
+    *,
+    model: str,
+    backend: str,
+    mode: str,
+    published: dt.date | None = None,
+    ungrounded: str = "drop",
+    instructions: str | None = None,
+) -> str:
+    """The sha256 that names a result: same inputs, same prompt version, same key."""
+    parts = {
+        "prompt_version": PROMPT_VERSION,
+        "schema": schema_json(schema),
+        "model": model,
+        "backend": backend,
+        "mode": mode,
+        "published": published.isoformat() if published else None,
+        "ungrounded": ungrounded,
+        "instructions": instructions,
+        "text": text,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+class ResultCache:
+    """Results stored as ``<root>/<key[:2]>/<key>.json``; a missing or unreadable entry is a miss."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, key: str) -> Path:
+        """Where the entry for ``key`` lives."""
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored entry, or None."""
+        try:
+            data = json.loads(self.path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        """Store an entry atomically: readers see the old file or the new one, never half of one."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

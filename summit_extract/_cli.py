@@ -1,0 +1,555 @@
+"""The ``summit-extract`` command line: extract, export schemas, render an evidence report, evaluate.
+
+Every error ends in one clear line on stderr and an exit code scripts can rely on (see ``EXIT_CODES``);
+a traceback only with SUMMIT_EXTRACT_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+
+from ._backend import Backend, load_provider, resolve_backend
+from ._batch import BatchSummary, Item, extract_many
+from ._exceptions import ConfigurationError, ExtractionError, InputError
+from ._models import Summit
+
+EXIT_OK = 0
+#: Some items failed (their error records are in the output), or a schema check found drift.
+EXIT_FAILED = 1
+#: Bad command line or input: unknown option, missing file, malformed JSONL, bad --schema.
+EXIT_USAGE = 2
+#: No usable backend, or the endpoint rejected the key or the model.
+EXIT_CONFIG = 3
+
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 some items failed (each has an error record); 2 usage error (bad option, "
+    "missing file, malformed input); 3 configuration error (no backend, key or model rejected)."
+)
+
+DEBUG_ENV = "SUMMIT_EXTRACT_DEBUG"
+
+app = typer.Typer(
+    name="summit-extract",
+    help=f"Extract evidence-backed facts about diplomatic summits from news articles.\n\n{EXIT_CODES}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log retries and other warnings to stderr.")
+    ] = False,
+) -> None:
+    # Retries are expected and counted in the records; without -v they would bury the one-line errors.
+    logging.getLogger("instructor").setLevel(logging.INFO if verbose else logging.CRITICAL)
+    logging.getLogger("summit_extract").setLevel(logging.INFO if verbose else logging.ERROR)
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+
+
+class UsageProblem(Exception):
+    """A problem with the command line or the input files (exit code 2)."""
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every failure into one line on stderr and its exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted; run the same command again to resume where it stopped", 130)
+    except UsageProblem as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except ConfigurationError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    except InputError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except ExtractionError as exc:
+        _fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), EXIT_USAGE)
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for the traceback)", EXIT_FAILED)
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"summit-extract: error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
+
+
+# -- options shared by the commands that call a model -----------------------------------------------
+
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name (default: the backend's).")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="An OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (implies "
+                 "--backend openai; the key comes from OPENAI_API_KEY)."),
+]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend", help="openai or local (default: openai if OPENAI_API_KEY/_BASE_URL is set, else local)."
+    ),
+]
+UngroundedOpt = Annotated[
+    str, typer.Option("--ungrounded", help="Items whose evidence is not in the article: drop or flag.")
+]
+PublishedOpt = Annotated[
+    str | None,
+    typer.Option("--published", help="Publication date YYYY-MM-DD, to resolve dates like 'May 7'."),
+]
+
+
+def build_backend(backend: str | None, model: str | None, base_url: str | None) -> Backend:
+    """The backend the options ask for (tests replace this to replay recorded model answers)."""
+    if base_url:
+        if backend not in (None, "openai"):
+            raise UsageProblem("--base-url is for an OpenAI-compatible endpoint; it needs --backend openai")
+        os.environ["OPENAI_BASE_URL"] = base_url  # read by the openai provider, as the SDK itself does
+        backend = "openai"
+    if backend is not None:
+        if backend not in ("openai", "local"):
+            raise UsageProblem(f"--backend must be 'openai' or 'local', not {backend!r}")
+        return load_provider(backend, model)
+    return resolve_backend(model)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageProblem(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def _date(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise UsageProblem(f"{where}: published date {value!r} is not YYYY-MM-DD") from None
+    return str(value)[:10]
+
+
+def load_schema(spec: str | None) -> type[BaseModel]:
+    """Import ``module:Class`` (the current folder is importable) and check it is a pydantic model."""
+    if not spec:
+        return Summit
+    module_name, _, class_name = spec.partition(":")
+    if not module_name or not class_name:
+        raise UsageProblem(f"--schema must look like module:Class, not {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageProblem(f"--schema {spec}: cannot import {module_name!r} ({exc})") from None
+    schema: Any = module
+    for part in class_name.split("."):
+        schema = getattr(schema, part, None)
+        if schema is None:
+            raise UsageProblem(f"--schema {spec}: {module_name!r} has no {class_name!r}")
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise UsageProblem(f"--schema {spec}: {class_name!r} is not a pydantic model class")
+    return schema
+
+
+# -- reading the articles -----------------------------------------------------------------------------
+
+
+def read_items(articles: list[str]) -> list[Item]:
+    """Files, folders (their *.txt files), ``-`` for stdin, and .jsonl files, as batch items."""
+    items: list[Item] = []
+    for arg in articles:
+        if arg == "-":
+            items += _stdin_items(sys.stdin.read())
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not files:
+                raise UsageProblem(f"{arg}: the folder has no *.txt articles")
+            items += [Item(str(p), _read(p)) for p in files]
+        elif path.suffix == ".jsonl" and path.is_file():
+            items += _jsonl_items(_read(path), str(path))
+        elif path.is_file():
+            items.append(Item(str(path), _read(path)))
+        else:
+            raise UsageProblem(f"{arg}: no such file or folder")
+    if not items:
+        raise UsageProblem("no articles to extract")
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise UsageProblem(f"the id {item.id!r} appears twice in the input; ids key the output")
+        seen.add(item.id)
+    return items
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{path}: not UTF-8 text") from None
+
+
+def _stdin_items(text: str) -> list[Item]:
+    # JSONL on stdin is recognised by its first line: a JSON object with a "text" field.
+    first = text.lstrip().split("\n", 1)[0]
+    if first.startswith("{"):
+        try:
+            looks_jsonl = isinstance(json.loads(first), dict) and "text" in json.loads(first)
+        except ValueError:
+            looks_jsonl = False
+        if looks_jsonl:
+            return _jsonl_items(text, "stdin")
+    return [Item("stdin", text)]
+
+
+def _jsonl_items(text: str, source: str) -> list[Item]:
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise UsageProblem(f"{source}:{number}: not a JSON object") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise UsageProblem(f"{source}:{number}: each line needs a string field 'text'")
+        raw_id = row.get("id")
+        published = _date(row.get("published"), f"{source}:{number}")
+        item_id = str(raw_id) if raw_id is not None else f"{source}:{number}"
+        items.append(Item(item_id, row["text"], published))
+    return items
+
+
+# -- extract ------------------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODES)
+def extract(
+    articles: Annotated[
+        list[str],
+        typer.Argument(
+            help="Article files, folders (every *.txt inside), '-' for stdin, or .jsonl files with a 'text' "
+            "field (optional 'id' and 'published').",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write JSONL here (appends; ids already in it are skipped, so "
+                     "re-running resumes). Default: a summary for one article, JSONL on stdout for several."),
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: Summit).")
+    ] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    backend: BackendOpt = None,
+    published: PublishedOpt = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", min=1, help="Requests at once (default: the backend's; 1 for local)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Always ask the model; do not read or write the result cache.")
+    ] = False,
+    ungrounded: UngroundedOpt = "drop",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSONL even for a single article.")] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."),
+    ] = None,
+) -> None:
+    """Extract the summit from articles: a readable summary for one, JSONL records for several."""
+    with _errors():
+        _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
+        published = _date(published, "--published")
+        model_type = load_schema(schema)
+        items = read_items(articles)
+        chosen = build_backend(backend, model, base_url)
+        options: dict[str, Any] = dict(
+            schema=model_type, backend=chosen, concurrency=concurrency, cache=not no_cache, progress=progress,
+            published=published, ungrounded=ungrounded,
+        )
+        if len(items) == 1 and out is None and not as_json:
+            summary = extract_many(items, out=None, **options)
+            record = summary.records[0]
+            if record["status"] != "ok":
+                error = record["error"]
+                _fail(f"{items[0].id}: {error['type']}: {error['message']}", _code_of(error["type"]))
+            print_summary(record, items[0])
+            return
+        summary = extract_many(items, out=out if out is not None else sys.stdout, **options)
+        _print_batch_summary(summary, out)
+        if summary.failed:
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _code_of(error_type: str) -> int:
+    return EXIT_CONFIG if error_type == "ConfigurationError" else EXIT_FAILED
+
+
+def _print_batch_summary(summary: BatchSummary, out: Path | None) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    where = f" -> {out}" if out is not None else ""
+    console.print(f"[bold]summit-extract[/bold]: {summary}{where}", soft_wrap=True)
+
+
+def print_summary(record: dict[str, Any], item: Item) -> None:
+    """A readable summary of one record: what the article reports, each fact with its evidence."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)
+    value: dict[str, Any] = record["result"]
+
+    def ev(obj: dict[str, Any] | None, field: str = "evidence") -> str:
+        if not obj:
+            return ""
+        span = obj.get("span") or {}
+        where = f" [{span['start']}:{span['end']}]" if span else ""
+        mark = " (unaligned)" if span.get("alignment") == "unaligned" else ""
+        return f'\n      [dim]evidence: "{escape(str(obj.get(field, "")))}"{where}{mark}[/dim]'
+
+    def line(*parts: Any) -> str:
+        return escape(", ".join(str(p) for p in parts if p))
+
+    console.print(f"[bold]{escape(item.id)}[/bold]")
+    if "is_summit" in value:
+        verdict = "a summit" if value.get("is_summit") else "no summit"
+        name = f": {value['name']}" if value.get("name") else ""
+        console.print(f"Reports [bold]{verdict}[/bold]{escape(name)}")
+    loc = value.get("location")
+    if "location" in value:
+        text = line(loc.get("venue"), loc.get("city"), loc.get("country")) if loc else "not stated"
+        console.print(f"[bold]Location[/bold]: {text}{ev(loc)}")
+    date = value.get("date")
+    if "date" in value:
+        text = "not stated"
+        if date:
+            text = escape(f"{date['text']}" + (f" ({date['iso']})" if date.get("iso") else ""))
+        console.print(f"[bold]Date[/bold]: {text}{ev(date, 'text')}")
+    if value.get("host_country"):
+        console.print(f"[bold]Host[/bold]: {escape(value['host_country'])}")
+    def parties(entry: dict[str, Any]) -> str:
+        return ", ".join(entry.get("parties") or [])
+
+    def participant(p: dict[str, Any]) -> str:
+        return line(p.get("name") or "(delegation)", p.get("title"), p.get("country"))
+
+    def agreement(a: dict[str, Any]) -> str:
+        return escape(f"{a.get('subject')} [{a.get('kind')}, {a.get('status')}] parties: {parties(a)}")
+
+    def dispute(d: dict[str, Any]) -> str:
+        return escape(f"{d.get('subject')} [{d.get('status')}] parties: {parties(d)}")
+
+    def statement(st: dict[str, Any]) -> str:
+        span = st.get("span") or {}
+        where = f" [dim][{span['start']}:{span['end']}][/dim]" if span else ""
+        return escape(f"{st.get('speaker')}: \u201c{st.get('quote')}\u201d") + where
+
+    sections: list[tuple[str, str, Callable[[dict[str, Any]], str], str]] = [
+        ("participants", "Participants", participant, "evidence"),
+        ("agreements", "Agreements", agreement, "evidence"),
+        ("disputes", "Disputes", dispute, "evidence"),
+        ("statements", "Statements", statement, ""),
+    ]
+    for key, title, describe, field in sections:
+        if key not in value:
+            continue
+        entries = value.get(key) or []
+        console.print(f"[bold]{title}[/bold] ({len(entries)})")
+        for entry in entries:
+            console.print(f"  - {describe(entry)}{ev(entry, field) if field else ''}")
+    known = {"is_summit", "name", "location", "date", "host_country", "participants", "topics", "agreements",
+             "disputes", "statements"}
+    if value.get("topics"):
+        console.print(f"[bold]Topics[/bold]: {escape(', '.join(value['topics']))}")
+    extra = {k: v for k, v in value.items() if k not in known}
+    if extra:
+        console.print("[bold]Other fields[/bold]:")
+        console.print(escape(json.dumps(extra, indent=2, ensure_ascii=False)))
+    usage = record["usage"]
+    cost = "from cache, no request" if record.get("cached") else (
+        f"{record['attempts']} request(s), {usage['prompt_tokens'] + usage['completion_tokens']} tokens, "
+        f"{record['seconds']:.1f} s"
+    )
+    dropped = f", {record['dropped']} ungrounded item(s) dropped" if record.get("dropped") else ""
+    flagged = f", {record['flagged']} ungrounded item(s) flagged" if record.get("flagged") else ""
+    who = escape(f"{record['backend']} {record['model']}")
+    console.print(f"[dim]{who}: {cost}{dropped}{flagged}[/dim]")
+
+
+# -- schema -------------------------------------------------------------------------------------------
+
+
+@app.command("schema", epilog=EXIT_CODES)
+def schema_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder of <name>.schema.json files.")] = Path("schemas"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a file is missing or out of date.")
+    ] = False,
+) -> None:
+    """Export the JSON Schema of every public model (summit, participant, agreement, ...)."""
+    from ._schemas import stale_schemas, write_schemas
+
+    with _errors():
+        if check:
+            stale = stale_schemas(out)
+            if stale:
+                _fail(f"out of date in {out}: {', '.join(stale)} (run: summit-extract schema --out {out})",
+                      EXIT_FAILED)
+            typer.echo(f"{out}: all schemas up to date")
+            return
+        for path in write_schemas(out):
+            typer.echo(str(path))
+
+
+# -- report -------------------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODES)
+def report(
+    article: Annotated[Path, typer.Argument(help="The article's text file.", show_default=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: <article>.html).")
+    ] = None,
+    result: Annotated[
+        Path | None,
+        typer.Option("--result", help="Use this result instead of extracting: a JSON file holding a Summit, "
+                     "or a JSONL output of 'extract' (the record whose id is the article's path)."),
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the page.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    backend: BackendOpt = None,
+    published: PublishedOpt = None,
+    ungrounded: UngroundedOpt = "drop",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the result cache.")] = False,
+) -> None:
+    """Render one self-contained HTML page: the article with its evidence highlighted, beside the result."""
+    with _errors():
+        try:
+            render_html = importlib.import_module("summit_extract._report").render_html
+        except ImportError:
+            raise UsageProblem("the HTML report is not available in this version") from None
+        if not article.is_file():
+            raise UsageProblem(f"{article}: no such file")
+        text = _read(article)
+        if result is not None:
+            summit = _load_result(result, str(article))
+        else:
+            _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
+            chosen = build_backend(backend, model, base_url)
+            summary = extract_many(
+                [Item(str(article), text)], backend=chosen, cache=not no_cache, progress=False,
+                published=_date(published, "--published"), ungrounded=ungrounded,
+            )
+            record = summary.records[0]
+            if record["status"] != "ok":
+                error = record["error"]
+                _fail(f"{article}: {error['type']}: {error['message']}", _code_of(error["type"]))
+            summit = Summit.model_validate(record["result"])
+        target = out or article.with_suffix(".html")
+        target.write_text(render_html(text, summit, title=title or article.stem), encoding="utf-8")
+        typer.echo(str(target))
+
+
+def _load_result(path: Path, article_id: str) -> Summit:
+    if not path.is_file():
+        raise UsageProblem(f"{path}: no such file")
+    text = _read(path)
+    candidates: list[Any] = []
+    if path.suffix == ".jsonl":
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError):
+                row = json.loads(line)
+                if isinstance(row, dict) and row.get("id") == article_id and row.get("status") == "ok":
+                    candidates.append(row["result"])
+        if not candidates:
+            raise UsageProblem(f"{path}: no successful record with id {article_id!r}")
+    else:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise UsageProblem(f"{path}: not JSON") from None
+        candidates.append(data.get("result", data) if isinstance(data, dict) else data)
+    try:
+        return Summit.model_validate(candidates[-1])
+    except ValueError as exc:
+        raise UsageProblem(f"{path}: not a Summit result ({str(exc).splitlines()[0]})") from None
+
+
+# -- eval ---------------------------------------------------------------------------------------------
+
+
+@app.command("eval", epilog=EXIT_CODES)
+def eval_command(
+    devset: Annotated[
+        Path, typer.Argument(help="A dev set folder with articles/<stem>.txt and gold/<stem>.json.")
+    ] = Path("devset"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for predictions.jsonl, report.md and report.json."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N articles.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    backend: BackendOpt = None,
+    ungrounded: UngroundedOpt = "drop",
+) -> None:
+    """Extract every dev set article and score it against its gold annotation."""
+    with _errors():
+        try:
+            from ._evaluating import evaluate
+        except ImportError:
+            raise UsageProblem("evaluation is not available in this version") from None
+        from ._extracting import Extraction, extract_result
+
+        _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
+        if not devset.is_dir():
+            raise UsageProblem(f"{devset}: no such folder")
+        chosen = build_backend(backend, model, base_url)
+
+        def extract_fn(text: str, published: str | None) -> Extraction[Summit]:
+            return extract_result(text, Summit, published=published, backend=chosen, ungrounded=ungrounded)  # type: ignore[arg-type]
+
+        result = evaluate(devset, extract_fn=extract_fn, out_dir=out, limit=limit)
+        markdown = result.to_markdown()
+        if out is not None:
+            (out / "report.md").write_text(markdown, encoding="utf-8")
+            (out / "report.json").write_text(_as_json(result.to_json()), encoding="utf-8")
+        typer.echo(markdown)
+        if any(a.error for a in result.articles):
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _as_json(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """Entry point of the ``summit-extract`` script."""
+    app()

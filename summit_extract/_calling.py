@@ -16,6 +16,7 @@ import email.utils
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -265,8 +266,11 @@ class Call:
             cause = exc.__cause__
             if cause is not None and (_is_transient(cause) or isinstance(cause, openai.APIError)):
                 return self.translate(cause)
-            if not self.ledger.answered and isinstance(cause, ValueError):
-                return _BadBody(f"HTTP 200 whose body is not a chat completion ({_short(cause, 120)})")
+            if cause is not None and not self.ledger.answered:
+                # The request itself failed, so there was no output to validate.
+                if isinstance(cause, json.JSONDecodeError):
+                    return _BadBody(f"HTTP 200 whose body is not a chat completion ({_short(cause, 120)})")
+                return self.translate(cause)
             if self.ledger.declined:
                 return self._fail(RefusalError, f"the endpoint returned {self.ledger.declined}")
             last = cause if cause is not None else exc
@@ -290,7 +294,7 @@ class Call:
             )
         if isinstance(exc, openai.APIStatusError):
             return self._fail(TransportError, f"the endpoint answered HTTP {exc.status_code}: {_short(exc)}")
-        if isinstance(exc, (IndexError, AttributeError, TypeError)) or "choices" in str(exc):
+        if self.ledger.answered and isinstance(exc, (IndexError, AttributeError, TypeError)):
             return self._fail(RefusalError, f"the endpoint returned no usable answer ({_describe(exc)})")
         if isinstance(exc, ExtractionError):
             return exc
@@ -318,8 +322,13 @@ class Call:
 _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
 
+#: Key-like strings an endpoint may echo in an error body ("Incorrect API key provided: sk-...").
+_SECRETS = re.compile(r"\b(sk-|Bearer\s+)[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE)
+
+
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    """One line of at most ``limit`` characters, with anything key-like masked."""
+    text = _SECRETS.sub(lambda m: m.group(1) + "***", " ".join(text.split()))
     return text if len(text) <= limit else text[:limit] + "..."
 
 

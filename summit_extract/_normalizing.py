@@ -114,6 +114,29 @@ def merge_people(participants: list[Participant]) -> list[Participant]:
     return merged
 
 
+_SUB_SUMMIT = re.compile(r"\b(vice|deputy|ambassador|envoy|spokes\w*|official|adviser|advisor|aide)\b", re.I)
+
+
+def summit_check(summit: Summit) -> str | None:
+    """Why the extracted participants cannot make a summit, or None when they can.
+
+    A summit is a meeting of representatives of two or more states at leader or ministerial level. The
+    model's ``is_summit`` is overruled only when its own participants say otherwise: every one of them has a
+    country and there is just one country among them (a domestic event), or every one has a title and none
+    is of summit rank (vice-ministers, ambassadors, envoys).
+    """
+    people = summit.participants
+    if not people:
+        return None
+    countries = {(p.country_iso.name if p.country_iso else fold(p.country or "")) for p in people}
+    if all(p.country for p in people) and len(countries) < 2:
+        return f"all participants represent one country ({next(iter(countries))})"
+    titles = [p.title for p in people]
+    if all(titles) and all(_SUB_SUMMIT.search(t or "") for t in titles):
+        return "no participant is a leader or minister"
+    return None
+
+
 def normalize(summit: Summit) -> Summit:
     """Normalize countries, titles and people of a Summit in place, and return it."""
     people = merge_people(summit.participants)
@@ -122,6 +145,12 @@ def normalize(summit: Summit) -> Summit:
         if person.country:
             person.country_iso = country(person.country)
     summit.participants = people
+    if summit.is_summit and summit_check(summit):
+        # The same clearing as when the model itself answers "no summit" (see Summit validators).
+        summit.is_summit = False
+        summit.name = summit.host_country = None
+        summit.location = summit.date = None
+        summit.participants = []
     for agreement in summit.agreements:
         agreement.parties = _unique_parties(agreement.parties)
     for dispute in summit.disputes:

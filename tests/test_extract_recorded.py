@@ -51,13 +51,6 @@ async def test_seed_summit_async_twin(local_backend: Backend, seed_text: str) ->
 
 
 @pytest.mark.vcr
-def test_seed_with_published_date_resolves_the_year(local_backend: Backend, seed_text: str) -> None:
-    summit = extract_result(seed_text, Summit, backend=local_backend, published="2023-05-08").value
-    assert summit.is_summit
-    assert summit.date is not None and summit.date.year == 2023
-
-
-@pytest.mark.vcr
 def test_domestic_sommet_is_not_a_summit(local_backend: Backend) -> None:
     text = (DEVSET / "articles" / "030_frwikinews_quebec_sommet_enseignement_superieur.txt").read_text()
     summit = extract_result(text, Summit, backend=local_backend).value

@@ -140,3 +140,40 @@ def test_paraphrased_evidence_is_replaced_by_the_articles_words() -> None:
     assert item.span is not None and item.span.alignment == "fuzzy"
     assert ARTICLE[item.span.start : item.span.end] == item.evidence
     assert item.evidence.startswith("South Korean President Yoon Suk Yeol")
+
+
+def _summit_with(*people: dict[str, object]) -> Summit:
+    from summit_extract._normalizing import normalize
+
+    return normalize(Summit.model_validate({"is_summit": True, "participants": list(people)}))
+
+
+def test_one_country_meeting_is_not_a_summit() -> None:
+    summit = _summit_with(
+        {"evidence": "a", "name": "Pauline Marois", "title": "premier", "country": "Canada"},
+        {"evidence": "b", "name": "Pierre Duchesne", "title": "minister", "country": "Canada"},
+    )
+    assert summit.is_summit is False and summit.participants == []
+
+
+def test_sub_summit_rank_meeting_is_not_a_summit() -> None:
+    summit = _summit_with(
+        {"evidence": "a", "name": "Wu Dawei", "title": "Ambassador", "country": "China"},
+        {"evidence": "b", "name": "Shotaro Yachi", "title": "Vice Foreign Minister", "country": "Japan"},
+    )
+    assert summit.is_summit is False
+
+
+def test_two_leaders_of_two_states_stay_a_summit_and_merge_names() -> None:
+    summit = _summit_with(
+        {"evidence": "a", "name": "Fumio Kishida", "title": "premier", "country": "Japan"},
+        {"evidence": "b", "name": "Yoon Suk Yeol", "title": "President", "country": "South Korea"},
+        {"evidence": "c", "name": "Kishida", "title": None, "country": None},
+    )
+    assert summit.is_summit is True
+    assert [(p.name, p.title) for p in summit.participants] == [
+        ("Fumio Kishida", "Prime Minister"),
+        ("Yoon Suk Yeol", "President"),
+    ]
+    assert summit.participants[1].country_iso is not None
+    assert summit.participants[1].country_iso.alpha3 == "KOR"

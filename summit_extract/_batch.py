@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -269,6 +270,11 @@ def _error_record(item: Item, backend: Backend, exc: BaseException, seconds: flo
     }
 
 
+def _forget(inflight: dict[str, asyncio.Task[None]], key: str, task: asyncio.Task[None]) -> None:
+    if inflight.get(key) is task:
+        del inflight[key]
+
+
 def _choose_backend(
     backend: Backend | None,
     client: openai.AsyncOpenAI | None,
@@ -374,6 +380,7 @@ async def aextract_many(
         record(_ok_record(item, extraction, cached=False))
 
     tasks: set[asyncio.Task[None]] = set()
+    inflight: dict[str, asyncio.Task[None]] = {}
     try:
         for item in pending:
             if abort:
@@ -389,6 +396,8 @@ async def aextract_many(
                     item.text, schema, model=chosen.model, backend=chosen.name, mode=chosen.mode.value,
                     published=pub, ungrounded=ungrounded, instructions=instructions,
                 )
+                if key in inflight:  # the same article is being extracted: wait and take its cached result
+                    await asyncio.wait([inflight[key]])
                 hit = store.get(key)
                 if hit is not None and isinstance(hit.get("record"), dict):
                     rec = dict(
@@ -397,9 +406,15 @@ async def aextract_many(
                     record(rec)
                     continue
             await semaphore.acquire()  # bounds requests in flight, and tasks alive, to ``limit``
+            if abort:
+                semaphore.release()
+                break
             task = asyncio.create_task(run(item, pub, key))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+            if key is not None:
+                inflight[key] = task
+                task.add_done_callback(functools.partial(_forget, inflight, key))
         if tasks:
             await asyncio.gather(*tasks)
     finally:

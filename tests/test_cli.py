@@ -1,0 +1,294 @@
+"""The summit-extract command line: inputs, outputs, resume, exit codes, schemas.
+
+Most tests point the CLI at the local fake server with --base-url, exactly as a user points it at any
+OpenAI-compatible endpoint. The seed-article test replays a cassette recorded from the embedded model;
+it swaps the CLI's backend resolver for the ``local_backend`` fixture (the real server when recording).
+Re-record with: flock /tmp/summit-model.lock python -m pytest tests/test_cli.py -k seed --record-mode=rewrite
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import Field
+from typer.testing import CliRunner
+
+from summit_extract import Backend, Summit, _cli
+from summit_extract._cli import app
+from tests.fake_openai import FakeOpenAI, status
+from tests.paths import DEVSET, SEED
+
+runner = CliRunner()
+
+
+class TradeSummit(Summit):
+    """An extended article type for --schema."""
+
+    tariffs: list[str] = Field(default_factory=list, description="Tariffs the article mentions, as written.")
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMIT_EXTRACT_CACHE", str(tmp_path / "cache"))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMIT_EXTRACT_BACKEND", "SUMMIT_EXTRACT_MODEL",
+                 "SUMMIT_EXTRACT_MODE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def srv() -> Any:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def articles(tmp_path: Path, n: int) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:02d}.txt").write_text(
+            f"Leaders of Country {i} and Country {i + 1} met in City {i} to settle the river dispute.\n"
+        )
+    return folder
+
+
+# -- the seed article, replayed from the embedded model -------------------------------------------------
+
+
+@pytest.mark.vcr
+def test_seed_article_summary_then_json_from_the_cache(
+    local_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cli, "build_backend", lambda *args: local_backend)
+    seed = SEED.read_text(encoding="utf-8")
+
+    first = run("extract", SEED, "--json")  # the one recorded request
+    assert first.exit_code == 0, first.stderr
+    (record,) = lines(first.stdout)
+    assert record["id"] == str(SEED) and record["status"] == "ok" and record["backend"] == "local"
+    assert record["attempts"] >= 1 and record["usage"]["prompt_tokens"] > 1000
+    summit = record["result"]
+    assert summit["is_summit"] is True
+    assert {"Yoon Suk Yeol", "Fumio Kishida"} <= {p["name"] for p in summit["participants"]}
+    for p in summit["participants"]:
+        assert seed[p["span"]["start"] : p["span"]["end"]] == p["evidence"]
+
+    second = run("extract", SEED)  # the readable summary, answered from the cache
+    assert second.exit_code == 0, second.stderr
+    out = second.stdout
+    assert "Reports a summit" in out and "Seoul" in out
+    assert "Yoon Suk Yeol" in out and "Fumio Kishida" in out
+    for p in summit["participants"]:
+        assert f"[{p['span']['start']}:{p['span']['end']}]" in out
+    assert "from cache, no request" in out
+
+
+# -- inputs and outputs ---------------------------------------------------------------------------------
+
+
+def test_several_articles_write_jsonl_to_stdout_and_a_summary_to_stderr(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 3)
+    files = [folder / f"{i:02d}.txt" for i in range(3)]
+    result = run("extract", *files, "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    rows = lines(result.stdout)
+    assert [r["id"] for r in rows] == [str(folder / f"{i:02d}.txt") for i in range(3)]
+    assert all(r["status"] == "ok" and r["result"]["disputes"] for r in rows)
+    assert "3 items: 3 done (0 cached), 0 skipped, 0 failed; 3 requests, 450 tokens" in result.stderr
+
+
+def test_folder_to_file_then_rerun_resumes_and_skips_everything(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 4)
+    out = tmp_path / "out.jsonl"
+    first = run("extract", folder, "-o", out, "--base-url", srv.base_url, "--no-cache")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == ""
+    assert len(lines(out.read_text())) == 4 and srv.count == 4
+
+    second = run("extract", folder, "-o", out, "--base-url", srv.base_url, "--no-cache")
+    assert second.exit_code == 0
+    assert srv.count == 4
+    assert "4 items: 0 done (0 cached), 4 skipped, 0 failed; 0 requests" in second.stderr
+
+
+def test_resume_after_an_interruption_left_a_partial_line(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 4)
+    out = tmp_path / "out.jsonl"
+    run("extract", folder / "00.txt", folder / "01.txt", "-o", out, "--base-url", srv.base_url)
+    with out.open("a") as fh:
+        fh.write('{"id": "' + str(folder / "02.txt") + '", "status": "o')  # killed mid-write
+    result = run("extract", folder, "-o", out, "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    rows = lines(out.read_text())
+    assert sorted(r["id"] for r in rows) == [str(folder / f"{i:02d}.txt") for i in range(4)]
+    assert srv.count == 4
+    assert "2 done (0 cached), 2 skipped" in result.stderr
+
+
+def test_stdin_text_prints_a_summary(srv: Any) -> None:
+    text = "Leaders of Japan and Korea met in Seoul to discuss the chip dispute."
+    result = run("extract", "-", "--base-url", srv.base_url, input=text)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("stdin\n")
+    assert "Disputes (1)" in result.stdout
+    assert '"Leaders of Japan and Korea met in Seoul to discuss the chip' in result.stdout
+    assert srv.requests[0]["messages"][1]["content"] == f"Article:\n{text}"
+
+
+def test_jsonl_on_stdin_and_in_a_file_with_ids_and_published_dates(tmp_path: Path, srv: Any) -> None:
+    rows = [
+        {"id": "first", "text": "Leaders met in Rome to discuss the dispute.", "published": "2024-05-07"},
+        {"text": "Ministers met in Oslo to discuss the fishing dispute."},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
+    from_file = run("extract", source, "--base-url", srv.base_url, "--no-cache", "--concurrency", "1")
+    from_stdin = run("extract", "-", "--base-url", srv.base_url, "--no-cache", "--concurrency", "1",
+                     input=source.read_text())
+    assert from_file.exit_code == 0 and from_stdin.exit_code == 0, from_file.stderr + from_stdin.stderr
+    assert [r["id"] for r in lines(from_file.stdout)] == ["first", f"{source}:2"]
+    assert [r["id"] for r in lines(from_stdin.stdout)] == ["first", "stdin:2"]
+    users = [body["messages"][1]["content"] for body in srv.requests]
+    assert users[0].endswith("(Published on 2024-05-07.)") and "Published" not in users[1]
+
+
+def test_schema_option_extracts_an_extended_article_type(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 1)
+    schema = f"{__name__}:TradeSummit"
+    result = run("extract", folder, "--json", "--schema", schema, "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    (record,) = lines(result.stdout)
+    assert record["result"]["tariffs"] == []
+    sent = json.dumps(srv.requests[0])
+    assert "tariffs" in sent and "TradeSummit" in sent
+
+
+def test_published_option_reaches_the_prompt(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 1)
+    result = run("extract", folder, "--published", "2023-05-08", "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    assert srv.requests[0]["messages"][1]["content"].endswith("(Published on 2023-05-08.)")
+
+
+def test_identical_articles_cost_one_request_thanks_to_the_cache(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 1)
+    (folder / "copy.txt").write_text((folder / "00.txt").read_text())
+    result = run("extract", folder, "--base-url", srv.base_url, "--concurrency", "1")
+    assert result.exit_code == 0
+    assert srv.count == 1
+    assert [r["cached"] for r in lines(result.stdout)] == [False, True]
+
+
+# -- exit codes -----------------------------------------------------------------------------------------
+
+
+def test_some_items_failed_exits_1_with_error_records(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 3)
+    srv.script(status(400))
+    result = run("extract", folder, "--base-url", srv.base_url, "--concurrency", "1")
+    assert result.exit_code == 1
+    rows = lines(result.stdout)
+    assert [r["status"] for r in rows] == ["error", "ok", "ok"]
+    assert rows[0]["error"]["type"] == "TransportError"
+    assert "1 failed (1 TransportError)" in result.stderr
+
+
+def test_a_failed_single_article_is_one_line_on_stderr(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 1)
+    srv.script(status(400))
+    result = run("extract", folder / "00.txt", "--base-url", srv.base_url)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("summit-extract: error: ") and "TransportError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["extract", "missing.txt"], "missing.txt: no such file or folder"),
+        (["extract", "{seed}", "--schema", "nope"], "module:Class"),
+        (["extract", "{seed}", "--schema", "json:loads"], "not a pydantic model class"),
+        (["extract", "{seed}", "--schema", "no_such_module_here:X"], "cannot import"),
+        (["extract", "{seed}", "--ungrounded", "keep"], "--ungrounded must be one of drop, flag"),
+        (["extract", "{seed}", "--published", "May 7"], "not YYYY-MM-DD"),
+        (["extract", "{bad_jsonl}"], ":2: not a JSON object"),
+        (["extract", "{seed}", "--backend", "cloud"], "--backend must be 'openai' or 'local'"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{not json\n')
+    result = run(*[a.format(seed=SEED, bad_jsonl=bad) for a in args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_option_exits_2() -> None:
+    assert run("extract", str(SEED), "--frobnicate").exit_code == 2
+
+
+def test_no_backend_is_a_configuration_error_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run("extract", SEED, "--backend", "openai")
+    assert result.exit_code == 3
+    assert "OPENAI_API_KEY is not set" in result.stderr
+
+
+def test_a_rejected_key_is_a_configuration_error_exit_3(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 3)
+    srv.script(status(401))
+    result = run("extract", folder, "--base-url", srv.base_url, "--concurrency", "1")
+    assert result.exit_code == 3
+    assert "401" in result.stderr and srv.count == 1
+
+
+def test_help_documents_the_exit_codes() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    for code in ("0 success", "1 some items failed", "2 usage error", "3 configuration error"):
+        assert code in text
+
+
+# -- schema ---------------------------------------------------------------------------------------------
+
+
+def test_schema_export_and_check(tmp_path: Path) -> None:
+    out = tmp_path / "schemas"
+    written = run("schema", "--out", out)
+    assert written.exit_code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        f"{n}.schema.json"
+        for n in ("summit", "participant", "agreement", "dispute", "statement", "location", "summit_date")
+    )
+    assert json.loads((out / "summit.schema.json").read_text())["title"] == "Summit"
+    assert run("schema", "--out", out, "--check").exit_code == 0
+
+    (out / "dispute.schema.json").write_text("{}")
+    stale = run("schema", "--out", out, "--check")
+    assert stale.exit_code == 1 and "dispute.schema.json" in stale.stderr
+
+
+def test_python_dash_m_runs_the_same_app() -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "summit_extract", "extract", "no-such-file.txt"],
+        capture_output=True, text=True, cwd=DEVSET.parent, timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "summit-extract: error: no-such-file.txt: no such file or folder"

@@ -1,0 +1,422 @@
+"""Long articles: splitting into overlapping chunks, merging chunk results, and one recorded end-to-end run.
+
+The unit tests build chunk results the way the library does (validated against the chunk's text with the
+chunk's offset), without a model. The end-to-end test replays a cassette recorded from the embedded model:
+re-record it with
+``flock /tmp/summit-model.lock python -m pytest tests/test_chunking.py -k recorded --record-mode=rewrite``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from summit_extract import Backend, Summit, Usage, extract_result
+from summit_extract._aligning import fold
+from summit_extract._chunking import CHARS_PER_TOKEN, Chunk, budget, merge, plan, split
+from summit_extract._exceptions import InputError
+from summit_extract._extracting import Extraction
+from summit_extract._grounding import Grounded, GroundingContext, walk
+from summit_extract._prompting import messages
+from tests.paths import DEVSET
+
+# -- split ----------------------------------------------------------------------------------------
+
+
+def assert_covers(text: str, chunks: list[Chunk], max_chars: int) -> None:
+    """Chunks slice the text back, fit the limit, advance, and leave nothing out but blank space."""
+    assert chunks
+    covered = [False] * len(text)
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert 0 < len(chunk.text) <= max_chars
+        for i in range(chunk.start, chunk.end):
+            covered[i] = True
+    assert all(covered[i] or text[i].isspace() for i in range(len(text)))
+    assert [c.start for c in chunks] == sorted({c.start for c in chunks})
+
+
+def test_short_text_is_one_chunk() -> None:
+    assert split("One sentence. Two.", 100, 10) == [Chunk(0, "One sentence. Two.")]
+
+
+def test_split_covers_the_text_with_overlaps_on_sentence_boundaries(seed_text: str) -> None:
+    chunks = split(seed_text, 800, 100)
+    assert_covers(seed_text, chunks, 800)
+    assert len(chunks) >= 7
+    for previous, chunk in pairwise(chunks):
+        assert chunk.start < previous.end, "consecutive chunks overlap"
+        # Every cut falls after a sentence end (or a paragraph break), never mid-sentence.
+        assert re.search(r"[.!?”\"]\s*$", previous.text), previous.text[-40:]
+    assert split(seed_text, 800, 100) == chunks, "deterministic"
+
+
+def test_split_prefers_paragraph_breaks() -> None:
+    paragraphs = ["First paragraph here. It has two sentences.", "Second one. Short.", "Third one ends."]
+    text = "\n\n".join(paragraphs)
+    chunks = split(text, 60, 0)
+    assert_covers(text, chunks, 60)
+    # A sentence end ("Second one.") lies later within reach, but the paragraph break wins.
+    assert chunks[0].text.rstrip() == paragraphs[0]
+
+
+def test_split_without_any_boundary_cuts_hard_and_still_covers() -> None:
+    text = "x" * 1000
+    chunks = split(text, 300, 50)
+    assert_covers(text, chunks, 300)
+    assert all(b.start == a.end - 50 for a, b in pairwise(chunks))
+
+
+def test_split_handles_cjk_sentences() -> None:
+    text = "日本と韓国の首脳が会談した。" * 40
+    chunks = split(text, 100, 20)
+    assert_covers(text, chunks, 100)
+    assert all(c.text.endswith("。") for c in chunks[:-1])
+
+
+# -- budget and plan ------------------------------------------------------------------------------
+
+
+def test_an_article_that_fits_is_not_split(seed_text: str) -> None:
+    msgs = messages(seed_text, Summit)
+    assert plan(seed_text, msgs, 8192) is None
+    assert plan(seed_text, msgs, None) is None  # an unknown context (a remote API) is never split
+
+
+def test_budget_leaves_room_for_the_fixed_prompt_and_the_output(seed_text: str) -> None:
+    msgs = messages(seed_text, Summit)
+    fixed_chars = sum(len(m["content"]) for m in msgs) - len(seed_text)
+    room = budget(msgs, seed_text, 2304)
+    assert room is not None and 0 < room < (2304 - 256) * CHARS_PER_TOKEN - fixed_chars + 100
+    chunks = plan(seed_text, msgs, 2304)
+    assert chunks is not None and len(chunks) >= 4
+    assert_covers(seed_text, chunks, room)
+
+
+def test_a_context_too_small_for_any_chunk_is_an_error_not_a_truncation(seed_text: str) -> None:
+    with pytest.raises(InputError, match="larger context window"):
+        plan(seed_text, messages(seed_text, Summit), 1024)
+
+
+# -- merge ----------------------------------------------------------------------------------------
+
+
+def part(text: str, start: int, end: int, data: dict[str, Any], tokens: int = 100) -> Extraction[Summit]:
+    """What one chunk's extraction looks like: validated against the chunk, spans offset into the text."""
+    chunk = Chunk(start, text[start:end])
+    value = Summit.model_validate(data, context=GroundingContext(chunk.text, offset=chunk.start))
+    return Extraction(
+        value=value, usage=Usage(tokens, tokens // 2), attempts=1, model="m", backend="b", seconds=1.5
+    )
+
+
+def summit(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "is_summit": True,
+        "name": None,
+        "location": None,
+        "date": None,
+        "host_country": None,
+        "participants": [],
+        "topics": [],
+        "agreements": [],
+        "disputes": [],
+        "statements": [],
+    }
+    return {**base, **fields}
+
+
+def person(evidence: str, name: str, title: str | None = None, country: str | None = None) -> dict[str, Any]:
+    return {"evidence": evidence, "name": name, "title": title, "country": country}
+
+
+def dispute(evidence: str, subject: str, parties: list[str]) -> dict[str, Any]:
+    return {
+        "evidence": evidence,
+        "parties": parties,
+        "subject": subject,
+        "background": None,
+        "status": "ongoing",
+    }
+
+
+def agreement(evidence: str, subject: str, parties: list[str]) -> dict[str, Any]:
+    return {
+        "evidence": evidence,
+        "parties": parties,
+        "subject": subject,
+        "kind": "security",
+        "status": "agreed",
+        "date": None,
+    }
+
+
+QUOTE = "I myself feel pain in my heart that many people suffered pain"
+
+
+@pytest.fixture
+def seed_parts(seed_text: str) -> list[Extraction[Summit]]:
+    """Three chunk results of the seed article; the first two overlap on [1000, 1500)."""
+    a = part(
+        seed_text,
+        0,
+        1500,
+        summit(
+            location={"evidence": "Rare Summit in Seoul", "city": "Seoul"},
+            participants=[
+                person("South Korean President Yoon Suk Yeol", "Yoon Suk Yeol", "President", "South Korea"),
+                person("told Fumio Kishida", "Fumio Kishida", None, "Japan"),
+            ],
+            topics=["security", "chips"],
+            agreements=[
+                agreement(
+                    "agreed to cooperate on North Korea",
+                    "cooperation on North Korea",
+                    ["South Korea", "Japan"],
+                )
+            ],
+            disputes=[
+                dispute(
+                    "a dispute on paying compensation to Koreans forced to work",
+                    "wartime labor compensation",
+                    ["South Korea", "Japan"],
+                )
+            ],
+            statements=[{"speaker": "Kishida", "quote": QUOTE}],
+        ),
+    )
+    b = part(
+        seed_text,
+        1000,
+        2500,
+        summit(
+            participants=[person("Kishida said at a joint news conference", "Kishida", "Prime Minister")],
+            topics=["Chips", "history"],
+            agreements=[
+                agreement(
+                    "Yoon and Kishida agreed to cooperate on chips",
+                    "chip cooperation",
+                    ["South Korea", "Japan"],
+                )
+            ],
+            # The same dispute, told from the overlap in other words; and the same quote.
+            disputes=[
+                dispute(
+                    "dispute on paying compensation to Koreans forced to work at Japanese mines",
+                    "compensation for forced labor",
+                    ["Japan", "South Korea", "Korea"],
+                )
+            ],
+            statements=[{"speaker": "Fumio Kishida", "quote": QUOTE + " and sadness"}],
+        ),
+        tokens=200,
+    )
+    c = part(
+        seed_text,
+        4400,
+        5689,
+        summit(
+            is_summit=False,
+            topics=["history"],
+            disputes=[
+                dispute(
+                    "long-standing dispute over compensation",
+                    "compensation for forced labor",
+                    ["South Korea", "Japan"],
+                )
+            ],
+        ),
+        tokens=300,
+    )
+    return [a, b, c]
+
+
+def test_merge_deduplicates_by_name_offsets_and_subject(
+    seed_parts: list[Extraction[Summit]], seed_text: str
+) -> None:
+    result = merge(seed_parts)
+    value = result.value
+
+    assert value.is_summit, "a summit reported in any chunk is in the article"
+    assert value.location is not None and value.location.city == "Seoul"
+    people = {p.name: p for p in value.participants}
+    assert list(people) == ["Yoon Suk Yeol", "Fumio Kishida"]  # "Kishida" is the same person
+    kishida = people["Fumio Kishida"]
+    assert kishida.title == "Prime Minister" and kishida.country == "Japan", "completed from the other chunk"
+    assert [a.subject for a in value.agreements] == ["cooperation on North Korea", "chip cooperation"]
+    # Three tellings of the compensation dispute: overlapping evidence and a near-identical subject.
+    assert len(value.disputes) == 1
+    assert {fold(p) for p in value.disputes[0].parties} == {"south korea", "japan", "korea"}
+    assert len(value.statements) == 1 and value.statements[0].quote.endswith("and sadness")
+    assert value.topics == ["security", "chips", "history"]
+
+    for item in walk(value):
+        assert item.span is not None
+        assert seed_text[item.span.start : item.span.end] == item.evidence_text()
+    starts = [i.span.start for i in value.participants if i.span]
+    assert starts == sorted(starts)
+
+    assert result.usage == Usage(600, 300)
+    assert result.attempts == 3 and result.seconds == 4.5
+
+
+def test_merge_is_deterministic_and_ignores_chunk_result_order(seed_parts: list[Extraction[Summit]]) -> None:
+    once = merge(seed_parts).value.model_dump()
+    assert merge(seed_parts).value.model_dump() == once
+    # Lists come out in article order whatever order the chunks finished in.
+    shuffled = merge([seed_parts[1], seed_parts[0], seed_parts[2]]).value
+    assert [p.name for p in shuffled.participants] == [p["name"] for p in once["participants"]]
+    assert [a.subject for a in shuffled.agreements] == [a["subject"] for a in once["agreements"]]
+
+
+def test_merge_leaves_the_parts_untouched(seed_parts: list[Extraction[Summit]]) -> None:
+    before = [p.value.model_dump() for p in seed_parts]
+    merge(seed_parts)
+    assert [p.value.model_dump() for p in seed_parts] == before
+
+
+def test_merge_of_non_summit_chunks_has_no_participants(seed_text: str) -> None:
+    a = part(seed_text, 0, 1500, summit(is_summit=False, topics=["a"]))
+    b = part(seed_text, 1000, 2500, summit(is_summit=False, topics=["b"]))
+    value = merge([a, b]).value
+    assert value.is_summit is False and value.participants == [] and value.topics == ["a", "b"]
+
+
+def test_merge_of_one_part_is_that_part(seed_parts: list[Extraction[Summit]]) -> None:
+    assert merge(seed_parts[:1]) is seed_parts[0]
+    with pytest.raises(ValueError):
+        merge([])
+
+
+class Quote(Grounded):
+    text: str = Field(description="Words as written.")
+    evidence_field = "text"
+
+
+class Article(BaseModel):
+    """A generic schema: merged field by field."""
+
+    headline: str | None = None
+    mentions_china: bool = False
+    tags: list[str] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+
+
+def test_generic_schemas_merge_field_by_field(seed_text: str) -> None:
+    def generic(start: int, end: int, data: dict[str, Any]) -> Extraction[Article]:
+        chunk = seed_text[start:end]
+        value = Article.model_validate(data, context=GroundingContext(chunk, offset=start))
+        return Extraction(value=value, usage=Usage(1, 1), attempts=1, model="m", backend="b", seconds=0.0)
+
+    parts = [
+        generic(
+            0,
+            1500,
+            {
+                "headline": None,
+                "mentions_china": False,
+                "tags": ["asia"],
+                "quotes": [{"text": "shuttle diplomacy between the leaders"}],
+            },
+        ),
+        generic(
+            800,
+            3000,
+            {
+                "headline": "Rare summit",
+                "mentions_china": True,
+                "tags": ["asia", "chips"],
+                "quotes": [
+                    {"text": "shuttle diplomacy between the leaders of Korea"},
+                    {"text": "cooperate on chips"},
+                ],
+            },
+        ),
+        generic(2500, 4000, {"headline": "Ignored: a headline is already known", "tags": ["chips"]}),
+    ]
+    value = merge(parts).value
+    assert value.headline == "Rare summit", "first non-null scalar wins"
+    assert value.mentions_china is True, "a boolean is true if any chunk says so"
+    assert value.tags == ["asia", "chips"]
+    assert [q.text for q in value.quotes] == [
+        "shuttle diplomacy between the leaders of Korea",
+        "cooperate on chips",
+    ]
+
+
+# -- end to end, recorded from the embedded model -----------------------------------------------------
+
+#: A deliberately small context window, so the joined articles are over three times longer than it.
+SMALL_CONTEXT = 2304
+#: Dev-set articles joined, in order, until the text is long enough.
+JOINED = [
+    "000_fbac82d7d3572f62",
+    "006_wikinews_sacn_third_south_american_summit",
+    "024_wikinews_chinese_submarine_japanese_waters",
+    "014_wikinews_bush_visits_canada",
+    "003_voa_africa_south_america_abuja_summit",
+    "004_voa_arab_summit_damascus_no_breakthrough",
+    "001_voa_asean_summit_opens_cebu",
+    "002_voa_asean_leaders_tackle_trade_security",
+    "005_wikinews_lula_roh_brasilia_meeting",
+    "025_wikinews_cuba_us_billboards",
+]
+
+
+def long_text() -> tuple[str, list[int]]:
+    """Dev-set articles joined until the text is 3x the small context window; and where each starts."""
+    text, starts = "", []
+    for name in JOINED:
+        if len(text) >= 3 * SMALL_CONTEXT * CHARS_PER_TOKEN:
+            break
+        text += "\n\n" if text else ""
+        starts.append(len(text))
+        text += (DEVSET / "articles" / f"{name}.txt").read_text(encoding="utf-8").strip()
+    return text, starts
+
+
+def article_sent(body: Any) -> str:
+    payload = json.loads(body.decode() if isinstance(body, bytes) else body)
+    user = next(m["content"] for m in payload["messages"] if m["role"] == "user")
+    return str(user).split("Article:\n", 1)[1]
+
+
+@pytest.mark.vcr
+def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr: Any) -> None:
+    backend = dataclasses.replace(local_backend, context_tokens=SMALL_CONTEXT)
+    text, starts = long_text()
+    assert len(text) / CHARS_PER_TOKEN >= 3 * SMALL_CONTEXT, "three times the context window, or more"
+    chunks = plan(text, messages(text, Summit), SMALL_CONTEXT)
+    assert chunks is not None and len(chunks) >= 6
+
+    result = extract_result(text, Summit, backend=backend, max_retries=2)
+    value = result.value
+
+    # Every request carried one chunk (so it fitted), and together they carried the whole text.
+    sent = [article_sent(r.body) for r in vcr.requests]
+    assert len(sent) == result.attempts >= len(chunks)
+    assert {c.text for c in chunks} == set(sent)
+    room = budget(messages(text, Summit), text, SMALL_CONTEXT)
+    assert room is not None and max(len(s) for s in sent) <= room
+
+    # Merged: offsets point into the whole text, people come from different articles, none twice.
+    assert value.is_summit
+    for item in walk(value):
+        assert item.span is not None and item.span.alignment != "unaligned"
+        assert text[item.span.start : item.span.end] == item.evidence_text(), item
+
+    def article_of(offset: int) -> int:
+        return max(i for i, s in enumerate(starts) if s <= offset)
+
+    people = [p for p in value.participants if p.span is not None]
+    assert len({article_of(p.span.start) for p in people if p.span}) >= 2, [p.name for p in people]
+    assert any(p.span.start > chunks[1].start for p in people if p.span), "people beyond the first chunk"
+    names = [fold(p.name) for p in people if p.name]
+    assert len(names) == len(set(names))
+    assert result.usage.prompt_tokens > len(chunks) * 900

@@ -14,6 +14,8 @@ How results merge, field by field:
   ("Kishida" and "Fumio Kishida"), agreements and disputes with near-identical subjects (rapidfuzz) and
   shared parties, and statements with the same words. The fuller item is kept and completed with what
   the other knew. Grounded items are then ordered by evidence offset; other items keep first-seen order.
+- A merged Summit is normalized once, as a whole (people merged, countries to ISO, the summit check): the
+  chunks' own results are left unnormalized, since one chunk may name the leaders of only one country.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ._aligning import fold
 from ._exceptions import InputError, Usage
 from ._grounding import Grounded, Span
 from ._models import Agreement, Dispute, Participant, Statement, Summit
+from ._normalizing import normalize
 
 if TYPE_CHECKING:
     from ._extracting import Extraction
@@ -153,8 +156,6 @@ def merge(parts: Sequence[Extraction[T]]) -> Extraction[T]:
     """One extraction from the extractions of an article's chunks, in chunk order (see the module doc)."""
     if not parts:
         raise ValueError("nothing to merge")
-    if len(parts) == 1:
-        return parts[0]
     values = [p.value for p in parts]
     value = merge_values(values)
     return dataclasses.replace(
@@ -171,13 +172,14 @@ def merge(parts: Sequence[Extraction[T]]) -> Extraction[T]:
 def merge_values(values: Sequence[T]) -> T:
     """Merge the values extracted from an article's chunks, given in chunk order."""
     first = values[0]
-    merged = _merge_models(list(values))
+    merged = _merge_models(list(values)).model_copy(deep=True)  # the parts stay as they were
     if isinstance(first, Summit) and isinstance(merged, Summit):
         merged.participants = _dedupe(merged.participants, _same_person) if merged.is_summit else []
         merged.agreements = _dedupe(merged.agreements, _same_subject)
         merged.disputes = _dedupe(merged.disputes, _same_subject)
         merged.statements = _dedupe(merged.statements, _same_quote)
         merged.topics = _unique_text(merged.topics)
+        normalize(merged)
     return merged
 
 

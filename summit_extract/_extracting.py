@@ -142,7 +142,7 @@ def _chunk_jobs(job: _Job) -> list[_Job] | None:
     return jobs
 
 
-def _finish(job: _Job, value: BaseModel) -> Extraction[Any]:
+def _finish(job: _Job, value: BaseModel, *, whole: bool = True) -> Extraction[Any]:
     dropped: list[Grounded] = []
     flagged: list[Grounded] = []
     if job.ungrounded == "drop":
@@ -151,7 +151,7 @@ def _finish(job: _Job, value: BaseModel) -> Extraction[Any]:
         from ._grounding import walk
 
         flagged = [g for g in walk(value) if g.span is not None and g.span.alignment == "unaligned"]
-    if isinstance(value, Summit):
+    if isinstance(value, Summit) and whole:  # a chunk's Summit is normalized once merged (see _chunking)
         normalize(value)
     ledger = job.call.ledger
     return Extraction(
@@ -203,7 +203,7 @@ def extract_result(
         instructions=instructions,
     )
     if (chunk_jobs := _chunk_jobs(job)) is not None:
-        parts = [_finish(cj, call_sync(cj.call)) for cj in chunk_jobs]
+        parts = [_finish(cj, call_sync(cj.call), whole=False) for cj in chunk_jobs]
         return cast(Extraction[T], _chunking.merge(parts))
     return cast(Extraction[T], _finish(job, call_sync(job.call)))
 
@@ -239,7 +239,7 @@ async def aextract_result(
         instructions=instructions,
     )
     if (chunk_jobs := _chunk_jobs(job)) is not None:
-        parts = [_finish(cj, await call_async(cj.call)) for cj in chunk_jobs]
+        parts = [_finish(cj, await call_async(cj.call), whole=False) for cj in chunk_jobs]
         return cast(Extraction[T], _chunking.merge(parts))
     return cast(Extraction[T], _finish(job, await call_async(job.call)))
 

@@ -276,7 +276,7 @@ h2 { font-size: 1.05em; margin: .2em 0 .6em; } h3 { font-size: 1em; margin: 1.2e
 main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5em; padding: 1em 1.2em; }
 @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
 #article { white-space: pre-wrap; overflow-wrap: anywhere; font-family: Georgia, serif; line-height: 1.65; }
-mark.ev { color: inherit; border-radius: 2px; padding: 0 1px; cursor: pointer; }
+mark.ev { color: inherit; padding: 0; cursor: pointer; }
 mark.ev.active, .item.active { outline: 2px solid #1d1d1f; }
 mark.ev.flash, .item.flash { animation: flash 1.2s ease-out; }
 @keyframes flash { from { outline: 3px solid #ff7a00; } to { outline: 3px solid transparent; } }

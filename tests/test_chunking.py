@@ -210,7 +210,7 @@ def seed_parts(seed_text: str) -> list[Extraction[Summit]]:
                 dispute(
                     "dispute on paying compensation to Koreans forced to work at Japanese mines",
                     "compensation for forced labor",
-                    ["Japan", "South Korea", "Korea"],
+                    ["Japan", "South Korea", "United States"],
                 )
             ],
             statements=[{"speaker": "Fumio Kishida", "quote": QUOTE + " and sadness"}],
@@ -252,7 +252,7 @@ def test_merge_deduplicates_by_name_offsets_and_subject(
     assert [a.subject for a in value.agreements] == ["cooperation on North Korea", "chip cooperation"]
     # Three tellings of the compensation dispute: overlapping evidence and a near-identical subject.
     assert len(value.disputes) == 1
-    assert {fold(p) for p in value.disputes[0].parties} == {"south korea", "japan", "korea"}
+    assert {fold(p) for p in value.disputes[0].parties} == {"south korea", "japan", "united states"}
     assert len(value.statements) == 1 and value.statements[0].quote.endswith("and sadness")
     assert value.topics == ["security", "chips", "history"]
 
@@ -289,7 +289,12 @@ def test_merge_of_non_summit_chunks_has_no_participants(seed_text: str) -> None:
 
 
 def test_merge_of_one_part_is_that_part(seed_parts: list[Extraction[Summit]]) -> None:
-    assert merge(seed_parts[:1]) is seed_parts[0]
+    only = merge(seed_parts[:1])
+    assert only.value.model_dump(exclude={"participants"}) == seed_parts[0].value.model_dump(
+        exclude={"participants"}
+    )
+    assert [p.name for p in only.value.participants] == [p.name for p in seed_parts[0].value.participants]
+    assert only.usage == seed_parts[0].usage and only.attempts == 1
     with pytest.raises(ValueError):
         merge([])
 
@@ -420,3 +425,21 @@ def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr
     names = [fold(p.name) for p in people if p.name]
     assert len(names) == len(set(names))
     assert result.usage.prompt_tokens > len(chunks) * 900
+
+
+def test_chunks_naming_one_country_each_make_a_summit_once_merged(seed_text: str) -> None:
+    yoon = person("South Korean President Yoon Suk Yeol", "Yoon Suk Yeol", "President", "South Korea")
+    a = part(seed_text, 0, 1000, summit(participants=[yoon]))
+    b = part(
+        seed_text, 1000, 2500, summit(participants=[person("Kishida said", "Kishida", "premier", "Japan")])
+    )
+    value = merge([a, b]).value
+    assert value.is_summit
+    assert [(p.name, p.title) for p in value.participants] == [
+        ("Yoon Suk Yeol", "President"),
+        ("Kishida", "Prime Minister"),
+    ], "normalized once merged"
+    assert [p.country_iso.alpha2 for p in value.participants if p.country_iso] == ["KR", "JP"]
+    # The summit check applies to the whole article: leaders of one country only make no summit.
+    alone = merge([a, part(seed_text, 1000, 2500, summit(topics=["history"]))]).value
+    assert alone.is_summit is False and alone.participants == []

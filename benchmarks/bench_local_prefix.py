@@ -12,6 +12,7 @@ Writes benchmarks/results/batch_local_prefix.{json,md}.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import platform
@@ -31,6 +32,7 @@ from summit_extract.providers import local
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = Path("/work/shared/devset/articles")
 RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
 ARTICLES = 3
 
 
@@ -50,10 +52,8 @@ class _CachePromptTransport(httpx2.AsyncBaseTransport):
             request = httpx2.Request(request.method, request.url, headers=headers, json=body)
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
-        try:
+        with contextlib.suppress(ValueError):
             self.timings.append(json.loads(content).get("timings") or {})
-        except ValueError:
-            pass
         return httpx2.Response(response.status_code, headers=response.headers, content=content)
 
     async def aclose(self) -> None:
@@ -66,8 +66,12 @@ def run(items: list[Item], cache_prompt: bool) -> dict[str, Any]:
     backend = dataclasses.replace(
         local.backend(),
         make_async_client=lambda: openai.AsyncOpenAI(
-            base_url=url, api_key="local", max_retries=0,
-            http_client=httpx2.AsyncClient(transport=_CachePromptTransport(cache_prompt, timings), timeout=600),
+            base_url=url,
+            api_key="local",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(
+                transport=_CachePromptTransport(cache_prompt, timings), timeout=600
+            ),
         ),
     )
     out = RESULTS / f".local_prefix_{'on' if cache_prompt else 'off'}.jsonl"
@@ -82,9 +86,13 @@ def run(items: list[Item], cache_prompt: bool) -> dict[str, Any]:
         "mean_seconds_per_article": round(statistics.mean(r["seconds"] for r in records), 1),
         "statuses": [r["status"] for r in records],
         "requests": [
-            {"prompt_read": t.get("prompt_n"), "prompt_reused": t.get("cache_n"),
-             "prompt_ms": round(t.get("prompt_ms", 0)), "generated": t.get("predicted_n"),
-             "generate_ms": round(t.get("predicted_ms", 0))}
+            {
+                "prompt_read": t.get("prompt_n"),
+                "prompt_reused": t.get("cache_n"),
+                "prompt_ms": round(t.get("prompt_ms", 0)),
+                "generated": t.get("predicted_n"),
+                "generate_ms": round(t.get("predicted_ms", 0)),
+            }
             for t in timings
         ],
     }
@@ -96,6 +104,12 @@ def main() -> None:
     started = time.monotonic()
     local.server_url()  # load the model before timing anything
     load_seconds = time.monotonic() - started
+    try:  # the model is loaded anyway: count the prompt tokens too (no generation, seconds)
+        import bench_prompt_tokens
+
+        bench_prompt_tokens.write(bench_prompt_tokens.measure(local.server_url()))
+    except Exception as exc:  # the timing below matters more than the count
+        print(f"prompt token count failed: {exc!r}", file=sys.stderr)
     off = run(items, cache_prompt=False)
     on = run(items, cache_prompt=True)
     result = {
@@ -123,7 +137,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"characters), `extract_many`, concurrency 1, no result cache, {r['model']} on 2 CPU threads; "
         "`cache_prompt` set in each request body. Prompt tokens read/reused are llama.cpp's own timings.",
         "",
-        "| cache_prompt | s/article (each) | mean s/article | requests | prompt tokens read (reused) per request |",
+        "| cache_prompt | s/article (each) | mean s/article | requests "
+        "| prompt tokens read (reused) per request |",
         "|---|---|---|---|---|",
     ]
     for key in ("off", "on"):
@@ -138,4 +153,4 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

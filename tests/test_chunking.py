@@ -406,7 +406,9 @@ def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr
     # Every request carried one chunk (so it fitted), and together they carried the whole text.
     sent = [article_sent(r.body) for r in vcr.requests]
     assert len(sent) == result.attempts >= len(chunks)
-    assert {c.text for c in chunks} == set(sent)
+    # (Compared without trailing blank space: instructor renders message text as a Jinja template,
+    # which drops a final newline.)
+    assert {c.text.rstrip() for c in chunks} == {s.rstrip() for s in sent}
     room = budget(messages(text, Summit), text, SMALL_CONTEXT)
     assert room is not None and max(len(s) for s in sent) <= room
 

@@ -1,7 +1,9 @@
 """summit-extract: validated, evidence-backed facts about diplomatic summits from news articles."""
 
 from ._backend import Backend, load_provider, resolve_backend
+from ._batch import BatchSummary, Item, aextract_many, extract_many
 from ._config import RetryPolicy
+from ._evaluating import EvalReport, evaluate
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -24,6 +26,7 @@ from ._extracting import (
 from ._grounding import Grounded, Span
 from ._models import Agreement, Country, Dispute, Location, Participant, Statement, Summit, SummitDate
 from ._prompting import PROMPT_VERSION
+from ._report import render_html
 
 __version__ = "0.1.0"
 
@@ -31,13 +34,16 @@ __all__ = [
     "PROMPT_VERSION",
     "Agreement",
     "Backend",
+    "BatchSummary",
     "ConfigurationError",
     "Country",
     "Dispute",
+    "EvalReport",
     "Extraction",
     "ExtractionError",
     "Grounded",
     "InputError",
+    "Item",
     "Location",
     "OutputValidationError",
     "Participant",
@@ -51,11 +57,15 @@ __all__ = [
     "TruncatedOutputError",
     "Usage",
     "aextract",
+    "aextract_many",
     "aextract_result",
     "aextract_summit",
+    "evaluate",
     "extract",
+    "extract_many",
     "extract_result",
     "extract_summit",
     "load_provider",
+    "render_html",
     "resolve_backend",
 ]

@@ -103,7 +103,7 @@ def test_several_articles_write_jsonl_to_stdout_and_a_summary_to_stderr(tmp_path
     result = run("extract", *files, "--base-url", srv.base_url)
     assert result.exit_code == 0, result.stderr
     rows = lines(result.stdout)
-    assert [r["id"] for r in rows] == [str(folder / f"{i:02d}.txt") for i in range(3)]
+    assert sorted(r["id"] for r in rows) == [str(f) for f in files]  # in the order they finished
     assert all(r["status"] == "ok" and r["result"]["disputes"] for r in rows)
     assert "3 items: 3 done (0 cached), 0 skipped, 0 failed; 3 requests, 450 tokens" in result.stderr
 
@@ -292,3 +292,39 @@ def test_python_dash_m_runs_the_same_app() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "summit-extract: error: no-such-file.txt: no such file or folder"
+
+
+# -- report and eval ------------------------------------------------------------------------------------
+
+
+def test_report_extracts_and_highlights_the_evidence(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 1)
+    page = tmp_path / "page.html"
+    result = run("report", folder / "00.txt", "-o", page, "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(page)
+    html = page.read_text()
+    assert '<mark class="ev k-dispute"' in html
+    assert ">Leaders of Country 0 and Country 1 met in City 0 to</mark>" in html
+
+
+def test_report_from_an_earlier_jsonl_result_makes_no_request(tmp_path: Path, srv: Any) -> None:
+    folder = articles(tmp_path, 2)
+    out = tmp_path / "out.jsonl"
+    assert run("extract", folder, "-o", out, "--base-url", srv.base_url).exit_code == 0
+    page = tmp_path / "page.html"
+    result = run("report", folder / "01.txt", "-o", page, "--result", out)
+    assert result.exit_code == 0, result.stderr
+    assert srv.count == 2
+    assert ">Leaders of Country 1 and Country 2 met in City 1 to</mark>" in page.read_text()
+    missing = run("report", folder / "01.txt", "--result", tmp_path / "none.jsonl")
+    assert missing.exit_code == 2 and "none.jsonl: no such file" in missing.stderr
+
+
+def test_eval_scores_the_dev_set_and_writes_its_reports(tmp_path: Path, srv: Any) -> None:
+    result = run("eval", DEVSET, "--limit", "2", "--out", tmp_path / "eval", "--base-url", srv.base_url)
+    assert result.exit_code == 0, result.stderr
+    assert "failed articles | 0 of 2" in result.stdout
+    assert srv.count == 2
+    written = sorted(p.name for p in (tmp_path / "eval").iterdir())
+    assert written == ["predictions.jsonl", "report.json", "report.md"]

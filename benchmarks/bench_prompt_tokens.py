@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"Counted with the embedded model's tokenizer ({r['counted_with']}), prompt version "
         f"{r['prompt_version']}. The fixed part (system rules, field guide rendered from the schema, chat "
-        f"template, 'Article:' label) is {lo}-{hi} tokens "
+        f"template, 'Article:' label) is {lo if lo == hi else f'{lo}-{hi}'} tokens "
         f"for every article (the system message alone: {r['system_message_tokens']} tokens from "
         f"{r['system_message_chars']} characters; a chars/4 estimate would say {estimate}). "
         f"On the dev set the fixed part is on average **{r['mean_fixed_share']:.0%}** of the prompt; "
@@ -110,6 +111,9 @@ def write(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    if "--markdown-only" in sys.argv:  # re-render the committed JSON without loading the model
+        write(json.loads((RESULTS / "batch_prompt_tokens.json").read_text()))
+        return
     from summit_extract.providers import local
 
     result = measure(local.server_url())

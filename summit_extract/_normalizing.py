@@ -38,6 +38,8 @@ _TITLE_SYNONYMS = {
 def country(name: str) -> Country:
     """The ISO 3166 country a name refers to, or the name as written with ``known=False``."""
     cleaned = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
+    if re.fullmatch(r"(?:[A-Za-z]\.){2,3}", cleaned):
+        cleaned = cleaned.replace(".", "")  # "U.S." is the code US, not a fuzzy match
     record = None
     try:
         record = pycountry.countries.lookup(cleaned)
@@ -46,19 +48,23 @@ def country(name: str) -> Country:
             candidates = pycountry.countries.search_fuzzy(cleaned)
         except LookupError:
             candidates = []
-        if candidates:
-            top = candidates[0]
-            names = " ".join(
-                fold(getattr(top, attr, "") or "") for attr in ("name", "official_name", "common_name")
-            )
-            words = fold(cleaned).split()
-            acronym = cleaned.isupper() and len(cleaned) <= 3
-            if acronym or (len(cleaned) >= 4 and all(w in names for w in words)):
-                record = top
+        words = fold(cleaned).split()
+        if cleaned.isupper() and len(cleaned) <= 3:
+            fitting = candidates[:1]  # an acronym such as "UK": pycountry ranks its expansion first
+        else:
+            fitting = [c for c in candidates if len(cleaned) >= 4 and all(w in _names(c) for w in words)]
+        if len(fitting) == 1:  # "Korea" fits two countries: ambiguous, so left unknown
+            record = fitting[0]
     if record is None:
         return Country(name=name.strip(), known=False)
     display = getattr(record, "common_name", None) or record.name
     return Country(name=display, alpha2=record.alpha_2, alpha3=record.alpha_3, known=True)
+
+
+def _names(record: object) -> str:
+    return " ".join(
+        fold(getattr(record, attr, "") or "") for attr in ("name", "official_name", "common_name")
+    )
 
 
 def country_mentions(name: str, text: str) -> bool:

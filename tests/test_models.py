@@ -177,3 +177,24 @@ def test_two_leaders_of_two_states_stay_a_summit_and_merge_names() -> None:
     ]
     assert summit.participants[1].country_iso is not None
     assert summit.participants[1].country_iso.alpha3 == "KOR"
+
+
+@pytest.mark.parametrize(
+    ("written", "alpha3"),
+    [
+        ("U.S.", "USA"),
+        ("South Korea", "KOR"),
+        ("Britain", "GBR"),
+        ("UK", "GBR"),
+        ("Russia", "RUS"),
+        ("Korea", None),
+    ],
+)
+def test_countries_map_to_iso_3166_and_ambiguity_stays_unknown(written: str, alpha3: str | None) -> None:
+    from summit_extract._normalizing import country
+
+    iso = country(written)
+    assert iso.alpha3 == alpha3
+    assert iso.known is (alpha3 is not None)
+    if alpha3 is None:
+        assert iso.name == written  # unknown names stay as written, flagged

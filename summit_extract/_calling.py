@@ -19,7 +19,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import instructor
 import openai
@@ -346,6 +346,14 @@ def _short(exc: BaseException, limit: int = 400) -> str:
     return _clip(str(exc), limit)
 
 
+def _reraise(translated: BaseException, exc: BaseException) -> NoReturn:
+    """Raise what ``exc`` was translated to, chained to it, unless it is ``exc`` or its own cause."""
+    if translated is exc or translated is exc.__cause__:
+        # Chaining it to instructor's wrapper would overwrite its real cause and make a loop.
+        raise translated.with_traceback(translated.__traceback__) from translated.__cause__
+    raise translated from exc
+
+
 def _instructor(client: Any, mode: instructor.Mode) -> Any:
     return instructor.from_openai(client, mode=mode)
 
@@ -361,7 +369,7 @@ def call_sync(call: Call) -> BaseModel:
                     result: BaseModel = client.create(**call.kwargs())
                     return result
                 except Exception as exc:  # every failure is translated: none leaks raw
-                    raise call.translate(exc) from exc
+                    _reraise(call.translate(exc), exc)
     except ExtractionError:
         raise
     except Exception as exc:
@@ -380,7 +388,7 @@ async def call_async(call: Call) -> BaseModel:
                     result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
                     return result
                 except Exception as exc:
-                    raise call.translate(exc) from exc
+                    _reraise(call.translate(exc), exc)
     except ExtractionError:
         raise
     except Exception as exc:

@@ -478,3 +478,17 @@ def test_fake_server_serves_concurrent_requests_and_counts_them() -> None:
             f"Story number {i} today." for i in range(8)
         )
         assert all(json.loads(a)["disputes"][0]["evidence"].startswith("Story number") for a in answers)
+
+
+def test_the_error_keeps_its_root_cause_in_a_finite_chain(srv: FakeOpenAI, seed_text: str) -> None:
+    srv.default = reset()
+    with pytest.raises(TransportError) as info:
+        run(srv, seed_text)
+    chain: list[BaseException] = []
+    current: BaseException | None = info.value
+    while current is not None and len(chain) < 20:
+        chain.append(current)
+        current = current.__cause__
+    assert current is None, [type(e).__name__ for e in chain]  # no loop
+    assert isinstance(chain[1], openai.APIConnectionError)
+    assert type(chain[-1]).__module__.startswith(("httpx2", "httpcore2")), [type(e) for e in chain]

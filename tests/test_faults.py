@@ -368,7 +368,7 @@ def test_ungrounded_evidence_every_time_is_dropped(srv: FakeOpenAI, seed_text: s
     result = run(srv, seed_text)
     assert result.attempts == FAST.max_retries + 1
     assert result.value.location is None and result.value.participants == []
-    assert sorted(type(item).__name__ for item in result.dropped) == ["Location", "Participant"]
+    assert sorted(type(item).__name__ for item in result.dropped) == ["Location", "Participant", "Participant"]
     assert all(item.span is not None and item.span.alignment == "unaligned" for item in result.dropped)
 
 

@@ -51,13 +51,21 @@ app = typer.Typer(
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log retries and other warnings to stderr.")
     ] = False,
 ) -> None:
     # Retries are expected and counted in the records; without -v they would bury the one-line errors.
-    logging.getLogger("instructor").setLevel(logging.INFO if verbose else logging.CRITICAL)
-    logging.getLogger("summit_extract").setLevel(logging.INFO if verbose else logging.ERROR)
+    loggers = [logging.getLogger("instructor"), logging.getLogger("summit_extract")]
+    saved = [(logger, logger.level) for logger in loggers]
+    def restore() -> None:  # the process may go on (tests, embedding apps): leave logging as found
+        for logger, level in saved:
+            logger.setLevel(level)
+
+    ctx.call_on_close(restore)
+    loggers[0].setLevel(logging.INFO if verbose else logging.CRITICAL)
+    loggers[1].setLevel(logging.INFO if verbose else logging.ERROR)
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
 

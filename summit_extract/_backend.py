@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import instructor
 import openai
@@ -22,6 +24,8 @@ MODEL_ENV = "SUMMIT_EXTRACT_MODEL"
 BACKEND_ENV = "SUMMIT_EXTRACT_BACKEND"
 #: Model used on an OpenAI-compatible endpoint when neither ``model=`` nor SUMMIT_EXTRACT_MODEL is set.
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+T = TypeVar("T")
 
 _PROVIDERS = {"openai": "summit_extract.providers.openai", "local": "summit_extract.providers.local"}
 
@@ -41,13 +45,41 @@ class Backend:
     max_concurrency: int = 4
 
 
+def shared(factory: Callable[[], T]) -> Callable[[], T]:
+    """A factory that builds its object once, on first use, and then hands out the same one.
+
+    Building an OpenAI client (and its HTTP connection pool) costs more than the library's own work per
+    extraction; sync clients are thread-safe, so one per backend serves a whole batch. Async clients are
+    not shared: each belongs to the event loop it was made in.
+    """
+    lock = threading.Lock()
+    made: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return get
+
+
+_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", MODEL_ENV, "SUMMIT_EXTRACT_MODE", "SUMMIT_EXTRACT_GGUF")
+_loaded: dict[tuple[str | None, ...], Backend] = {}
+
+
 def load_provider(name: str, model: str | None = None) -> Backend:
-    """Build the backend of the provider called ``name`` ("openai" or "local")."""
+    """Build the backend of the provider called ``name`` ("openai" or "local").
+
+    The same settings give the same Backend object, so its client is reused across extractions.
+    """
     if name not in _PROVIDERS:
         raise ConfigurationError(f"Unknown backend {name!r}; choose one of {sorted(_PROVIDERS)}.")
-    module = importlib.import_module(_PROVIDERS[name])
-    backend: Backend = module.backend(model)
-    return backend
+    key = (name, model, *(os.environ.get(k) for k in _ENV_KEYS))
+    if key not in _loaded:
+        module = importlib.import_module(_PROVIDERS[name])
+        _loaded[key] = module.backend(model)
+    return _loaded[key]
 
 
 def _local_available() -> bool:

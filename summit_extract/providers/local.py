@@ -20,7 +20,7 @@ from typing import Any
 import instructor
 import openai
 
-from .._backend import Backend
+from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
 
 #: The model's name as the library reports it and sends it in requests (llama.cpp ignores it).
@@ -161,7 +161,7 @@ def backend(model: str | None = None) -> Backend:
         name="local",
         model=model or MODEL_NAME,
         mode=instructor.Mode.JSON_SCHEMA,  # grammar-constrained; TOOLS does not work on llama.cpp
-        make_client=lambda: openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0),
+        make_client=shared(lambda: openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0)),
         make_async_client=lambda: openai.AsyncOpenAI(base_url=server_url(), api_key="local", max_retries=0),
         context_tokens=CONTEXT_TOKENS,
         max_concurrency=1,

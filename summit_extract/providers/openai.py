@@ -7,7 +7,7 @@ import os
 import instructor
 import openai
 
-from .._backend import DEFAULT_OPENAI_MODEL, MODEL_ENV, Backend
+from .._backend import DEFAULT_OPENAI_MODEL, MODEL_ENV, Backend, shared
 from .._exceptions import ConfigurationError
 
 #: Environment variable that overrides the instructor mode (e.g. "json_schema" for llama.cpp servers).
@@ -36,7 +36,7 @@ def backend(model: str | None = None) -> Backend:
         name="openai",
         model=model or os.environ.get(MODEL_ENV) or DEFAULT_OPENAI_MODEL,
         mode=mode,
-        make_client=lambda: openai.OpenAI(api_key=key, base_url=base_url, max_retries=0),
+        make_client=shared(lambda: openai.OpenAI(api_key=key, base_url=base_url, max_retries=0)),
         make_async_client=lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0),
         context_tokens=None,
         max_concurrency=8,

@@ -15,13 +15,15 @@ It is for faults and throughput only: what a real model says is recorded in cass
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
 import socket
 import struct
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,8 +35,9 @@ import openai
 from summit_extract import Backend
 
 __all__ = [
-    "Exchange", "FakeOpenAI", "Reply", "article_of", "empty_choices", "malformed", "ok", "ok_summit",
-    "refusal", "reset", "schema_violation", "slow", "status", "truncated", "ungrounded",
+    "PERMANENT", "TRANSIENT", "Exchange", "FakeOpenAI", "Reply", "article_of", "empty_choices", "fault_plan",
+    "faulty", "malformed", "ok", "ok_summit", "per_article", "refusal", "reset", "schema_violation", "slow",
+    "status", "truncated", "ungrounded",
 ]
 
 
@@ -250,6 +253,66 @@ def reset() -> Reply:
         conn.close()
 
     return reply
+
+
+def per_article(choose: Callable[[str, int], Reply]) -> Reply:
+    """A reply chosen from the request's article and how many requests have carried it (1 for the first)."""
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def reply(ex: Exchange) -> None:
+        article = article_of(ex.body)
+        with lock:
+            seen[article] += 1
+            n = seen[article]
+        choose(article, n)(ex)
+
+    return reply
+
+
+#: Faults that hit an article's first request only: the library must retry (or re-ask) and succeed.
+TRANSIENT: dict[str, Callable[[], Reply]] = {
+    "500": lambda: status(500),
+    "503-retry-after": lambda: status(503, headers={"Retry-After": "0"}),
+    "429": lambda: status(429, headers={"Retry-After": "0.05"}),
+    "reset": reset,
+    "timeout": lambda: slow(3.0),
+    "bad-body": lambda: status(200, body=b"<html>upstream error</html>"),
+    "malformed": malformed,
+    "schema": schema_violation,
+    "truncated": truncated,
+    "ungrounded": ungrounded,
+}
+#: Faults that hit every request for an article: it must end as exactly one error record.
+PERMANENT: dict[str, Callable[[], Reply]] = {
+    "refusal": refusal,
+    "empty-choices": empty_choices,
+    "always-503": lambda: status(503),
+    "always-malformed": malformed,
+}
+
+
+def fault_plan(articles: list[str], rate: float = 0.1, seed: int = 0) -> dict[str, str]:
+    """Pick ``rate`` of the articles at random (seeded) and give each a fault, kinds in turn."""
+    # Interleaved, so that even a handful of faults has both kinds.
+    kinds = [k for pair in itertools.zip_longest(TRANSIENT, PERMANENT) for k in pair if k is not None]
+    chosen = random.Random(seed).sample(range(len(articles)), round(len(articles) * rate))
+    return {articles[i]: kinds[n % len(kinds)] for n, i in enumerate(sorted(chosen))}
+
+
+def faulty(plan: dict[str, str], latency: float = 0.0) -> Reply:
+    """The default reply of a fault run: each planned article meets its fault, every other one succeeds."""
+    fine = slow(latency, ok_summit()) if latency else ok_summit()
+
+    def choose(article: str, n: int) -> Reply:
+        kind = plan.get(article)
+        if kind in PERMANENT:
+            return PERMANENT[kind]()
+        if kind in TRANSIENT and n == 1:
+            return TRANSIENT[kind]()
+        return fine
+
+    return per_article(choose)
 
 
 class _Server(ThreadingHTTPServer):

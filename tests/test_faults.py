@@ -19,20 +19,6 @@ import httpx2
 import instructor
 import openai
 import pytest
-from fake_openai import (
-    FakeOpenAI,
-    article_of,
-    empty_choices,
-    malformed,
-    ok_summit,
-    refusal,
-    reset,
-    schema_violation,
-    slow,
-    status,
-    truncated,
-    ungrounded,
-)
 from tenacity import RetryCallState, Retrying
 
 from summit_extract import (
@@ -50,6 +36,20 @@ from summit_extract import (
     load_provider,
 )
 from summit_extract._calling import STRATEGIES, Call, _Wait
+from tests.fake_openai import (
+    FakeOpenAI,
+    article_of,
+    empty_choices,
+    malformed,
+    ok_summit,
+    refusal,
+    reset,
+    schema_violation,
+    slow,
+    status,
+    truncated,
+    ungrounded,
+)
 
 FAST = RetryPolicy(
     max_retries=2, max_attempts=6, timeout=2.0, total_timeout=60.0, backoff_initial=0.01, backoff_max=0.05
@@ -368,7 +368,8 @@ def test_ungrounded_evidence_every_time_is_dropped(srv: FakeOpenAI, seed_text: s
     result = run(srv, seed_text)
     assert result.attempts == FAST.max_retries + 1
     assert result.value.location is None and result.value.participants == []
-    assert sorted(type(item).__name__ for item in result.dropped) == ["Location", "Participant", "Participant"]
+    dropped = sorted(type(item).__name__ for item in result.dropped)
+    assert dropped == ["Location", "Participant", "Participant"]
     assert all(item.span is not None and item.span.alignment == "unaligned" for item in result.dropped)
 
 

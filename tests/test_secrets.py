@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_openai import FakeOpenAI, reset, status
 
 from summit_extract import (
     ExtractionError,
@@ -26,6 +25,7 @@ from summit_extract import (
     extract_result,
     load_provider,
 )
+from tests.fake_openai import FakeOpenAI, reset, status
 from tests.paths import CASSETTES, ROOT
 
 #: Key formats of the APIs this library or its users are likely to hold.

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from summit_extract import Backend, Summit, Usage, extract_result
+from summit_extract import Backend, RetryPolicy, Summit, Usage, extract_result
 from summit_extract._aligning import fold
 from summit_extract._chunking import CHARS_PER_TOKEN, Chunk, budget, merge, plan, split
 from summit_extract._exceptions import InputError
@@ -356,21 +356,36 @@ def test_generic_schemas_merge_field_by_field(seed_text: str) -> None:
 
 
 # -- end to end, recorded from the embedded model -----------------------------------------------------
+#
+# A compact schema keeps the fixed prompt small, so a text three times the context window takes about
+# seven requests; with the Summit's field guide and worked example (~1,500 tokens by the 3-characters
+# estimate) the same test needs ~19, over half an hour of the embedded model on this machine.
+
+
+class Person(Grounded):
+    """A person the article names."""
+
+    evidence: str = Field(description="Short verbatim phrase of the article naming this person.")
+    name: str = Field(description="The person's full name as written.")
+
+
+class People(BaseModel):
+    """The people an article names."""
+
+    people: list[Person] = Field(
+        default_factory=list, description="Every leader or official named, each once."
+    )
+
 
 #: A deliberately small context window, so the joined articles are over three times longer than it.
-SMALL_CONTEXT = 2304
+SMALL_CONTEXT = 1280
 #: Dev-set articles joined, in order, until the text is long enough.
 JOINED = [
     "000_fbac82d7d3572f62",
-    "006_wikinews_sacn_third_south_american_summit",
     "024_wikinews_chinese_submarine_japanese_waters",
     "014_wikinews_bush_visits_canada",
     "003_voa_africa_south_america_abuja_summit",
-    "004_voa_arab_summit_damascus_no_breakthrough",
-    "001_voa_asean_summit_opens_cebu",
-    "002_voa_asean_leaders_tackle_trade_security",
     "005_wikinews_lula_roh_brasilia_meeting",
-    "025_wikinews_cuba_us_billboards",
 ]
 
 
@@ -396,37 +411,46 @@ def article_sent(body: Any) -> str:
 def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr: Any) -> None:
     backend = dataclasses.replace(local_backend, context_tokens=SMALL_CONTEXT)
     text, starts = long_text()
+    assert len(starts) >= 3
     assert len(text) / CHARS_PER_TOKEN >= 3 * SMALL_CONTEXT, "three times the context window, or more"
-    chunks = plan(text, messages(text, Summit), SMALL_CONTEXT)
-    assert chunks is not None and len(chunks) >= 6
+    chunks = plan(text, messages(text, People), SMALL_CONTEXT)
+    assert chunks is not None and len(chunks) >= 4
 
-    result = extract_result(text, Summit, backend=backend, max_retries=2)
-    value = result.value
+    # Generous time budgets: 2 cores shared with other work can make one answer take minutes.
+    policy = RetryPolicy(max_retries=2, timeout=900.0, total_timeout=3600.0)
+    result = extract_result(text, People, backend=backend, policy=policy)
 
     # Every request carried one chunk (so it fitted), and together they carried the whole text.
-    sent = [article_sent(r.body) for r in vcr.requests]
-    assert len(sent) == result.attempts >= len(chunks)
     # (Compared without trailing blank space: instructor renders message text as a Jinja template,
     # which drops a final newline.)
+    sent = [article_sent(r.body) for r in vcr.requests]
+    assert len(sent) == result.attempts >= len(chunks)
     assert {c.text.rstrip() for c in chunks} == {s.rstrip() for s in sent}
-    room = budget(messages(text, Summit), text, SMALL_CONTEXT)
+    room = budget(messages(text, People), text, SMALL_CONTEXT)
     assert room is not None and max(len(s) for s in sent) <= room
 
-    # Merged: offsets point into the whole text, people come from different articles, none twice.
-    assert value.is_summit
-    for item in walk(value):
+    # Merged: offsets point into the whole text, people come from different chunks and articles.
+    people = result.value.people
+    for item in people:
         assert item.span is not None and item.span.alignment != "unaligned"
         assert text[item.span.start : item.span.end] == item.evidence_text(), item
+    starts_of = [p.span.start for p in people if p.span]
+    assert starts_of == sorted(starts_of), "in article order"
 
     def article_of(offset: int) -> int:
         return max(i for i, s in enumerate(starts) if s <= offset)
 
-    people = [p for p in value.participants if p.span is not None]
-    assert len({article_of(p.span.start) for p in people if p.span}) >= 2, [p.name for p in people]
-    assert any(p.span.start > chunks[1].start for p in people if p.span), "people beyond the first chunk"
-    names = [fold(p.name) for p in people if p.name]
-    assert len(names) == len(set(names))
-    assert result.usage.prompt_tokens > len(chunks) * 900
+    def chunk_of(offset: int) -> int:
+        return max(i for i, c in enumerate(chunks) if c.start <= offset)
+
+    assert len({article_of(o) for o in starts_of}) >= 3, [p.name for p in people]
+    assert len({chunk_of(o) for o in starts_of}) >= 4, [p.name for p in people]
+    names = " ".join(p.name for p in people)
+    assert "Kishida" in names and "Bush" in names, names
+    # The overlaps between chunks were seen twice but each mention is kept once.
+    spans = [(p.span.start, p.span.end) for p in people if p.span]
+    assert len(spans) == len(set(spans))
+    assert result.usage.prompt_tokens > len(chunks) * 300
 
 
 def test_chunks_naming_one_country_each_make_a_summit_once_merged(seed_text: str) -> None:

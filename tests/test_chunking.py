@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from summit_extract import Backend, RetryPolicy, Summit, Usage, extract_result
+from summit_extract import Backend, RetryPolicy, Summit, Usage, aextract_result, extract_result
 from summit_extract._aligning import fold
 from summit_extract._chunking import CHARS_PER_TOKEN, Chunk, budget, merge, plan, split
 from summit_extract._exceptions import InputError
@@ -407,18 +407,15 @@ def article_sent(body: Any) -> str:
     return str(user).split("Article:\n", 1)[1]
 
 
-@pytest.mark.vcr
-def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr: Any) -> None:
-    backend = dataclasses.replace(local_backend, context_tokens=SMALL_CONTEXT)
+#: Generous time budgets: 2 cores shared with other work can make one answer take minutes.
+SLOW_POLICY = RetryPolicy(max_retries=2, timeout=900.0, total_timeout=3600.0)
+
+
+def check_long(result: Extraction[People], vcr: Any) -> None:
+    """What a chunked, merged extraction of the long text must show."""
     text, starts = long_text()
-    assert len(starts) >= 3
-    assert len(text) / CHARS_PER_TOKEN >= 3 * SMALL_CONTEXT, "three times the context window, or more"
     chunks = plan(text, messages(text, People), SMALL_CONTEXT)
     assert chunks is not None and len(chunks) >= 4
-
-    # Generous time budgets: 2 cores shared with other work can make one answer take minutes.
-    policy = RetryPolicy(max_retries=2, timeout=900.0, total_timeout=3600.0)
-    result = extract_result(text, People, backend=backend, policy=policy)
 
     # Every request carried one chunk (so it fitted), and together they carried the whole text.
     # (Compared without trailing blank space: instructor renders message text as a Jinja template,
@@ -451,6 +448,22 @@ def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr
     spans = [(p.span.start, p.span.end) for p in people if p.span]
     assert len(spans) == len(set(spans))
     assert result.usage.prompt_tokens > len(chunks) * 300
+
+
+@pytest.mark.vcr
+def test_recorded_long_article_is_chunked_and_merged(local_backend: Backend, vcr: Any) -> None:
+    text, starts = long_text()
+    assert len(starts) >= 3
+    assert len(text) / CHARS_PER_TOKEN >= 3 * SMALL_CONTEXT, "three times the context window, or more"
+    backend = dataclasses.replace(local_backend, context_tokens=SMALL_CONTEXT)
+    check_long(extract_result(text, People, backend=backend, policy=SLOW_POLICY), vcr)
+
+
+@pytest.mark.vcr("test_recorded_long_article_is_chunked_and_merged.yaml")
+async def test_long_article_async_twin_replays_the_same_cassette(local_backend: Backend, vcr: Any) -> None:
+    text, _ = long_text()
+    backend = dataclasses.replace(local_backend, context_tokens=SMALL_CONTEXT)
+    check_long(await aextract_result(text, People, backend=backend, policy=SLOW_POLICY), vcr)
 
 
 def test_chunks_naming_one_country_each_make_a_summit_once_merged(seed_text: str) -> None:

@@ -41,6 +41,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from . import _input
 from ._backend import Backend
 from ._config import RetryPolicy
 from ._exceptions import (
@@ -52,6 +53,8 @@ from ._exceptions import (
     TruncatedOutputError,
     Usage,
 )
+from ._grounding import Span, walk
+from ._models import Summit
 
 log = logging.getLogger("summit_extract")
 T = TypeVar("T", bound=BaseModel)
@@ -346,6 +349,42 @@ def _short(exc: BaseException, limit: int = 400) -> str:
     return _clip(str(exc), limit)
 
 
+def _quarantine(result: BaseModel, context: dict[str, Any] | None) -> BaseModel:
+    """Treat as ungrounded what rests only on an instruction inside the article (a prompt injection).
+
+    Grounding cannot catch it: the injected words are in the article. A summit whose every location and
+    participant came from there (or from nowhere) is no summit: it is cleared as the schema clears one,
+    topics included.
+    """
+    if not isinstance(context, dict) or not isinstance(context.get("source_text"), str):
+        return result
+    spans = _input.injected_spans(context["source_text"])
+    if not spans:
+        return result
+    offset = int(context.get("offset", 0))
+    hit: list[int] = []
+    for item in walk(result):
+        span = item.span
+        if span is None or span.alignment == "unaligned":
+            continue
+        if any(lo <= span.start - offset and span.end - offset <= hi for lo, hi in spans):
+            item.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
+            hit.append(id(item))
+    if not hit:
+        return result
+    log.warning("%d item(s) rest only on an instruction inside the article; treated as ungrounded", len(hit))
+    if isinstance(result, Summit) and result.is_summit:
+        details = [d for d in (result.location, *result.participants) if d is not None]
+        grounded = [d for d in details if d.span is not None and d.span.alignment != "unaligned"]
+        if not grounded and any(id(d) in hit for d in details):
+            result.is_summit = False
+            result.name = result.host_country = None
+            result.location = result.date = None
+            result.participants = []
+            result.topics = []  # they described the injected summit too
+    return result
+
+
 def _reraise(translated: BaseException, exc: BaseException) -> NoReturn:
     """Raise what ``exc`` was translated to, chained to it, unless it is ``exc`` or its own cause."""
     if translated is exc or translated is exc.__cause__:
@@ -367,7 +406,7 @@ def call_sync(call: Call) -> BaseModel:
             with attempt:
                 try:
                     result: BaseModel = client.create(**call.kwargs())
-                    return result
+                    return _quarantine(result, call.context)
                 except Exception as exc:  # every failure is translated: none leaks raw
                     _reraise(call.translate(exc), exc)
     except ExtractionError:
@@ -386,7 +425,7 @@ async def call_async(call: Call) -> BaseModel:
             with attempt:
                 try:
                     result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
-                    return result
+                    return _quarantine(result, call.context)
                 except Exception as exc:
                     _reraise(call.translate(exc), exc)
     except ExtractionError:

@@ -67,3 +67,28 @@ def check_text(text: object, *, max_chars: int = MAX_CHARS) -> str:
             "BeautifulSoup(html, 'html.parser').get_text('\\n')), so evidence offsets point into the text."
         )
     return text
+
+
+#: Phrases that address a language model rather than report news: the start of an injected instruction.
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|directions|rules)"
+    r"|\b(?:new|updated)\s+instructions?\s*:"
+    r"|\byou\s+are\s+now\s+(?:an?\s+)?(?:AI|assistant|language\s+model|chatbot|DAN)\b"
+    r"|\b(?:system|developer)\s+prompt\b",
+    re.IGNORECASE,
+)
+
+
+def injected_spans(text: str) -> list[tuple[int, int]]:
+    """Where the article carries instructions addressed to the model: from such a phrase's sentence to its
+    paragraph's end. Evidence found only there is not something the article reports."""
+    spans: list[tuple[int, int]] = []
+    for match in _INJECTION.finditer(text):
+        if spans and match.start() < spans[-1][1]:
+            continue
+        start = max(text.rfind(". ", 0, match.start()) + 2, text.rfind("\n", 0, match.start()) + 1, 0)
+        end = text.find("\n\n", match.end())
+        spans.append((start, len(text) if end < 0 else end))
+    return spans
+

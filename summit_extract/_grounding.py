@@ -56,6 +56,10 @@ class Grounded(BaseModel):
         default=None, description="Filled in by the library: where the evidence lies in the article."
     )
 
+    def fallback_evidence(self) -> list[str]:
+        """Strings that, found verbatim, ground the item when its evidence is not found (none by default)."""
+        return []
+
     def evidence_text(self) -> str:
         """The verbatim evidence string of this item."""
         return str(getattr(self, self.evidence_field) or "")
@@ -67,6 +71,12 @@ class Grounded(BaseModel):
             return self
         evidence = self.evidence_text()
         match = align(evidence, context["source_text"], context.get("folded"))
+        if match is None or (match.alignment == "fuzzy" and not self.allow_fuzzy):
+            for fallback in self.fallback_evidence():
+                match = align(fallback, context["source_text"], context.get("folded"))
+                if match is not None and match.alignment != "fuzzy":
+                    break
+                match = None
         if match is not None and (self.allow_fuzzy or match.alignment != "fuzzy"):
             offset = int(context.get("offset", 0))
             if match.alignment != "exact":

@@ -117,6 +117,10 @@ class Participant(Grounded):
     def _name_stated(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _stated(v, info, "name")
 
+    def fallback_evidence(self) -> list[str]:
+        """Where the article names the person: the honest evidence when the quoted phrase was mangled."""
+        return [self.name] if self.name else []
+
     @model_validator(mode="after")
     def _name_is_a_name(self) -> Self:
         if self.name is None and self.country is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 import pycountry
 
@@ -123,7 +124,7 @@ def merge_people(participants: list[Participant]) -> list[Participant]:
 _SUB_SUMMIT = re.compile(r"\b(vice|deputy|ambassador|envoy|spokes\w*|official|adviser|advisor|aide)\b", re.I)
 
 
-def summit_check(summit: Summit) -> str | None:
+def summit_check(summit: Summit, also_seen: Sequence[Participant] = ()) -> str | None:
     """Why the extracted participants cannot make a summit, or None when they can.
 
     A summit is a meeting of representatives of two or more states at leader or ministerial level. The
@@ -131,7 +132,7 @@ def summit_check(summit: Summit) -> str | None:
     country and there is just one country among them (a domestic event), or every one has a title and none
     is of summit rank (vice-ministers, ambassadors, envoys).
     """
-    people = summit.participants
+    people = [*summit.participants, *also_seen]
     if not people:
         return None
     countries = {(p.country_iso.name if p.country_iso else fold(p.country or "")) for p in people}
@@ -143,15 +144,23 @@ def summit_check(summit: Summit) -> str | None:
     return None
 
 
-def normalize(summit: Summit) -> Summit:
-    """Normalize countries, titles and people of a Summit in place, and return it."""
+def normalize(summit: Summit, dropped: Sequence[object] = ()) -> Summit:
+    """Normalize countries, titles and people of a Summit in place, and return it.
+
+    ``dropped`` are items removed for want of evidence: participants among them still count as the
+    model's view of who met when deciding whether the meeting can be a summit.
+    """
     people = merge_people(summit.participants)
     for person in people:
         person.title = title(person.title)
         if person.country:
             person.country_iso = country(person.country)
     summit.participants = people
-    if summit.is_summit and summit_check(summit):
+    also_seen = [p for p in dropped if isinstance(p, Participant)]
+    for person in also_seen:
+        if person.country and person.country_iso is None:
+            person.country_iso = country(person.country)
+    if summit.is_summit and summit_check(summit, also_seen):
         # The same clearing as when the model itself answers "no summit" (see Summit validators).
         summit.is_summit = False
         summit.name = summit.host_country = None

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._aligning import fold
 from ._grounding import Grounded
 from ._models import Agreement, Dispute, Summit
 
@@ -46,7 +47,7 @@ class _Item:
 def render_html(text: str, extraction: Extraction[Summit] | Summit, *, title: str | None = None) -> str:
     """A self-contained HTML page showing ``text`` with the evidence of ``extraction`` highlighted.
 
-    Raises ValueError when a span does not slice ``text`` back to its evidence (the result of another text).
+    Raises ValueError when the spans do not fit ``text`` (the result of another text).
     """
     summit = extraction if isinstance(extraction, Summit) else extraction.value
     if not isinstance(summit, Summit):
@@ -108,15 +109,27 @@ def _placed(item: _Item) -> bool:
 
 
 def _check_spans(text: str, items: list[_Item]) -> None:
-    for it in items:
-        span = it.item.span
-        if not _placed(it) or span is None:
-            continue
-        if span.end > len(text) or text[span.start : span.end] != it.item.evidence_text().strip():
-            raise ValueError(
-                f"The evidence of {it.kind} {it.label!r} is not at [{span.start}, {span.end}) of this text: "
-                "render the report with the text the extraction was made from."
-            )
+    """Refuse a result made from another text: spans beyond its end, or no evidence where its span says."""
+    placed = [it for it in items if _placed(it) and it.item.span is not None]
+    beyond = [it for it in placed if it.item.span is not None and it.item.span.end > len(text)]
+    # A span may legitimately differ from its evidence string (a closing period the aligner ignored, a
+    # participant grounded on their name): only a result where no evidence matches is refused.
+    matching = [it for it in placed if _matches(text, it)]
+    if beyond or (placed and not matching):
+        it = (beyond or placed)[0]
+        assert it.item.span is not None
+        raise ValueError(
+            f"The evidence of {it.kind} {it.label!r} is not at [{it.item.span.start}, {it.item.span.end}) "
+            "of this text: render the report with the text the extraction was made from."
+        )
+
+
+def _matches(text: str, it: _Item) -> bool:
+    span = it.item.span
+    if span is None:
+        return False
+    found, said = fold(text[span.start : span.end]), fold(it.item.evidence_text())
+    return bool(found) and (found in said or said in found)
 
 
 def _highlighted(text: str, items: list[_Item]) -> str:

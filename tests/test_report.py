@@ -272,3 +272,27 @@ def test_an_extraction_shows_its_costs_and_its_flagged_items(seed_text: str, see
 def test_a_result_from_another_text_is_refused(seed_summit: Summit) -> None:
     with pytest.raises(ValueError, match="render the report with the text the extraction was made from"):
         render_html("A different, much shorter article.", seed_summit)
+
+
+def test_a_result_from_another_text_of_the_same_length_is_refused(
+    seed_text: str, seed_summit: Summit
+) -> None:
+    with pytest.raises(ValueError, match="render the report with the text the extraction was made from"):
+        render_html(seed_text[::-1], seed_summit)
+
+
+def test_evidence_the_aligner_trimmed_is_highlighted_as_the_article_has_it(seed_text: str) -> None:
+    # The model closed its evidence with a period the article does not have there; alignment ignores it.
+    data = {
+        "is_summit": True,
+        "participants": [
+            {
+                "evidence": "South Korean President Yoon Suk Yeol.",
+                "name": "Yoon Suk Yeol",
+                "country": "South Korea",
+            }
+        ],
+    }
+    summit = Summit.model_validate(data, context=GroundingContext(seed_text))
+    parsed = parse(render_html(seed_text, summit))
+    assert [data for _, data in parsed.marks] == ["South Korean President Yoon Suk Yeol"]

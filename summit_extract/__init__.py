@@ -1,5 +1,7 @@
 """summit-extract: validated, evidence-backed facts about diplomatic summits from news articles."""
 
+import logging
+
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, aextract_many, extract_many
 from ._config import RetryPolicy
@@ -29,6 +31,9 @@ from ._prompting import PROMPT_VERSION
 from ._report import render_html
 
 __version__ = "0.1.0"
+
+# A library logs, the application decides where to: no output unless logging is configured.
+logging.getLogger("summit_extract").addHandler(logging.NullHandler())
 
 __all__ = [
     "PROMPT_VERSION",

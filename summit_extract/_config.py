@@ -12,17 +12,20 @@ class RetryPolicy:
 
     - ``max_retries``: re-asks after output that is not valid JSON or fails validation (so at most
       ``max_retries + 1`` model answers per request).
-    - ``max_attempts``: requests in all, counting retries after transient HTTP failures (429, 5xx,
-      timeouts, lost connections) and after truncated output.
+    - ``max_attempts``: attempts in all, counting retries after transient HTTP failures (429, 5xx,
+      timeouts, lost connections, garbled bodies) and after truncated output; each attempt may include
+      up to ``max_retries`` re-asks.
     - ``timeout``: seconds one request may take; ``total_timeout``: seconds for the whole extraction.
     - Waits between transient retries grow exponentially from ``backoff_initial`` to ``backoff_max``
-      with full jitter; a 429's Retry-After header is honoured as given when it fits in the time left.
+      with full jitter; a Retry-After (or retry-after-ms) header is honoured as given, on any status; when
+      it asks for longer than what is left of ``total_timeout`` the call fails at once.
+    - ``timeout`` is generous because a 1.5B model on two busy CPU cores can take minutes per answer.
     """
 
     max_retries: int = 1
     max_attempts: int = 6
-    timeout: float = 180.0
-    total_timeout: float = 900.0
+    timeout: float = 300.0
+    total_timeout: float = 1800.0
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
 

@@ -79,9 +79,10 @@ class Grounded(BaseModel):
                 match = None
         if match is not None and (self.allow_fuzzy or match.alignment != "fuzzy"):
             offset = int(context.get("offset", 0))
-            if match.alignment != "exact":
-                # Keep the article's own words, so the evidence is verbatim whatever tier found it.
-                setattr(self, self.evidence_field, context["source_text"][match.start : match.end])
+            found = context["source_text"][match.start : match.end]
+            if found != evidence:
+                # Keep the article's own words, so the evidence is verbatim whatever tier (or fallback) found it.
+                setattr(self, self.evidence_field, found)
             self.span = Span(
                 start=match.start + offset,
                 end=match.end + offset,

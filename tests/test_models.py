@@ -31,11 +31,30 @@ def test_evidence_is_aligned_to_offsets() -> None:
     assert ARTICLE[span.start : span.end] == "Yoon Suk Yeol"
 
 
+AGREEMENT = {
+    "parties": ["South Korea", "Japan"],
+    "subject": "a summit in Paris",
+    "kind": "political",
+    "status": "agreed",
+}
+
+
 def test_evidence_not_in_article_is_a_reask_error() -> None:
-    with pytest.raises(ValidationError, match="evidence 'Yoon said in Paris' is not in the article"):
+    with pytest.raises(
+        ValidationError, match="evidence 'leaders agreed to meet in Paris' is not in the article"
+    ):
         validate(
-            {"is_summit": True, "participants": [person("Yoon Suk Yeol", evidence="Yoon said in Paris")]}
+            {"is_summit": True, "agreements": [{**AGREEMENT, "evidence": "leaders agreed to meet in Paris"}]}
         )
+
+
+def test_mangled_participant_evidence_falls_back_to_where_the_name_stands() -> None:
+    summit = validate(
+        {"is_summit": True, "participants": [person("Yoon Suk Yeol", evidence="Yoon said in Paris")]}
+    )
+    item = summit.participants[0]
+    assert item.span is not None and item.span.alignment == "exact"
+    assert item.evidence == "Yoon Suk Yeol" == ARTICLE[item.span.start : item.span.end]
 
 
 def test_invented_person_is_rejected() -> None:
@@ -47,11 +66,11 @@ def test_last_attempt_flags_instead_of_failing() -> None:
     context = GroundingContext(ARTICLE)
     context["final_attempt"] = True
     summit = Summit.model_validate(
-        {"is_summit": True, "participants": [person("Yoon Suk Yeol", evidence="Yoon said in Paris")]},
+        {"is_summit": True, "agreements": [{**AGREEMENT, "evidence": "leaders agreed to meet in Paris"}]},
         context=context,
     )
-    assert summit.participants[0].span is not None
-    assert summit.participants[0].span.alignment == "unaligned"
+    assert summit.agreements[0].span is not None
+    assert summit.agreements[0].span.alignment == "unaligned"
 
 
 def test_typographic_quotes_align_normalized() -> None:

@@ -45,7 +45,9 @@ def test_suite_blocks_the_network_and_replays_only(request: pytest.FixtureReques
     assert config.getoption("--block-network") is True
     assert str(config.getoption("--record-mode")) == "none"
     hosts = str(config.getoption("--allowed-hosts")).split(",")
-    assert set(hosts) <= {"127.0.0.1", "localhost", "::1"}, hosts
+    # Anchored patterns: pytest-recording matches by regex, so a bare "localhost" would admit
+    # "localhost.example.com".
+    assert set(hosts) <= {r"^127\.0\.0\.1$", "^localhost$", r"^::1$"}, hosts
     assert "not local_model" in config.option.markexpr
 
 
@@ -54,6 +56,7 @@ def test_allowed_hosts_admit_loopback_only(request: pytest.FixtureRequest, host:
     hosts = str(request.config.getoption("--allowed-hosts")).split(",")
     assert is_host_in_allowed_hosts("127.0.0.1", hosts)
     assert not is_host_in_allowed_hosts(host, hosts)
+    assert not is_host_in_allowed_hosts("localhost.example.com", hosts)
 
 
 @pytest.mark.parametrize("host", PUBLIC)

@@ -1,0 +1,49 @@
+"""Assemble benchmarks/REPORT.md from the sections each benchmark wrote into benchmarks/results/.
+
+    python benchmarks/make_report.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+#: (section file, the command that regenerates it), in report order.
+SECTIONS = [
+    ("quality.md", "flock /tmp/summit-model.lock python benchmarks/bench_quality.py"),
+    ("batch_throughput.md", "python benchmarks/bench_batch.py"),
+    ("batch_overhead.md", "python benchmarks/bench_batch.py"),
+    ("batch_prompt_tokens.md", "python benchmarks/bench_prompt_tokens.py"),
+    ("batch_local_prefix.md", "flock /tmp/summit-model.lock python benchmarks/bench_local_prefix.py"),
+    ("faults.md", "python benchmarks/bench_faults.py"),
+]
+
+HEADER = """# Benchmark report
+
+Figures measured on this project's machines (2 CPU cores, no GPU, shared and noisy): compare ratios within
+one table, which were measured in one run, rather than seconds across tables. Nothing here is asserted by
+a test. Each section names the command that regenerates it; this file is rebuilt from
+`benchmarks/results/*.md` by `python benchmarks/make_report.py`.
+"""
+
+
+def main() -> None:
+    parts = [HEADER]
+    for name, command in SECTIONS:
+        path = RESULTS / name
+        if not path.is_file():
+            parts.append(f"## {name}\n\nNot measured yet: run `{command}`.\n")
+            continue
+        body = path.read_text(encoding="utf-8").strip()
+        # Every section's own heading becomes a second-level heading under the report's title.
+        first, _, rest = body.partition("\n")
+        if first.startswith("#"):
+            body = "## " + first.lstrip("# ") + "\n" + rest
+        parts.append(f"{body}\n\nRegenerate: `{command}`\n")
+    (HERE / "REPORT.md").write_text("\n".join(parts), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -53,7 +53,7 @@ from ._exceptions import (
     TruncatedOutputError,
     Usage,
 )
-from ._grounding import Span, walk
+from ._grounding import Span, grounding, walk
 from ._models import Summit
 
 log = logging.getLogger("summit_extract")
@@ -73,8 +73,11 @@ class Strategy:
 STRATEGIES = (
     Strategy("greedy", {"temperature": 0.0}),
     Strategy("penalized", {"temperature": 0.0, "frequency_penalty": 0.5, "presence_penalty": 0.3}),
-    Strategy("penalized-sampled", {"temperature": 0.4, "frequency_penalty": 1.0, "presence_penalty": 0.6,
-                                   "seed": 7}, token_factor=1.5),
+    Strategy(
+        "penalized-sampled",
+        {"temperature": 0.4, "frequency_penalty": 1.0, "presence_penalty": 0.6, "seed": 7},
+        token_factor=1.5,
+    ),
 )
 
 
@@ -231,7 +234,7 @@ class Call:
             messages=self.messages,
             model=self.backend.model,
             max_retries=reasks,
-            context=self.context,
+            context=None,  # the grounding context travels in a ContextVar: see _grounding.grounding
             strict=False,
             hooks=hooks,
             max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
@@ -405,7 +408,8 @@ def call_sync(call: Call) -> BaseModel:
         for attempt in Retrying(**call.retrying_args()):
             with attempt:
                 try:
-                    result: BaseModel = client.create(**call.kwargs())
+                    with grounding(call.context):
+                        result: BaseModel = client.create(**call.kwargs())
                     return _quarantine(result, call.context)
                 except Exception as exc:  # every failure is translated: none leaks raw
                     _reraise(call.translate(exc), exc)
@@ -424,7 +428,8 @@ async def call_async(call: Call) -> BaseModel:
         async for attempt in AsyncRetrying(**call.retrying_args()):
             with attempt:
                 try:
-                    result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
+                    with grounding(call.context):
+                        result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
                     return _quarantine(result, call.context)
                 except Exception as exc:
                     _reraise(call.translate(exc), exc)
@@ -433,4 +438,3 @@ async def call_async(call: Call) -> BaseModel:
     except Exception as exc:
         raise call.exhausted(exc) from exc
     raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
-

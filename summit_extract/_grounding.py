@@ -7,8 +7,10 @@ flagged ``unaligned`` instead, and the extraction stage then drops or keeps it a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -44,6 +46,31 @@ class GroundingContext(dict[str, Any]):
         )
 
 
+_active: ContextVar[dict[str, Any] | None] = ContextVar("summit_extract_grounding", default=None)
+
+
+@contextlib.contextmanager
+def grounding(context: dict[str, Any] | None) -> Iterator[None]:
+    """Make ``context`` the grounding context of validations run inside the block.
+
+    The context travels in a ContextVar rather than instructor's ``context=``: given a context, instructor
+    renders every message as a Jinja template, which would rewrite an article containing ``{{`` or ``{%``
+    (and drop its final newline) before the model saw it.
+    """
+    token = _active.set(context)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def context_of(info: ValidationInfo) -> dict[str, Any] | None:
+    """The grounding context of a validation: pydantic's own context if given, else the active one."""
+    if isinstance(info.context, dict):
+        return info.context
+    return _active.get()
+
+
 class Grounded(BaseModel):
     """Base class of every fact taken from the article: it carries the verbatim evidence it rests on."""
 
@@ -66,8 +93,8 @@ class Grounded(BaseModel):
 
     @model_validator(mode="after")
     def _ground(self, info: ValidationInfo) -> Self:
-        context = info.context
-        if not isinstance(context, dict) or "source_text" not in context or self.span is not None:
+        context = context_of(info)
+        if context is None or "source_text" not in context or self.span is not None:
             return self
         evidence = self.evidence_text()
         match = align(evidence, context["source_text"], context.get("folded"))
@@ -81,7 +108,7 @@ class Grounded(BaseModel):
             offset = int(context.get("offset", 0))
             found = context["source_text"][match.start : match.end]
             if found != evidence:
-                # Keep the article's own words, so the evidence is verbatim whatever tier (or fallback) found it.
+                # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
                 setattr(self, self.evidence_field, found)
             self.span = Span(
                 start=match.start + offset,

@@ -16,7 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from . import _dates
 from ._aligning import contains, fold
-from ._grounding import Grounded
+from ._grounding import Grounded, context_of
 
 AgreementKind = Literal[
     "security",
@@ -77,8 +77,8 @@ OptionalText = Annotated[str | None, BeforeValidator(_clean_any)]
 
 def _stated(value: str | None, info: ValidationInfo, what: str) -> str | None:
     """Keep a value only if the article states it; re-ask otherwise, and on the last attempt drop it."""
-    context = info.context
-    if not value or not isinstance(context, dict) or "source_text" not in context:
+    context = context_of(info)
+    if not value or context is None or "source_text" not in context:
         return value
     text = context["source_text"]
     if contains(text, value) or _country_in_text(value, text):
@@ -167,7 +167,8 @@ class SummitDate(Grounded):
             parsed = _dates.parse(self.text)
         except _dates.NotADate as exc:
             raise ValueError(str(exc)) from None
-        published = info.context.get("published") if isinstance(info.context, dict) else None
+        context = context_of(info)
+        published = context.get("published") if context is not None else None
         parsed = _dates.resolve(parsed, published)
         self.year, self.month, self.day, self.iso = parsed.year, parsed.month, parsed.day, parsed.iso
         return self

@@ -149,7 +149,7 @@ def messages(
     instructions: str | None = None,
 ) -> list[dict[str, str]]:
     """The chat messages for one article."""
-    user = f"Article:\n{text}"
+    user = f"Article:\n{text.rstrip()}"  # trailing blank lines tell the model nothing
     if published is not None:
         user += f"\n\n(Published on {published.isoformat()}.)"
     return [

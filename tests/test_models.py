@@ -217,3 +217,16 @@ def test_countries_map_to_iso_3166_and_ambiguity_stays_unknown(written: str, alp
     assert iso.known is (alpha3 is not None)
     if alpha3 is None:
         assert iso.name == written  # unknown names stay as written, flagged
+
+
+def test_article_text_reaches_the_model_unrendered() -> None:
+    """Instructor renders messages as Jinja templates when given a context; the article must not be."""
+    import instructor
+
+    from summit_extract import extract_result
+    from tests.fake_openai import FakeOpenAI
+
+    text = "PARIS - Leaders met on {{ published }} and {% if x %}said{% endif %} nothing.\n\n"
+    with FakeOpenAI() as srv:
+        extract_result(text, Summit, backend=srv.backend(mode=instructor.Mode.JSON_SCHEMA))
+        assert srv.requests[0]["messages"][1]["content"] == f"Article:\n{text.rstrip()}"

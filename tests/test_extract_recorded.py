@@ -24,30 +24,36 @@ def assert_grounded(summit: BaseModel, text: str) -> None:
         assert text[item.span.start : item.span.end] == item.evidence_text(), item
 
 
-@pytest.mark.vcr
-def test_seed_summit(local_backend: Backend, seed_text: str) -> None:
-    result = extract_result(seed_text, Summit, backend=local_backend)
-    summit = result.value
-
+def assert_seed_summit(summit: Summit, text: str) -> None:
+    """What the recorded model found in the seed article, checked against the article."""
     assert summit.is_summit
     names = {p.name for p in summit.participants}
     assert {"Yoon Suk Yeol", "Fumio Kishida"} <= names
+    countries = {p.name: p.country_iso.alpha3 for p in summit.participants if p.country_iso}
+    assert countries["Yoon Suk Yeol"] == "KOR" and countries["Fumio Kishida"] == "JPN"
     assert summit.location is not None and summit.location.city == "Seoul"
     # The dateline says "May 7" with no year: the year must stay unknown.
     assert summit.date is None or summit.date.year is None
     agreed = " ".join(a.subject.lower() for a in summit.agreements)
     assert "north korea" in agreed or "chip" in agreed
-    assert_grounded(summit, seed_text)
+    # The model invented a summit name ("Summit of South Korea and Japan"): not in the text, so dropped.
+    assert summit.name is None
+    assert_grounded(summit, text)
+
+
+@pytest.mark.vcr
+def test_seed_summit(local_backend: Backend, seed_text: str) -> None:
+    result = extract_result(seed_text, Summit, backend=local_backend)
+    assert_seed_summit(result.value, seed_text)
     assert result.attempts >= 1 and result.usage.prompt_tokens > 1000
     assert result.backend == "local" and result.model == local_backend.model
 
 
 @pytest.mark.vcr("test_seed_summit.yaml")
 async def test_seed_summit_async_twin(local_backend: Backend, seed_text: str) -> None:
-    sync = extract_result(seed_text, Summit, backend=local_backend)
     result = await aextract_result(seed_text, Summit, backend=local_backend)
-    assert result.value.model_dump() == sync.value.model_dump()
-    assert result.usage == sync.usage and result.attempts == sync.attempts
+    assert_seed_summit(result.value, seed_text)
+    assert result.attempts >= 1 and result.usage.completion_tokens > 0
 
 
 @pytest.mark.vcr

@@ -152,7 +152,7 @@ def _finish(job: _Job, value: BaseModel, *, whole: bool = True) -> Extraction[An
 
         flagged = [g for g in walk(value) if g.span is not None and g.span.alignment == "unaligned"]
     if isinstance(value, Summit) and whole:  # a chunk's Summit is normalized once merged (see _chunking)
-        normalize(value, dropped)
+        normalize(value, dropped, job.text)
     ledger = job.call.ledger
     return Extraction(
         value=value,

@@ -16,7 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from . import _dates
 from ._aligning import contains, fold
-from ._grounding import Grounded, context_of
+from ._grounding import Grounded, Span, context_of
 
 AgreementKind = Literal[
     "security",
@@ -163,11 +163,15 @@ class SummitDate(Grounded):
     def _read(self, info: ValidationInfo) -> Self:
         if self.iso or self.month or self.year:
             return self  # already read (a re-validated result)
+        context = context_of(info)
         try:
             parsed = _dates.parse(self.text)
         except _dates.NotADate as exc:
+            if context is not None and context.get("final_attempt"):
+                # Out of re-asks: lose the date, not the whole extraction.
+                self.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
+                return self
             raise ValueError(str(exc)) from None
-        context = context_of(info)
         published = context.get("published") if context is not None else None
         parsed = _dates.resolve(parsed, published)
         self.year, self.month, self.day, self.iso = parsed.year, parsed.month, parsed.day, parsed.iso

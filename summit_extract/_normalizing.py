@@ -8,6 +8,7 @@ longer one when its words are a subset of it.
 from __future__ import annotations
 
 import functools
+import gettext
 import re
 from collections.abc import Sequence
 
@@ -124,31 +125,85 @@ def merge_people(participants: list[Participant]) -> list[Participant]:
 _SUB_SUMMIT = re.compile(r"\b(vice|deputy|ambassador|envoy|spokes\w*|official|adviser|advisor|aide)\b", re.I)
 
 
-def summit_check(summit: Summit, also_seen: Sequence[Participant] = ()) -> str | None:
-    """Why the extracted participants cannot make a summit, or None when they can.
+#: Languages whose country names (pycountry's ISO 3166 translations) count as naming a state.
+NAME_LANGUAGES = ("fr", "pt", "es", "de", "it")
+
+
+_NAME_SUFFIX = "(?:n|an|ian|ien|ienne|ese|i|ish|ais|aise|o|a)?"
+_STEM_SUFFIX = "(?:ian|ien|ienne|ese|n|an)?"
+
+
+@functools.lru_cache(maxsize=1)
+def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    names: dict[str, str] = {}
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for lang in NAME_LANGUAGES
+    ]
+    for record in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(record, attr, None)
+            if not name:
+                continue
+            for form in {name, name.split(",")[0], *(t.gettext(name) for t in translations)}:
+                if len(form) >= 4:
+                    names[fold(form)] = record.alpha_2
+    for short, code in (("u.s.", "US"), ("usa", "US"), ("u.k.", "GB"), ("britain", "GB"), ("russia", "RU")):
+        names[short] = code
+    # Adjectives count too ("Nigerian", "Japanese", "brésilien"): a name, or a name ending in "a" without
+    # it ("Canadian", "Chinese"), followed by a common demonym suffix.
+    stems = {n[:-1]: code for n, code in names.items() if n[-1] in "ay" and " " not in n}
+    names.update({f"{stem}~": code for stem, code in stems.items()})  # "germany" -> "german", "italian"
+    alternatives = "|".join(
+        re.escape(n[:-1]) + _STEM_SUFFIX if n.endswith("~") else re.escape(n) + _NAME_SUFFIX
+        for n in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
+
+
+def states_named(text: str) -> set[str]:
+    """ISO alpha-2 codes of the states a text names, by name or adjective, in six European languages."""
+    pattern, names = _state_names()
+    found = set()
+    for m in pattern.finditer(fold(text)):
+        word = m.group(0)
+        code = (
+            names.get(word)
+            or next((names[k] for k in (word[:i] for i in range(len(word), 2, -1)) if k in names), None)
+            or next((c for k, c in names.items() if k.endswith("~") and word.startswith(k[:-1])), None)
+        )
+        if code:
+            found.add(code)
+    return found
+
+
+_SUB_SUMMIT = re.compile(r"\b(vice|deputy|ambassador|envoy|spokes\w*|official|adviser|advisor|aide)\b", re.I)
+
+
+def summit_check(
+    summit: Summit, text: str | None = None, also_seen: Sequence[Participant] = ()
+) -> str | None:
+    """Why the article cannot report a summit, or None when it can.
 
     A summit is a meeting of representatives of two or more states at leader or ministerial level. The
-    model's ``is_summit`` is overruled only when its own participants say otherwise: every one of them has a
-    country and there is just one country among them (a domestic event), or every one has a title and none
-    is of summit rank (vice-ministers, ambassadors, envoys).
+    model's ``is_summit`` is overruled only on evidence a small model cannot talk its way around: the
+    article names fewer than two states (a domestic or provincial "summit"), or every participant has a
+    title and none is of summit rank (vice-ministers, ambassadors, envoys).
     """
+    if text is not None and len(states_named(text)) < 2:
+        return "the article names fewer than two states"
     people = [*summit.participants, *also_seen]
-    if not people:
-        return None
-    countries = {(p.country_iso.name if p.country_iso else fold(p.country or "")) for p in people}
-    if all(p.country for p in people) and len(countries) < 2:
-        return f"all participants represent one country ({next(iter(countries))})"
     titles = [p.title for p in people]
-    if all(titles) and all(_SUB_SUMMIT.search(t or "") for t in titles):
+    if people and all(titles) and all(_SUB_SUMMIT.search(t or "") for t in titles):
         return "no participant is a leader or minister"
     return None
 
 
-def normalize(summit: Summit, dropped: Sequence[object] = ()) -> Summit:
+def normalize(summit: Summit, dropped: Sequence[object] = (), text: str | None = None) -> Summit:
     """Normalize countries, titles and people of a Summit in place, and return it.
 
     ``dropped`` are items removed for want of evidence: participants among them still count as the
-    model's view of who met when deciding whether the meeting can be a summit.
+    model's view of who met when deciding whether the meeting can be a summit; ``text`` is the article.
     """
     people = merge_people(summit.participants)
     for person in people:
@@ -160,7 +215,7 @@ def normalize(summit: Summit, dropped: Sequence[object] = ()) -> Summit:
     for person in also_seen:
         if person.country and person.country_iso is None:
             person.country_iso = country(person.country)
-    if summit.is_summit and summit_check(summit, also_seen):
+    if summit.is_summit and summit_check(summit, text, also_seen):
         # The same clearing as when the model itself answers "no summit" (see Summit validators).
         summit.is_summit = False
         summit.name = summit.host_country = None

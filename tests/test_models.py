@@ -161,18 +161,33 @@ def test_paraphrased_evidence_is_replaced_by_the_articles_words() -> None:
     assert item.evidence.startswith("South Korean President Yoon Suk Yeol")
 
 
-def _summit_with(*people: dict[str, object]) -> Summit:
+def _summit_with(*people: dict[str, object], text: str | None = None) -> Summit:
     from summit_extract._normalizing import normalize
 
-    return normalize(Summit.model_validate({"is_summit": True, "participants": list(people)}))
+    return normalize(Summit.model_validate({"is_summit": True, "participants": list(people)}), text=text)
 
 
-def test_one_country_meeting_is_not_a_summit() -> None:
+def test_an_article_naming_fewer_than_two_states_reports_no_summit() -> None:
+    text = "Québec : la première ministre Pauline Marois annonce un sommet sur l'enseignement supérieur."
     summit = _summit_with(
-        {"evidence": "a", "name": "Pauline Marois", "title": "premier", "country": "Canada"},
-        {"evidence": "b", "name": "Pierre Duchesne", "title": "minister", "country": "Canada"},
+        {"evidence": "a", "name": "Pauline Marois", "title": "premier", "country": "Québec"}, text=text
     )
     assert summit.is_summit is False and summit.participants == []
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("Nigerian President Olusegun Obasanjo hosted leaders in Abuja", {"NG"}),
+        ("German Chancellor Olaf Scholz met the Italian premier", {"DE", "IT"}),
+        ("Le Brésil et le Royaume-Uni ont signé", {"BR", "GB"}),
+        ("The U.S. and Japan agreed", {"US", "JP"}),
+    ],
+)
+def test_states_are_found_by_name_or_adjective_in_several_languages(text: str, states: set[str]) -> None:
+    from summit_extract._normalizing import states_named
+
+    assert states_named(text) == states
 
 
 def test_sub_summit_rank_meeting_is_not_a_summit() -> None:

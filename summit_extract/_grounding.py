@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from ._aligning import FoldedText, align
@@ -83,6 +91,9 @@ class Grounded(BaseModel):
         default=None, description="Filled in by the library: where the evidence lies in the article."
     )
 
+    def check(self) -> None:
+        """Raise ValueError when the item as a whole makes no sense (subclasses say what that means)."""
+
     def fallback_evidence(self) -> list[str]:
         """Strings that, found verbatim, ground the item when its evidence is not found (none by default)."""
         return []
@@ -93,6 +104,7 @@ class Grounded(BaseModel):
 
     @model_validator(mode="after")
     def _ground(self, info: ValidationInfo) -> Self:
+        self.check()
         context = context_of(info)
         if context is None or "source_text" not in context or self.span is not None:
             return self
@@ -125,6 +137,21 @@ class Grounded(BaseModel):
             f"{self.evidence_field} {evidence[:120]!r} is not in the article: the {what} must be a "
             "span copied character for character from the article"
         )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _salvage(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
+        # Out of re-asks, one malformed item (a location with no place, a nameless participant) must cost
+        # that item, not the whole extraction: it comes back marked unaligned, to be dropped or flagged.
+        try:
+            return handler(data)
+        except ValidationError:
+            context = context_of(info)
+            if context is None or not context.get("final_attempt") or not isinstance(data, dict):
+                raise
+            item = cls.model_construct(**{k: v for k, v in data.items() if k in cls.model_fields})
+            item.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
+            return item
 
 
 def walk(model: BaseModel) -> Iterator[Grounded]:

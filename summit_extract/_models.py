@@ -121,8 +121,8 @@ class Participant(Grounded):
         """Where the article names the person: the honest evidence when the quoted phrase was mangled."""
         return [self.name] if self.name else []
 
-    @model_validator(mode="after")
-    def _name_is_a_name(self) -> Self:
+    def check(self) -> None:
+        """A participant has a name or, for a delegation, a country; a title is not a name."""
         if self.name is None and self.country is None:
             raise ValueError("a participant needs a name or, for a delegation, a country")
         if self.name and self.name.lower() in _TITLE_WORDS:
@@ -130,7 +130,6 @@ class Participant(Grounded):
                 f"name {self.name!r} is a title, not a name: put the title in 'title' and the person's "
                 "name in 'name' (null if the article does not name the person)"
             )
-        return self
 
 
 class Location(Grounded):
@@ -141,11 +140,10 @@ class Location(Grounded):
     venue: OptionalText = Field(default=None, description="Building or venue as written; null if not stated.")
     country: OptionalText = Field(default=None, description="Country as written; null if not stated.")
 
-    @model_validator(mode="after")
-    def _something(self) -> Self:
+    def check(self) -> None:
+        """A location names a city, venue or country."""
         if not (self.city or self.venue or self.country):
             raise ValueError("a location needs a city, venue or country; use null for no location")
-        return self
 
 
 class SummitDate(Grounded):

@@ -245,3 +245,21 @@ def test_article_text_reaches_the_model_unrendered() -> None:
     with FakeOpenAI() as srv:
         extract_result(text, Summit, backend=srv.backend(mode=instructor.Mode.JSON_SCHEMA))
         assert srv.requests[0]["messages"][1]["content"] == f"Article:\n{text.rstrip()}"
+
+
+def test_last_attempt_drops_a_malformed_item_instead_of_failing() -> None:
+    from summit_extract._grounding import drop_unaligned
+
+    context = GroundingContext(ARTICLE)
+    context["final_attempt"] = True
+    data = {
+        "is_summit": True,
+        "location": {"evidence": "SEOUL", "city": None},
+        "participants": [person("Yoon Suk Yeol")],
+    }
+    summit = Summit.model_validate(data, context=context)
+    dropped = drop_unaligned(summit)
+    assert summit.location is None and len(dropped) == 1
+    assert [p.name for p in summit.participants] == ["Yoon Suk Yeol"]
+    with pytest.raises(ValidationError, match="a location needs a city"):
+        validate(data)  # before the last attempt it is a re-ask

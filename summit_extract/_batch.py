@@ -75,9 +75,15 @@ class BatchSummary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-able values (without the records)."""
         return {
-            "items": self.items, "done": self.done, "cached": self.cached, "skipped": self.skipped,
-            "failed": self.failed, "attempts": self.attempts, "prompt_tokens": self.usage.prompt_tokens,
-            "completion_tokens": self.usage.completion_tokens, "seconds": round(self.seconds, 3),
+            "items": self.items,
+            "done": self.done,
+            "cached": self.cached,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "attempts": self.attempts,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+            "seconds": round(self.seconds, 3),
             "errors": dict(self.errors),
         }
 
@@ -393,8 +399,14 @@ async def aextract_many(
             key = None
             if store is not None and isinstance(item.text, str):
                 key = cache_key(
-                    item.text, schema, model=chosen.model, backend=chosen.name, mode=chosen.mode.value,
-                    published=pub, ungrounded=ungrounded, instructions=instructions,
+                    item.text,
+                    schema,
+                    model=chosen.model,
+                    backend=chosen.name,
+                    mode=chosen.mode.value,
+                    published=pub,
+                    ungrounded=ungrounded,
+                    instructions=instructions,
                 )
                 if key in inflight:  # the same article is being extracted: wait and take its cached result
                     await asyncio.wait([inflight[key]])
@@ -443,7 +455,12 @@ def extract_many(
     """The synchronous twin of :func:`aextract_many` (it runs its own event loop)."""
     return asyncio.run(
         aextract_many(
-            items, schema=schema, out=out, concurrency=concurrency, cache=cache, progress=progress,
+            items,
+            schema=schema,
+            out=out,
+            concurrency=concurrency,
+            cache=cache,
+            progress=progress,
             **extract_options,
         )
     )

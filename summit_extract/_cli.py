@@ -59,6 +59,7 @@ def _options(
     # Retries are expected and counted in the records; without -v they would bury the one-line errors.
     loggers = [logging.getLogger("instructor"), logging.getLogger("summit_extract")]
     saved = [(logger, logger.level) for logger in loggers]
+
     def restore() -> None:  # the process may go on (tests, embedding apps): leave logging as found
         for logger, level in saved:
             logger.setLevel(level)
@@ -109,8 +110,11 @@ def _fail(message: str, code: int) -> None:
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name (default: the backend's).")]
 BaseUrlOpt = Annotated[
     str | None,
-    typer.Option("--base-url", help="An OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (implies "
-                 "--backend openai; the key comes from OPENAI_API_KEY)."),
+    typer.Option(
+        "--base-url",
+        help="An OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (implies "
+        "--backend openai; the key comes from OPENAI_API_KEY).",
+    ),
 ]
 BackendOpt = Annotated[
     str | None,
@@ -264,8 +268,12 @@ def extract(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write JSONL here (appends; ids already in it are skipped, so "
-                     "re-running resumes). Default: a summary for one article, JSONL on stdout for several."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write JSONL here (appends; ids already in it are skipped, so "
+            "re-running resumes). Default: a summary for one article, JSONL on stdout for several.",
+        ),
     ] = None,
     schema: Annotated[
         str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: Summit).")
@@ -296,8 +304,13 @@ def extract(
         items = read_items(articles)
         chosen = build_backend(backend, model, base_url)
         options: dict[str, Any] = dict(
-            schema=model_type, backend=chosen, concurrency=concurrency, cache=not no_cache, progress=progress,
-            published=published, ungrounded=ungrounded,
+            schema=model_type,
+            backend=chosen,
+            concurrency=concurrency,
+            cache=not no_cache,
+            progress=progress,
+            published=published,
+            ungrounded=ungrounded,
         )
         if len(items) == 1 and out is None and not as_json:
             summary = extract_many(items, out=None, **options)
@@ -361,6 +374,7 @@ def print_summary(record: dict[str, Any], item: Item) -> None:
         console.print(f"[bold]Date[/bold]: {text}{ev(date, 'text')}")
     if value.get("host_country"):
         console.print(f"[bold]Host[/bold]: {escape(value['host_country'])}")
+
     def parties(entry: dict[str, Any]) -> str:
         return ", ".join(entry.get("parties") or [])
 
@@ -391,8 +405,18 @@ def print_summary(record: dict[str, Any], item: Item) -> None:
         console.print(f"[bold]{title}[/bold] ({len(entries)})")
         for entry in entries:
             console.print(f"  - {describe(entry)}{ev(entry, field) if field else ''}")
-    known = {"is_summit", "name", "location", "date", "host_country", "participants", "topics", "agreements",
-             "disputes", "statements"}
+    known = {
+        "is_summit",
+        "name",
+        "location",
+        "date",
+        "host_country",
+        "participants",
+        "topics",
+        "agreements",
+        "disputes",
+        "statements",
+    }
     if value.get("topics"):
         console.print(f"[bold]Topics[/bold]: {escape(', '.join(value['topics']))}")
     extra = {k: v for k, v in value.items() if k not in known}
@@ -400,9 +424,13 @@ def print_summary(record: dict[str, Any], item: Item) -> None:
         console.print("[bold]Other fields[/bold]:")
         console.print(escape(json.dumps(extra, indent=2, ensure_ascii=False)))
     usage = record["usage"]
-    cost = "from cache, no request" if record.get("cached") else (
-        f"{record['attempts']} request(s), {usage['prompt_tokens'] + usage['completion_tokens']} tokens, "
-        f"{record['seconds']:.1f} s"
+    cost = (
+        "from cache, no request"
+        if record.get("cached")
+        else (
+            f"{record['attempts']} request(s), {usage['prompt_tokens'] + usage['completion_tokens']} tokens, "
+            f"{record['seconds']:.1f} s"
+        )
     )
     dropped = f", {record['dropped']} ungrounded item(s) dropped" if record.get("dropped") else ""
     flagged = f", {record['flagged']} ungrounded item(s) flagged" if record.get("flagged") else ""
@@ -427,8 +455,10 @@ def schema_command(
         if check:
             stale = stale_schemas(out)
             if stale:
-                _fail(f"out of date in {out}: {', '.join(stale)} (run: summit-extract schema --out {out})",
-                      EXIT_FAILED)
+                _fail(
+                    f"out of date in {out}: {', '.join(stale)} (run: summit-extract schema --out {out})",
+                    EXIT_FAILED,
+                )
             typer.echo(f"{out}: all schemas up to date")
             return
         for path in write_schemas(out):
@@ -446,8 +476,11 @@ def report(
     ] = None,
     result: Annotated[
         Path | None,
-        typer.Option("--result", help="Use this result instead of extracting: a JSON file holding a Summit, "
-                     "or a JSONL output of 'extract' (the record whose id is the article's path)."),
+        typer.Option(
+            "--result",
+            help="Use this result instead of extracting: a JSON file holding a Summit, "
+            "or a JSONL output of 'extract' (the record whose id is the article's path).",
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the page.")] = None,
     model: ModelOpt = None,
@@ -472,8 +505,12 @@ def report(
             _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
             chosen = build_backend(backend, model, base_url)
             summary = extract_many(
-                [Item(str(article), text)], backend=chosen, cache=not no_cache, progress=False,
-                published=_date(published, "--published"), ungrounded=ungrounded,
+                [Item(str(article), text)],
+                backend=chosen,
+                cache=not no_cache,
+                progress=False,
+                published=_date(published, "--published"),
+                ungrounded=ungrounded,
             )
             record = summary.records[0]
             if record["status"] != "ok":

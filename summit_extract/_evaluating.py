@@ -128,8 +128,12 @@ class Counts:
     def to_dict(self) -> dict[str, float]:
         """Counts and the three rates, rounded for reports."""
         return {
-            "tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
         }
 
 
@@ -272,7 +276,8 @@ class EvalReport:
         agg = self.aggregate()
         title = f"# Evaluation{': ' + self.label if self.label else ''}\n\n"
         lines = [
-            "| field | score |", "|---|---|",
+            "| field | score |",
+            "|---|---|",
             f"| **macro** (mean of the six below) | **{agg['macro']:.3f}** |",
             f"| is_summit accuracy | {agg['is_summit']:.3f} |",
             f"| location accuracy | {agg['location']:.3f} |",
@@ -338,6 +343,7 @@ def _tfn(c: Counts) -> str:
 
 # --- text folding -------------------------------------------------------------------------------
 
+
 def _plain(text: str) -> str:
     """Lowercase, accents stripped, punctuation as spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -350,6 +356,7 @@ def _contains_words(haystack: str, needle: str) -> bool:
 
 
 # --- location and date --------------------------------------------------------------------------
+
 
 def location_matches(gold: str | None, summit: Summit) -> bool:
     """Whether the predicted location agrees with the gold one (see the module docstring)."""
@@ -373,8 +380,30 @@ def date_matches(gold: str | None, summit: Summit) -> bool:
 
 # --- participants -------------------------------------------------------------------------------
 
-_PARTICLES = {"al", "el", "da", "de", "do", "dos", "das", "del", "della", "di", "du", "la", "le", "van",
-              "von", "der", "den", "bin", "ibn", "ben", "y", "e"}
+_PARTICLES = {
+    "al",
+    "el",
+    "da",
+    "de",
+    "do",
+    "dos",
+    "das",
+    "del",
+    "della",
+    "di",
+    "du",
+    "la",
+    "le",
+    "van",
+    "von",
+    "der",
+    "den",
+    "bin",
+    "ibn",
+    "ben",
+    "y",
+    "e",
+}
 
 
 def _name_words(name: str) -> list[str]:
@@ -460,8 +489,22 @@ _STOPWORD_TEXT = (
     "accordé acuerdo acordo"
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ates", "ated", "ate",
-             "es", "ed", "s")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ates",
+    "ated",
+    "ate",
+    "es",
+    "ed",
+    "s",
+)
 
 
 def _stem(word: str) -> str:
@@ -506,6 +549,7 @@ def subject_score(gold: GoldItem, predicted_subject: str, predicted_parties: Seq
 
 # --- one-to-one matching ------------------------------------------------------------------------
 
+
 def match(
     gold: Sequence[_T],
     predicted: Sequence[Any],
@@ -516,8 +560,12 @@ def match(
 ) -> tuple[Counts, list[tuple[int, int, float]]]:
     """Greedy one-to-one matching by best score; return the counts and the matched (gold, pred, score)."""
     pairs = sorted(
-        ((s, gi, pi) for gi, g in enumerate(gold) for pi, p in enumerate(predicted)
-         if (s := score(g, p)) >= threshold and s > 0),
+        (
+            (s, gi, pi)
+            for gi, g in enumerate(gold)
+            for pi, p in enumerate(predicted)
+            if (s := score(g, p)) >= threshold and s > 0
+        ),
         key=lambda t: (-t[0], t[1], t[2]),
     )
     used_g: set[int] = set()
@@ -537,6 +585,7 @@ def match(
 
 # --- scoring ------------------------------------------------------------------------------------
 
+
 def ungrounded_count(summit: Summit, flagged: Sequence[Grounded] = ()) -> int:
     """Returned items whose evidence lies nowhere in the article (no span, or ``unaligned``)."""
     ids = {id(g) for g in walk(summit) if g.span is None or g.span.alignment == "unaligned"}
@@ -555,12 +604,17 @@ def score_article(
     """Score one prediction against its gold; a missing prediction (an error) scores as a failure."""
     if predicted is None:
         return ArticleScore(
-            article=name, gold_is_summit=gold.is_summit, predicted_is_summit=None, is_summit=False,
-            location=False, date=False,
+            article=name,
+            gold_is_summit=gold.is_summit,
+            predicted_is_summit=None,
+            is_summit=False,
+            location=False,
+            date=False,
             participants=Counts(fn=sum(not p.optional for p in gold.participants)),
             agreements=Counts(fn=sum(not a.optional for a in gold.agreements)),
             disputes=Counts(fn=sum(not d.optional for d in gold.disputes)),
-            seconds=seconds, error=error or "no prediction",
+            seconds=seconds,
+            error=error or "no prediction",
         )
     tokens: int | None = None
     flagged: Sequence[Grounded] = ()
@@ -574,7 +628,10 @@ def score_article(
     matches: list[tuple[str, str, str, float]] = []
 
     people, pm = match(
-        gold.participants, summit.participants, participant_score, threshold=0.5,
+        gold.participants,
+        summit.participants,
+        participant_score,
+        threshold=0.5,
         optional=lambda g: g.optional,
     )
     for gi, pi, s in pm:
@@ -585,8 +642,11 @@ def score_article(
         gold_items: list[GoldItem] = getattr(gold, what)
         pred_items: list[Any] = getattr(summit, what)
         counts, m = match(
-            gold_items, pred_items, lambda g, p: subject_score(g, p.subject, p.parties),
-            threshold=SUBJECT_THRESHOLD, optional=lambda g: g.optional,
+            gold_items,
+            pred_items,
+            lambda g, p: subject_score(g, p.subject, p.parties),
+            threshold=SUBJECT_THRESHOLD,
+            optional=lambda g: g.optional,
         )
         lists[what] = counts
         matches += [(what[:-1], gold_items[gi].subject, pred_items[pi].subject, s) for gi, pi, s in m]
@@ -695,8 +755,12 @@ def _prediction_record(
     }
     if isinstance(predicted, Extraction):
         record.update(
-            attempts=predicted.attempts, model=predicted.model, backend=predicted.backend,
-            prompt_tokens=predicted.usage.prompt_tokens, completion_tokens=predicted.usage.completion_tokens,
-            dropped=len(predicted.dropped), flagged=len(predicted.flagged),
+            attempts=predicted.attempts,
+            model=predicted.model,
+            backend=predicted.backend,
+            prompt_tokens=predicted.usage.prompt_tokens,
+            completion_tokens=predicted.usage.completion_tokens,
+            dropped=len(predicted.dropped),
+            flagged=len(predicted.flagged),
         )
     return record

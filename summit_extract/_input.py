@@ -91,4 +91,3 @@ def injected_spans(text: str) -> list[tuple[int, int]]:
         end = text.find("\n\n", match.end())
         spans.append((start, len(text) if end < 0 else end))
     return spans
-

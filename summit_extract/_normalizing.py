@@ -187,11 +187,12 @@ def summit_check(
 
     A summit is a meeting of representatives of two or more states at leader or ministerial level. The
     model's ``is_summit`` is overruled only on evidence a small model cannot talk its way around: the
-    article names fewer than two states (a domestic or provincial "summit"), or every participant has a
+    article names no state at all (a domestic or provincial "summit"), or every participant has a
     title and none is of summit rank (vice-ministers, ambassadors, envoys).
     """
-    if text is not None and len(states_named(text)) < 2:
-        return "the article names fewer than two states"
+    # Fewer than one, not two: a second state named only by an irregular adjective ("French") is missed.
+    if text is not None and not states_named(text):
+        return "the article names no state"
     people = [*summit.participants, *also_seen]
     titles = [p.title for p in people]
     if people and all(titles) and all(_SUB_SUMMIT.search(t or "") for t in titles):

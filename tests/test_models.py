@@ -167,7 +167,7 @@ def _summit_with(*people: dict[str, object], text: str | None = None) -> Summit:
     return normalize(Summit.model_validate({"is_summit": True, "participants": list(people)}), text=text)
 
 
-def test_an_article_naming_fewer_than_two_states_reports_no_summit() -> None:
+def test_an_article_naming_no_state_reports_no_summit() -> None:
     text = "Québec : la première ministre Pauline Marois annonce un sommet sur l'enseignement supérieur."
     summit = _summit_with(
         {"evidence": "a", "name": "Pauline Marois", "title": "premier", "country": "Québec"}, text=text
@@ -263,3 +263,13 @@ def test_last_attempt_drops_a_malformed_item_instead_of_failing() -> None:
     assert [p.name for p in summit.participants] == ["Yoon Suk Yeol"]
     with pytest.raises(ValidationError, match="a location needs a city"):
         validate(data)  # before the last attempt it is a re-ask
+
+
+def test_a_state_named_only_by_an_irregular_adjective_does_not_undo_a_summit() -> None:
+    text = "German Chancellor Olaf Scholz hosted French President Emmanuel Macron in Berlin."
+    summit = _summit_with(
+        {"evidence": "a", "name": "Olaf Scholz", "title": "Chancellor", "country": "Germany"},
+        {"evidence": "b", "name": "Emmanuel Macron", "title": "President", "country": "France"},
+        text=text,
+    )
+    assert summit.is_summit is True

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -30,7 +29,7 @@ import openai
 from pydantic import BaseModel
 
 from ._backend import Backend, client_backend, resolve_backend
-from ._cache import ResultCache, cache_key
+from ._cache import ResultCache, atomic_write, cache_key
 from ._exceptions import ConfigurationError, ExtractionError, InputError, Usage
 from ._extracting import Extraction, _published, aextract_result
 from ._models import Summit
@@ -136,7 +135,7 @@ class _Sink:
             kept.append(line)
             done.add(str(record["id"]))
         if len(kept) != len(complete.splitlines()) or len(complete) < len(data):
-            _atomic_write(self.path, b"".join(kept))
+            atomic_write(self.path, b"".join(kept))
         return done
 
     def write(self, record: dict[str, Any]) -> None:
@@ -158,19 +157,6 @@ class _Sink:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- progress -----------------------------------------------------------------------------------------

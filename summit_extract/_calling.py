@@ -16,7 +16,6 @@ import email.utils
 import json
 import logging
 import math
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
@@ -37,13 +36,14 @@ from tenacity import (
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
-from . import _input
+from . import _input, _secrets
 from ._backend import Backend
 from ._config import RetryPolicy
+from ._deadline import Deadline, guard, request_limits
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -58,6 +58,7 @@ from ._models import Summit
 
 log = logging.getLogger("summit_extract")
 T = TypeVar("T", bound=BaseModel)
+_secrets.guard_loggers()  # instructor logs a failed request's error body, echoed key included
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,22 @@ def _retry_after(exc: BaseException | None) -> float | None:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+class _stop_at(stop_base):
+    """Stop retrying once the deadline has passed."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline.expired()
+
+
 class _Wait:
     """Retry-After if given, else exponential backoff and full jitter; 0 after truncation."""
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: Call, deadline: Deadline | None = None) -> None:
         self.call = call
+        self.deadline = deadline or Deadline(call.policy.total_timeout)
         self.policy = call.policy
         self.backoff = wait_random_exponential(
             multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
@@ -194,7 +206,7 @@ class _Wait:
             return 0.0
         told = _retry_after(exc)
         if told is not None:
-            left = self.policy.total_timeout - (state.seconds_since_start or 0.0)
+            left = self.deadline.remaining()
             if told > left:
                 raise self.call._fail(
                     TransportError,
@@ -202,7 +214,7 @@ class _Wait:
                     f"{told:.0f} s (Retry-After), more than the {max(left, 0):.0f} s left of total_timeout",
                 )
             return told
-        return float(self.backoff(state))
+        return min(float(self.backoff(state)), self.deadline.remaining())
 
 
 @dataclass
@@ -217,8 +229,13 @@ class Call:
     max_tokens: int
     ledger: Ledger = field(default_factory=Ledger)
     strategy_index: int = 0
+    #: Wall-clock limit shared by every request of this call (and of any call given the same one);
+    #: None: ``policy.total_timeout`` from the call's start.
+    deadline: Deadline | None = None
 
-    def kwargs(self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying) -> dict[str, Any]:
+    def kwargs(
+        self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying, deadline: Deadline | None = None
+    ) -> dict[str, Any]:
         strategy = STRATEGIES[self.strategy_index]
         hooks = self.ledger.start_call(self.context, self.policy.max_retries)
         # Our own re-ask loop rather than an int: instructor would also stop re-asking once ``timeout``
@@ -238,14 +255,14 @@ class Call:
             strict=False,
             hooks=hooks,
             max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
-            timeout=self.policy.timeout,
+            timeout=deadline.cap(self.policy.timeout) if deadline else self.policy.timeout,
             **strategy.params,
         )
 
-    def retrying_args(self) -> dict[str, Any]:
+    def retrying_args(self, deadline: Deadline) -> dict[str, Any]:
         return dict(
-            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.total_timeout),
-            wait=_Wait(self),
+            stop=stop_after_attempt(self.policy.max_attempts) | _stop_at(deadline),
+            wait=_Wait(self, deadline),
             retry=retry_if_exception(_is_transient),
             reraise=True,
             before_sleep=self._log_retry,
@@ -328,13 +345,9 @@ class Call:
 _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 
 
-#: Key-like strings an endpoint may echo in an error body ("Incorrect API key provided: sk-...").
-_SECRETS = re.compile(r"\b(sk-|Bearer\s+)[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE)
-
-
 def _clip(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, with anything key-like masked."""
-    text = _SECRETS.sub(lambda m: m.group(1) + "***", " ".join(text.split()))
+    text = _secrets.mask(" ".join(text.split()))
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -400,16 +413,25 @@ def _instructor(client: Any, mode: instructor.Mode) -> Any:
     return instructor.from_openai(client, mode=mode)
 
 
+def _start(call: Call) -> Deadline:
+    deadline = call.deadline or Deadline(call.policy.total_timeout)
+    if deadline.expired():
+        raise call._fail(TransportError, "no time was left of total_timeout for this request")
+    return deadline
+
+
+@_secrets.scrubbed
 def call_sync(call: Call) -> BaseModel:
-    """Run one structured request with all the budgets of its policy."""
-    client = _instructor(call.backend.make_client(), call.backend.mode)
+    """Run one structured request with all the budgets of its policy, within ``call.deadline``."""
+    deadline = _start(call)
+    client = _instructor(guard(call.backend.make_client()), call.backend.mode)
     start = time.monotonic()
     try:
-        for attempt in Retrying(**call.retrying_args()):
+        for attempt in Retrying(**call.retrying_args(deadline)):
             with attempt:
                 try:
-                    with grounding(call.context):
-                        result: BaseModel = client.create(**call.kwargs())
+                    with grounding(call.context), request_limits(call.policy.timeout, deadline):
+                        result: BaseModel = client.create(**call.kwargs(deadline=deadline))
                     return _quarantine(result, call.context)
                 except Exception as exc:  # every failure is translated: none leaks raw
                     _reraise(call.translate(exc), exc)
@@ -420,16 +442,18 @@ def call_sync(call: Call) -> BaseModel:
     raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
 
 
+@_secrets.ascrubbed
 async def call_async(call: Call) -> BaseModel:
     """The async twin of call_sync."""
-    client = _instructor(call.backend.make_async_client(), call.backend.mode)
+    deadline = _start(call)
+    client = _instructor(guard(call.backend.make_async_client()), call.backend.mode)
     start = time.monotonic()
     try:
-        async for attempt in AsyncRetrying(**call.retrying_args()):
+        async for attempt in AsyncRetrying(**call.retrying_args(deadline)):
             with attempt:
                 try:
-                    with grounding(call.context):
-                        result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
+                    with grounding(call.context), request_limits(call.policy.timeout, deadline):
+                        result: BaseModel = await client.create(**call.kwargs(AsyncRetrying, deadline))
                     return _quarantine(result, call.context)
                 except Exception as exc:
                     _reraise(call.translate(exc), exc)

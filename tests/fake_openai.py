@@ -35,9 +35,9 @@ import openai
 from summit_extract import Backend
 
 __all__ = [
-    "PERMANENT", "TRANSIENT", "Exchange", "FakeOpenAI", "Reply", "article_of", "empty_choices", "fault_plan",
-    "faulty", "malformed", "ok", "ok_summit", "per_article", "refusal", "reset", "schema_violation", "slow",
-    "status", "truncated", "ungrounded",
+    "PERMANENT", "TRANSIENT", "Exchange", "FakeOpenAI", "Reply", "article_of", "drip", "empty_choices",
+    "fault_plan", "faulty", "malformed", "ok", "ok_summit", "per_article", "refusal", "reset",
+    "schema_violation", "slow", "status", "truncated", "ungrounded",
 ]
 
 
@@ -239,6 +239,57 @@ def slow(seconds: float, then: Reply | None = None) -> Reply:
     def reply(ex: Exchange) -> None:
         time.sleep(seconds)
         after(ex)
+
+    return reply
+
+
+def drip(seconds: float, then: Reply | None = None) -> Reply:
+    """Send the headers at once, then the body a few bytes at a time over ``seconds``: every single read
+    is quick, so only a wall-clock limit on the whole request stops it."""
+    after = then or ok_summit()
+
+    def reply(ex: Exchange) -> None:
+        captured: dict[str, Any] = {}
+
+        class _Capture:
+            def send_response(self, code: int) -> None:
+                captured["code"] = code
+
+            def send_header(self, name: str, value: str) -> None:
+                captured.setdefault("headers", []).append((name, value))
+
+            def end_headers(self) -> None:
+                pass
+
+            class wfile:
+                data = b""
+
+                @classmethod
+                def write(cls, data: bytes) -> None:
+                    cls.data += data
+
+                @staticmethod
+                def flush() -> None:
+                    pass
+
+        fake = Exchange(ex.body, ex.headers, ex.number, _Capture())  # type: ignore[arg-type]
+        after(fake)
+        data = _Capture.wfile.data
+        handler = ex.handler
+        try:
+            handler.send_response(captured.get("code", 200))
+            for name, value in captured.get("headers", []):
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.flush()
+            pieces = [data[i : i + 16] for i in range(0, len(data), 16)]
+            pause = seconds / max(1, len(pieces))
+            for piece in pieces:
+                time.sleep(pause)
+                handler.wfile.write(piece)
+                handler.wfile.flush()
+        except OSError:
+            handler.close_connection = True
 
     return reply
 

@@ -182,5 +182,5 @@ def test_a_key_echoed_by_the_endpoint_is_masked_in_the_message(env_backend: Any,
     srv.default = status(400, body=echo)
     with pytest.raises(ExtractionError) as info:
         asyncio.run(aextract_result(seed_text, Summit, backend=backend, policy=FAST))
-    assert "HTTP 400" in str(info.value) and "Incorrect API key provided: sk-***" in str(info.value)
+    assert "HTTP 400" in str(info.value) and "Incorrect API key provided: sk-proj-***" in str(info.value)
     assert KEY not in str(info.value) and KEY not in repr(info.value)

@@ -43,6 +43,9 @@ class Backend:
     context_tokens: int | None = None
     #: How many requests the batch API sends at once by default.
     max_concurrency: int = 4
+    #: Where the model is served (the base URL, or a stable name for the embedded model); part of the
+    #: result cache's key, since one model name on two servers may be two different models.
+    endpoint: str | None = None
 
 
 def shared(factory: Callable[[], T]) -> Callable[[], T]:
@@ -64,7 +67,14 @@ def shared(factory: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
-_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", MODEL_ENV, "SUMMIT_EXTRACT_MODE", "SUMMIT_EXTRACT_GGUF")
+_ENV_KEYS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    MODEL_ENV,
+    "SUMMIT_EXTRACT_MODE",
+    "SUMMIT_EXTRACT_GGUF",
+    "SUMMIT_EXTRACT_CONTEXT_TOKENS",
+)
 _loaded: dict[tuple[str | None, ...], Backend] = {}
 
 
@@ -144,4 +154,5 @@ def client_backend(
         mode=mode or instructor.Mode.TOOLS,
         make_client=need_sync,
         make_async_client=need_async,
+        endpoint=str(client.base_url),
     )

@@ -4,14 +4,23 @@ Every input gets exactly one record, a result or an error, keyed by its id. Reco
 line at a time with flush and fsync, so an interrupted run leaves at most one partial last line, which
 the next run repairs before skipping every id already done. A failure is recorded and the batch goes
 on; only a configuration error (bad key, unknown model) stops it, since every later item would fail
-the same way.
+the same way, and then every item not started gets an error record saying so.
+
+A result is written before it is cached, and the cache is a convenience: a cache that cannot be read
+or written (unwritable, full, corrupt, an entry of the wrong shape) is switched off with one warning,
+never a lost result. One process at a time writes an output file (an advisory lock on ``<out>.lock``).
+A write that fails (disk full, a closed pipe) ends the batch with an ``OutputError``; what was written
+is whole lines, so the same command resumes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
+import fcntl
 import functools
 import json
 import logging
@@ -30,7 +39,7 @@ from pydantic import BaseModel
 
 from ._backend import Backend, client_backend, resolve_backend
 from ._cache import ResultCache, atomic_write, cache_key
-from ._exceptions import ConfigurationError, ExtractionError, InputError, Usage
+from ._exceptions import ConfigurationError, ExtractionError, InputError, OutputError, Usage
 from ._extracting import Extraction, _published, aextract_result
 from ._models import Summit
 
@@ -41,9 +50,14 @@ log = logging.getLogger("summit_extract")
 class Item:
     """One article of a batch: its id (unique in the batch), its text and optionally its publication date."""
 
-    id: str
+    id: Any
     text: str
     published: dt.date | str | None = None
+
+
+def id_key(value: Any) -> str:
+    """How an id is compared: its JSON form, so that ``7`` read back from the output file is still ``7``."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 @dataclass
@@ -111,9 +125,33 @@ class _Sink:
             self.stream = out
         self.summary = summary
         self._fh: IO[bytes] | None = None
+        self._lock: IO[bytes] | None = None
 
-    def resume(self, retry_failed: bool) -> set[str]:
-        """Repair a partial last line, drop error records to retry, and return the ids already done."""
+    def lock(self) -> None:
+        """Hold ``<out>.lock`` for the whole run, or refuse: two writers would each redo the other's work."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = lock_path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ConfigurationError(
+                    f"{self.path} is being written by another summit-extract process (it holds "
+                    f"{lock_path}). Wait for it to finish, or write to another file."
+                ) from None
+            raise
+        self._lock = handle
+
+    def resume(self, retry_failed: bool, current: set[str] | None = None) -> set[str]:
+        """Repair a partial last line, drop error records to retry, and return the ids already done.
+
+        Only error records of ids in ``current`` (the keys of this run's items) are dropped to be
+        retried: an error record of an id not in this input is kept, since nothing would replace it.
+        """
         if self.path is None or not self.path.exists():
             return set()
         data = self.path.read_bytes()
@@ -130,10 +168,11 @@ class _Sink:
                 continue
             if not isinstance(record, dict) or "id" not in record:
                 continue
-            if record.get("status") == "error" and retry_failed:
+            key = id_key(record["id"])
+            if record.get("status") == "error" and retry_failed and (current is None or key in current):
                 continue  # retried below; its new record replaces this one
             kept.append(line)
-            done.add(str(record["id"]))
+            done.add(key)
         if len(kept) != len(complete.splitlines()) or len(complete) < len(data):
             atomic_write(self.path, b"".join(kept))
         return done
@@ -144,19 +183,50 @@ class _Sink:
             if self._fh is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fh = self.path.open("ab")
-            self._fh.write(line.encode("utf-8"))
-            self._fh.flush()
-            os.fsync(self._fh.fileno())  # a crash loses at most the line being written
+            at = self._fh.tell()
+            try:
+                self._fh.write(line.encode("utf-8"))
+                self._fh.flush()
+                os.fsync(self._fh.fileno())  # a crash loses at most the line being written
+            except OSError as exc:
+                self._abandon(at)
+                raise OutputError(
+                    f"Could not write to {self.path} ({exc.strerror or exc}). The records written so far "
+                    "are complete; free the space (or fix the file) and run the same command again to "
+                    "resume."
+                ) from None
         elif self.stream is not None:
-            self.stream.write(line)
-            self.stream.flush()
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (BrokenPipeError, ValueError) as exc:  # ValueError: the stream was closed
+                raise OutputError(
+                    "The output stream was closed before the batch finished (broken pipe): "
+                    f"{type(exc).__name__}. Write to a file with --out to be able to resume."
+                ) from None
+            except OSError as exc:
+                raise OutputError(f"Could not write the output ({exc.strerror or exc}).") from None
         else:
             self.summary.records.append(record)
 
+    def _abandon(self, at: int) -> None:
+        """After a failed write, cut the file back to its last whole line and stop writing to it."""
+        fh, self._fh = self._fh, None
+        if fh is None:
+            return
+        with contextlib.suppress(OSError):
+            fh.truncate(at)
+        with contextlib.suppress(OSError):
+            fh.close()
+
     def close(self) -> None:
         if self._fh is not None:
-            self._fh.close()
+            with contextlib.suppress(OSError):
+                self._fh.close()
             self._fh = None
+        if self._lock is not None:
+            self._lock.close()  # releases the lock; the lock file stays, so a waiting process never races
+            self._lock = None
 
 
 # -- progress -----------------------------------------------------------------------------------------
@@ -220,9 +290,10 @@ def _items(items: Iterable[str | Item]) -> list[Item]:
             item = Item(str(index), item)
         elif not isinstance(item, Item):
             raise InputError(f"Batch items must be str or Item, not {type(item).__name__} (item {index}).")
-        if item.id in seen:
+        key = id_key(item.id)
+        if key in seen:
             raise InputError(f"Two batch items have the id {item.id!r}; ids must be unique to key the output")
-        seen.add(item.id)
+        seen.add(key)
         out.append(item)
     return out
 
@@ -260,6 +331,56 @@ def _error_record(item: Item, backend: Backend, exc: BaseException, seconds: flo
         "usage": _usage(usage if isinstance(usage, Usage) else Usage()),
         "seconds": round(seconds, 3),
     }
+
+
+class _SafeCache:
+    """The result cache as a convenience: the first failure switches it off, with one warning."""
+
+    def __init__(self, store: ResultCache | None, schema: type[BaseModel]) -> None:
+        self.store = store
+        self.schema = schema
+
+    def _off(self, what: str, exc: BaseException | str) -> None:
+        if self.store is not None:
+            log.warning(
+                "result cache %s %s (%s); going on without a cache",
+                self.store.root,
+                what,
+                exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}",
+            )
+        self.store = None
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """A cached ok record whose result validates against the schema, else None."""
+        if self.store is None:
+            return None
+        try:
+            hit = self.store.get(key)
+        except Exception as exc:
+            self._off("cannot be read", exc)
+            return None
+        if hit is None:
+            return None
+        record = hit.get("record")
+        try:
+            if not (isinstance(record, dict) and record.get("status") == "ok"):
+                raise ValueError("not an ok record")
+            self.schema.model_validate(record["result"])
+            for name in ("model", "backend"):
+                if not isinstance(record.get(name), str):
+                    raise ValueError(f"no {name}")
+        except Exception as exc:
+            self._off("holds an entry of the wrong shape", f"{self.store.path(key).name}: {exc}")
+            return None
+        return record
+
+    def put(self, key: str, record: dict[str, Any]) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.put(key, {"record": record})
+        except Exception as exc:
+            self._off("cannot be written", exc)
 
 
 def _forget(inflight: dict[str, asyncio.Task[None]], key: str, task: asyncio.Task[None]) -> None:
@@ -328,20 +449,31 @@ async def aextract_many(
     if limit < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {limit}.")
     default_published = _published(published)
-    store = ResultCache() if cache is True else (cache or None)
+    store = _SafeCache(ResultCache() if cache is True else (cache or None), schema)
     ungrounded = str(extract_options.get("ungrounded", "drop"))
     instructions = extract_options.get("instructions")
 
     sink = _Sink(out, summary)
-    done_ids = sink.resume(retry_failed)
-    pending = [item for item in todo if item.id not in done_ids]
+    sink.lock()
+    try:
+        done_ids = sink.resume(retry_failed, {id_key(item.id) for item in todo})
+    except BaseException:
+        sink.close()
+        raise
+    pending = [item for item in todo if id_key(item.id) not in done_ids]
     summary.skipped = len(todo) - len(pending)
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
     semaphore = asyncio.Semaphore(limit)
     abort: list[ConfigurationError] = []
+    #: The output could not be written: the batch stops (what is written is whole lines, resumable).
+    broken: list[OutputError] = []
 
     def record(rec: dict[str, Any]) -> None:
-        sink.write(rec)
+        try:
+            sink.write(rec)
+        except OutputError as exc:
+            broken.append(exc)
+            raise
         summary.attempts += rec["attempts"]
         summary.usage += Usage(**rec["usage"])
         if rec["status"] == "ok":
@@ -353,6 +485,10 @@ async def aextract_many(
         bar.advance(summary.failed)
 
     async def run(item: Item, pub: dt.date | None, key: str | None) -> None:
+        with contextlib.suppress(OutputError):  # kept in ``broken``, raised by the batch itself
+            await attempt(item, pub, key)
+
+    async def attempt(item: Item, pub: dt.date | None, key: str | None) -> None:
         t0 = time.monotonic()
         try:
             extraction = await aextract_result(
@@ -367,23 +503,26 @@ async def aextract_many(
             return
         finally:
             semaphore.release()
-        if store is not None and key is not None:
-            store.put(key, {"record": _ok_record(item, extraction, cached=False)})
-        record(_ok_record(item, extraction, cached=False))
+        done = _ok_record(item, extraction, cached=False)
+        record(done)  # the result is safe in the output before the cache is touched
+        if key is not None:
+            store.put(key, done)
 
     tasks: set[asyncio.Task[None]] = set()
     inflight: dict[str, asyncio.Task[None]] = {}
+    started_ids: set[str] = set()
     try:
         for item in pending:
-            if abort:
+            if abort or broken:
                 break
+            started_ids.add(id_key(item.id))
             try:
                 pub = _published(item.published) if item.published is not None else default_published
             except ConfigurationError as exc:
                 record(_error_record(item, chosen, InputError(f"item {item.id!r}: {exc}"), 0.0))
                 continue
             key = None
-            if store is not None and isinstance(item.text, str):
+            if store.store is not None and isinstance(item.text, str):
                 key = cache_key(
                     item.text,
                     schema,
@@ -393,19 +532,19 @@ async def aextract_many(
                     published=pub,
                     ungrounded=ungrounded,
                     instructions=instructions,
+                    endpoint=chosen.endpoint,
                 )
                 if key in inflight:  # the same article is being extracted: wait and take its cached result
                     await asyncio.wait([inflight[key]])
                 hit = store.get(key)
-                if hit is not None and isinstance(hit.get("record"), dict):
-                    rec = dict(
-                        hit["record"], id=item.id, cached=True, attempts=0, usage=_usage(Usage()), seconds=0.0
-                    )
+                if hit is not None:
+                    rec = dict(hit, id=item.id, cached=True, attempts=0, usage=_usage(Usage()), seconds=0.0)
                     record(rec)
                     continue
             await semaphore.acquire()  # bounds requests in flight, and tasks alive, to ``limit``
-            if abort:
+            if abort or broken:
                 semaphore.release()
+                started_ids.discard(id_key(item.id))
                 break
             task = asyncio.create_task(run(item, pub, key))
             tasks.add(task)
@@ -415,6 +554,14 @@ async def aextract_many(
                 task.add_done_callback(functools.partial(_forget, inflight, key))
         if tasks:
             await asyncio.gather(*tasks)
+        if broken:
+            raise broken[0]
+        if abort:  # every item not started gets its record, so the output accounts for the whole input
+            reason = " ".join(str(abort[0]).split())
+            for item in pending:
+                if id_key(item.id) not in started_ids:
+                    not_started = ConfigurationError(f"Not started: an earlier item failed with: {reason}")
+                    record(_error_record(item, chosen, not_started, 0.0))
     finally:
         for task in tasks:
             task.cancel()

@@ -1,8 +1,9 @@
 """A content-addressed cache of results on disk, so repeating a run costs no request.
 
 The key is a sha256 over everything that decides the answer: the article, the schema's JSON Schema, the
-backend, model and mode, the publication date, the grounding option, extra instructions and the
-prompt version. Only successes are stored; each entry is one JSON file written atomically.
+backend, its endpoint (base URL), model and mode, the publication date, the grounding option, extra
+instructions and the prompt version. Only successes are stored; each entry is one JSON file written
+atomically.
 """
 
 from __future__ import annotations
@@ -41,13 +42,18 @@ def cache_key(
     published: dt.date | None = None,
     ungrounded: str = "drop",
     instructions: str | None = None,
+    endpoint: str | None = None,
 ) -> str:
-    """The sha256 that names a result: same inputs, same prompt version, same key."""
+    """The sha256 that names a result: same inputs, same prompt version, same key.
+
+    ``endpoint`` is the server's base URL: the same model name on two servers is two models.
+    """
     parts = {
         "prompt_version": PROMPT_VERSION,
         "schema": schema_json(schema),
         "model": model,
         "backend": backend,
+        "endpoint": endpoint,
         "mode": mode,
         "published": published.isoformat() if published else None,
         "ungrounded": ungrounded,

@@ -214,7 +214,10 @@ class _Wait:
                     f"{told:.0f} s (Retry-After), more than the {max(left, 0):.0f} s left of total_timeout",
                 )
             return told
-        return min(float(self.backoff(state)), self.deadline.remaining())
+        wait = float(self.backoff(state))
+        if exc is not None and wait >= self.deadline.remaining():
+            raise self.call.exhausted(exc)  # no time left for another request after the wait
+        return wait
 
 
 @dataclass

@@ -597,4 +597,16 @@ def _as_json(value: Any) -> str:
 
 def main() -> None:
     """Entry point of the ``summit-extract`` script."""
-    app()
+    try:
+        app()
+    finally:
+        _quiet_closed_stdout()
+
+
+def _quiet_closed_stdout() -> None:
+    """After a reader closed our stdout (``| head``), let the interpreter exit without a second error."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -59,3 +59,7 @@ class TruncatedOutputError(OutputValidationError):
 
 class RefusalError(ExtractionError):
     """The model refused to answer or returned no choices."""
+
+
+class OutputError(ExtractionError):
+    """The batch output could not be written (disk full, a closed pipe); what was written is resumable."""

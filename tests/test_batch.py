@@ -233,14 +233,23 @@ def test_a_bad_item_is_an_error_record_not_a_crash() -> None:
     assert by_id["ok"]["status"] == "ok"
 
 
-def test_a_configuration_error_stops_the_batch(tmp_path: Path) -> None:
+def test_a_configuration_error_stops_the_batch_and_every_item_not_started_gets_a_record(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "out.jsonl"
     with FakeOpenAI() as srv:
         srv.script(status(401))
         with pytest.raises(ConfigurationError, match="401"):
             extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False)
         assert srv.count == 1
-    assert [r["error"]["type"] for r in records(out)] == ["ConfigurationError"]
+        written = records(out)
+        assert [r["error"]["type"] for r in written] == ["ConfigurationError"] * len(TEXTS)
+        assert [r["id"] for r in written] == [str(i) for i in range(len(TEXTS))]
+        assert all(r["error"]["message"].startswith("Not started") for r in written[1:])
+        assert all(r["attempts"] == 0 for r in written[1:])
+        # Once the key is fixed, the same command retries them all.
+        summary = extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False)
+    assert summary.done == len(TEXTS) and [r["status"] for r in records(out)] == ["ok"] * len(TEXTS)
 
 
 def test_duplicate_ids_are_refused_before_any_request() -> None:

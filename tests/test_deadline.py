@@ -99,16 +99,16 @@ def make_call(srv: FakeOpenAI, deadline: Deadline | None, pol: RetryPolicy) -> C
 
 def test_one_deadline_shared_by_several_calls_bounds_them_all(srv: FakeOpenAI) -> None:
     srv.default = slow(0.5, ok_summit())
-    deadline = Deadline(1.2)
+    deadline = Deadline(1.0)
     pol = policy(timeout=5.0, max_attempts=3, total_timeout=60.0)
     started = time.monotonic()
     done = 0
-    with pytest.raises(TransportError, match=r"total_timeout|kept failing"):
-        for _ in range(5):  # five chunks of one article: 2.5 s of work for a 1.2 s budget
+    with pytest.raises(TransportError):
+        for _ in range(6):  # six chunks of one article: 3 s of work for a 1 s budget
             call_sync(make_call(srv, deadline, pol))
             done += 1
-    assert done == 2
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 1.8
+    assert 1 <= done <= 2 and srv.count <= done + 1
 
 
 async def test_an_expired_deadline_sends_no_request(srv: FakeOpenAI) -> None:

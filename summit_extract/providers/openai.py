@@ -12,6 +12,32 @@ from .._exceptions import ConfigurationError
 
 #: Environment variable that overrides the instructor mode (e.g. "json_schema" for llama.cpp servers).
 MODE_ENV = "SUMMIT_EXTRACT_MODE"
+#: Environment variable giving the served model's context window in tokens (longer articles are chunked).
+CONTEXT_ENV = "SUMMIT_EXTRACT_CONTEXT_TOKENS"
+#: Context assumed for api.openai.com (its current chat models hold at least this much).
+OPENAI_CONTEXT_TOKENS = 128_000
+#: Context assumed for any other server when CONTEXT_ENV is not set: small, as Ollama's default is, so a
+#: long article is chunked rather than cut off by the server without a word.
+COMPATIBLE_CONTEXT_TOKENS = 4096
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+def context_tokens(base_url: str | None) -> int:
+    """The context window to plan requests for: CONTEXT_ENV, else a default by server."""
+    raw = os.environ.get(CONTEXT_ENV)
+    if raw:
+        try:
+            value = int(raw.replace("_", ""))
+        except ValueError:
+            value = 0
+        if value < 1024:
+            raise ConfigurationError(
+                f"{CONTEXT_ENV}={raw!r} is not a context size in tokens (an integer, at least 1024)."
+            )
+        return value
+    if base_url is None or base_url.rstrip("/") == OPENAI_URL:
+        return OPENAI_CONTEXT_TOKENS
+    return COMPATIBLE_CONTEXT_TOKENS
 
 
 def backend(model: str | None = None) -> Backend:
@@ -38,6 +64,7 @@ def backend(model: str | None = None) -> Backend:
         mode=mode,
         make_client=shared(lambda: openai.OpenAI(api_key=key, base_url=base_url, max_retries=0)),
         make_async_client=lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0),
-        context_tokens=None,
+        context_tokens=context_tokens(base_url),
         max_concurrency=8,
+        endpoint=(base_url or OPENAI_URL).rstrip("/"),
     )

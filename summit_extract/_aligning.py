@@ -4,11 +4,19 @@ Three tiers, tried in order: the exact string; the string after folding case, wh
 variants and Unicode compatibility forms (so typographic quotes and non-breaking spaces match, and CJK text
 works as well as Latin); and a fuzzy match (rapidfuzz) above a threshold, with its score. Offsets always
 index the original text, so ``text[span.start:span.end]`` gives the evidence back.
+
+Folding works on clusters, not single characters: a base character with its combining marks, and a run
+of conjoining Hangul jamo, are folded together, so decomposed text (NFD, as some systems and PDFs emit)
+matches composed evidence and the other way round. Line endings (CRLF, CR) are whitespace like any other.
+When the same words occur more than once, ``avoid`` lets the caller skip occurrences in given regions
+(an instruction injected into the article) in favour of one outside them.
 """
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,24 +68,54 @@ class Match:
 
 
 class FoldedText:
-    """A text folded for matching, with a map from each folded character back to the original offset."""
+    """A text folded for matching, with a map from each folded character back to the original offsets."""
 
     def __init__(self, text: str) -> None:
         chars: list[str] = []
         origin: list[int] = []
-        for i, ch in enumerate(text):
-            folded = _fold_char(ch)
+        origin_end: list[int] = []
+        for i, j in _clusters(text):
+            folded = _fold_char(text[i]) if j == i + 1 else _fold_cluster(text[i:j])
             for out in folded:
                 if out == " " and (not chars or chars[-1] == " "):
                     continue  # collapse runs of whitespace
                 chars.append(out)
                 origin.append(i)
+                origin_end.append(j)
         self.text = "".join(chars)
         self.origin = origin
+        self.origin_end = origin_end
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of folded characters [start, end)."""
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin[start], self.origin_end[end - 1]
+
+    def index(self, offset: int) -> int:
+        """The first folded character that comes from ``offset`` or later in the original text."""
+        return bisect.bisect_left(self.origin, offset)
+
+
+def _clusters(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each cluster: a character with the combining marks or jamo that compose with it."""
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and not text[j].isascii() and _joins(text[i:j], text[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
+def _joins(cluster: str, ch: str) -> bool:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc", "Me"):
+        return True
+    if "\u1160" <= ch <= "\u11ff" or "\ud7b0" <= ch <= "\ud7ff":  # Hangul vowel and trailing jamo
+        return len(unicodedata.normalize("NFC", cluster + ch)) <= len(unicodedata.normalize("NFC", cluster))
+    return False
+
+
+def _fold_cluster(cluster: str) -> str:
+    return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFKC", cluster))
 
 
 def _fold_char(ch: str) -> str:
@@ -96,36 +134,84 @@ def fold(text: str) -> str:
 _EDGE_PUNCT = " \t\n.,;:!?\"'“”‘’«»()[]"
 
 
-def align(evidence: str, text: str, folded: FoldedText | None = None) -> Match | None:
-    """Find ``evidence`` in ``text``; None when no tier finds it."""
+def align(
+    evidence: str,
+    text: str,
+    folded: FoldedText | None = None,
+    *,
+    avoid: Sequence[tuple[int, int]] = (),
+) -> Match | None:
+    """Find ``evidence`` in ``text``; None when no tier finds it.
+
+    ``avoid`` lists (start, end) regions of ``text``: an occurrence outside all of them is preferred to
+    an earlier one inside; when every occurrence is inside, the first is returned.
+    """
     # Models often close a quote with a period or wrap it in quotation marks the article places elsewhere.
     needle = evidence.strip(_EDGE_PUNCT)
     if not needle:
         return None
-    start = text.find(needle)
-    if start >= 0:
-        return Match(start, start + len(needle), "exact", 100.0)
+    exact = _first(_find_all(text, needle), len(needle), avoid)
+    if exact is not None:
+        return Match(exact, exact + len(needle), "exact", 100.0)
     folded = folded or FoldedText(text)
     folded_needle = fold(needle)
     if not folded_needle:
         return None
-    at = folded.text.find(folded_needle)
-    if at >= 0:
-        s, e = folded.span(at, at + len(folded_needle))
+    spans = [folded.span(at, at + len(folded_needle)) for at in _find_all(folded.text, folded_needle)]
+    if spans:
+        s, e = next((sp for sp in spans if not _inside(sp, avoid)), spans[0])
         return Match(s, e, "normalized", 100.0)
     if len(folded_needle) < 12:
         return None  # short strings match fuzzily almost anywhere: demand an exact or normalized match
-    result = fuzz.partial_ratio_alignment(folded_needle, folded.text, score_cutoff=FUZZY_THRESHOLD)
+    hay = folded.text
+    found = _fuzzy(folded_needle, hay, folded, text)
+    if found is not None and avoid and _inside((found.start, found.end), avoid):
+        # Look again with the avoided regions blanked out (same length, so offsets still hold).
+        blanked = list(hay)
+        for lo, hi in avoid:
+            for k in range(folded.index(lo), min(folded.index(hi), len(blanked))):
+                blanked[k] = "\x00"
+        elsewhere = _fuzzy(folded_needle, "".join(blanked), folded, text)
+        if elsewhere is not None:
+            return elsewhere
+    return found
+
+
+def _fuzzy(needle: str, hay: str, folded: FoldedText, text: str) -> Match | None:
+    result = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=FUZZY_THRESHOLD)
     if result is None or result.dest_end <= result.dest_start:
         return None
     # The matched region must cover about as much text as the evidence, or it quotes something else.
-    if (result.dest_end - result.dest_start) < 0.8 * len(folded_needle):
+    if (result.dest_end - result.dest_start) < 0.8 * len(needle):
         return None
-    ds, de = _best_window(folded_needle, folded.text, result.dest_start, result.dest_end)
+    ds, de = _best_window(needle, hay, result.dest_start, result.dest_end)
     s, e = _snap_to_words(text, *folded.span(ds, de))
     if e <= s:
         return None
     return Match(s, e, "fuzzy", round(result.score, 1))
+
+
+def _find_all(hay: str, needle: str) -> Iterator[int]:
+    at = hay.find(needle)
+    while at >= 0:
+        yield at
+        at = hay.find(needle, at + 1)
+
+
+def _inside(span: tuple[int, int], avoid: Sequence[tuple[int, int]]) -> bool:
+    return any(lo <= span[0] and span[1] <= hi for lo, hi in avoid)
+
+
+def _first(starts: Iterator[int], length: int, avoid: Sequence[tuple[int, int]]) -> int | None:
+    first = None
+    for at in starts:
+        if first is None:
+            first = at
+        if not _inside((at, at + length), avoid):
+            return at
+        if not avoid:
+            break
+    return first
 
 
 def _best_window(needle: str, hay: str, start: int, end: int) -> tuple[int, int]:

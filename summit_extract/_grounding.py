@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from ._aligning import FoldedText, align
+from ._input import injected_spans
 
 
 class Span(BaseModel):
@@ -48,6 +49,8 @@ class GroundingContext(dict[str, Any]):
         super().__init__(
             source_text=text,
             folded=FoldedText(text),
+            # Instructions injected into the article: evidence that also occurs elsewhere is taken there.
+            avoid=injected_spans(text),
             published=published,
             offset=offset,
             final_attempt=False,
@@ -109,10 +112,11 @@ class Grounded(BaseModel):
         if context is None or "source_text" not in context or self.span is not None:
             return self
         evidence = self.evidence_text()
-        match = align(evidence, context["source_text"], context.get("folded"))
+        avoid = context.get("avoid") or ()
+        match = align(evidence, context["source_text"], context.get("folded"), avoid=avoid)
         if match is None or (match.alignment == "fuzzy" and not self.allow_fuzzy):
             for fallback in self.fallback_evidence():
-                match = align(fallback, context["source_text"], context.get("folded"))
+                match = align(fallback, context["source_text"], context.get("folded"), avoid=avoid)
                 if match is not None and match.alignment != "fuzzy":
                     break
                 match = None

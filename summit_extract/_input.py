@@ -6,6 +6,7 @@ import codecs
 import re
 import unicodedata
 
+from ._aligning import FoldedText
 from ._exceptions import InputError
 
 #: Longest article accepted, in characters. Longer texts are chunked up to this size, never beyond.
@@ -70,24 +71,84 @@ def check_text(text: object, *, max_chars: int = MAX_CHARS) -> str:
 
 
 #: Phrases that address a language model rather than report news: the start of an injected instruction.
+#: Matched on the folded text (case-folded, composed, one space between words), in English, French,
+#: Spanish, German, Portuguese and Italian.
 _INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|directions|rules)"
-    r"|\b(?:new|updated)\s+instructions?\s*:"
-    r"|\byou\s+are\s+now\s+(?:an?\s+)?(?:AI|assistant|language\s+model|chatbot|DAN)\b"
-    r"|\b(?:system|developer)\s+prompt\b",
-    re.IGNORECASE,
+    "|".join(
+        [
+            # English
+            r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your)\s+)*"
+            r"(?:previous|prior|above|earlier|preceding|system|original)\s+"
+            r"(?:instructions?|prompts?|directions|rules)",
+            r"\b(?:new|updated)\s+instructions?\s*:",
+            r"\byou\s+are\s+now\s+(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|dan)\b",
+            r"\b(?:system|developer)\s+prompt\b",
+            # French
+            r"\b(?:ignore[zs]?|oublie[zs]?|ne\s+tenez\s+pas\s+compte\s+des?)\s+(?:(?:toutes|tous|les|des|vos|tes)\s+)*"
+            r"(?:instructions?|consignes?|directives?|règles)\s+"
+            r"(?:précédentes?|antérieures?|ci-dessus|du\s+système|initiales?)",
+            r"\bnouvelles?\s+(?:instructions?|consignes?)\s*:",
+            r"\b(?:tu\s+es|vous\s+êtes)\s+(?:maintenant|désormais)\s+(?:une?\s+)?"
+            r"(?:ia|assistant|modèle\s+de\s+langage|chatbot)\b",
+            r"\bprompt\s+(?:du\s+)?système\b",
+            # Spanish
+            r"\b(?:ignora|ignore|ignoren|olvida|olvide|olviden|omite)\s+(?:(?:todas|todos|las|los|tus|sus)\s+)*"
+            r"(?:instrucciones|indicaciones|órdenes|reglas)\s+(?:anteriores|previas|del\s+sistema|originales)",
+            r"\bnuevas\s+instrucciones\s*:",
+            r"\bahora\s+eres\s+(?:una?\s+)?(?:ia|asistente|modelo\s+de\s+lenguaje|chatbot)\b",
+            r"\bprompt\s+del\s+sistema\b",
+            # German (case-folded: ß is ss)
+            r"\b(?:ignoriere|ignorier|ignorieren\s+sie|vergiss|vergessen\s+sie|missachte)\s+"
+            r"(?:(?:alle|die|deine|ihre|sämtliche)\s+)*(?:vorherigen|bisherigen|obigen|früheren|vorigen|"
+            r"ursprünglichen)\s+(?:anweisungen|instruktionen|befehle|regeln|anordnungen)",
+            r"\bneue\s+anweisungen\s*:",
+            r"\b(?:du\s+bist|sie\s+sind)\s+(?:jetzt|nun|ab\s+sofort)\s+(?:eine?n?\s+)?"
+            r"(?:ki|assistent|sprachmodell|chatbot)\b",
+            r"\bsystem-?prompt\b",
+            # Portuguese
+            r"\b(?:ignore|ignora|ignorem|esqueça|esqueca|esqueçam|desconsidere)\s+"
+            r"(?:(?:todas|todos|as|os|suas|tuas)\s+)*(?:instruções|instrucoes|orientações|regras)\s+"
+            r"(?:anteriores|prévias|previas|do\s+sistema|originais)",
+            r"\bnovas\s+instruções\s*:",
+            r"\bagora\s+(?:você|voce|tu)\s+(?:é|e|és)\s+(?:uma?\s+)?"
+            r"(?:ia|assistente|modelo\s+de\s+linguagem|chatbot)\b",
+            r"\bprompt\s+do\s+sistema\b",
+            # Italian
+            r"\b(?:ignora|ignorate|ignori|dimentica|dimenticate|trascura)\s+"
+            r"(?:(?:tutte|tutti|le|gli|i|tue|sue)\s+)*(?:istruzioni|indicazioni|regole|direttive)\s+"
+            r"(?:precedenti|anteriori|del\s+sistema|originali)",
+            r"\bnuove\s+istruzioni\s*:",
+            r"\b(?:ora|adesso)\s+sei\s+(?:una?n?\s+)?(?:ia|assistente|modello\s+linguistico|chatbot)\b",
+            r"\bprompt\s+di\s+sistema\b",
+        ]
+    )
 )
+#: The end of a sentence: terminal punctuation, closing quotes, then space.
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]]*\s+")
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+#: A blank line between paragraphs, whatever the line endings.
+_BLANK_LINE = re.compile(r"(?>\r\n|\n|\r)[^\S\r\n]*(?>\r\n|\n|\r)")  # atomic: CRLF is one break
 
 
 def injected_spans(text: str) -> list[tuple[int, int]]:
     """Where the article carries instructions addressed to the model: from such a phrase's sentence to its
-    paragraph's end. Evidence found only there is not something the article reports."""
+    paragraph's end. Evidence found only there is not something the article reports.
+
+    Paragraphs end at a blank line; in a text that has no blank line at all (one paragraph per line), at
+    the end of the line. Any line endings (LF, CRLF, CR) and Unicode forms (composed or not) work.
+    """
+    folded = FoldedText(text)
+    blank_lines = _BLANK_LINE.search(text) is not None
     spans: list[tuple[int, int]] = []
-    for match in _INJECTION.finditer(text):
-        if spans and match.start() < spans[-1][1]:
+    for match in _INJECTION.finditer(folded.text):
+        begin, finish = folded.span(match.start(), match.end())
+        if spans and begin < spans[-1][1]:
             continue
-        start = max(text.rfind(". ", 0, match.start()) + 2, text.rfind("\n", 0, match.start()) + 1, 0)
-        end = text.find("\n\n", match.end())
-        spans.append((start, len(text) if end < 0 else end))
+        start = 0
+        for end_of_sentence in _SENTENCE_END.finditer(text, 0, begin):
+            start = end_of_sentence.end()
+        for line_break in _LINE_BREAK.finditer(text, start, begin):
+            start = line_break.end()
+        ender = (_BLANK_LINE if blank_lines else _LINE_BREAK).search(text, finish)
+        spans.append((start, len(text) if ender is None else ender.start()))
     return spans

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 import pytest
@@ -54,7 +55,43 @@ def vcr_config() -> dict[str, Any]:
             "cookie",
         ],
         "decode_compressed_response": True,
+        # Each recorded answer is played at most once: a test that asks twice where the model was asked
+        # once fails instead of getting the same answer again.
+        "allow_playback_repeats": False,
     }
+
+
+#: Tests whose committed recording is known to hold interactions they do not play, with the reason; each
+#: is reported as a warning instead of a failure until its cassette is re-recorded (then remove it here).
+KNOWN_UNPLAYED = {
+    "tests/test_extract_recorded.py::test_seed_summit_async_twin": (
+        "replays a copy of the sync test's recording (issue 10: the async test gets its own recording)"
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def _replay_strict(vcr: Any, record_mode: str, request: pytest.FixtureRequest) -> Any:
+    """In replay, a test fails when its cassette holds an interaction it never played.
+
+    A recorded re-ask or retry that the code no longer makes (or a request it no longer sends) would
+    otherwise pass unnoticed. Depends on pytest-recording's ``vcr`` fixture, so it runs inside the cassette.
+    """
+    yield
+    if vcr is None or record_mode not in ("none", "None"):
+        return
+    if vcr.all_played:
+        return
+    played = sum(1 for count in vcr.play_counts.values() if count)
+    problem = (
+        f"cassette {vcr._path}: {len(vcr.data) - played} of {len(vcr.data)} recorded interaction(s) were "
+        "never played (a request the recording holds was not made)"
+    )
+    known = KNOWN_UNPLAYED.get(request.node.nodeid.split("[")[0])
+    if known:
+        warnings.warn(f"{problem}; known: {known}", stacklevel=1)
+        return
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture(scope="module")

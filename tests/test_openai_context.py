@@ -66,7 +66,7 @@ def test_a_context_too_small_for_any_chunk_is_a_clear_error(env: pytest.MonkeyPa
     env.setenv(provider.CONTEXT_ENV, "1024")
     with FakeOpenAI() as srv:
         env.setenv("OPENAI_BASE_URL", srv.base_url)
-        with pytest.raises(InputError, match="does not fit the model.s context of 1024"):
+        with pytest.raises(InputError, match=r"does not fit the model.s context of 1024"):
             extract_result(LONG, Summit, backend=load_provider("openai"))
         assert srv.count == 0
 

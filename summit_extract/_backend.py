@@ -46,6 +46,9 @@ class Backend:
     #: Where the model is served (the base URL, or a stable name for the embedded model); part of the
     #: result cache's key, since one model name on two servers may be two different models.
     endpoint: str | None = None
+    #: Most requests of one call that may time out before the call fails (None: only ``max_attempts``
+    #: bounds them). A server that answers one request at a time sets it low: a stuck generation holds it.
+    timeout_attempts: int | None = None
 
 
 def shared(factory: Callable[[], T]) -> Callable[[], T]:

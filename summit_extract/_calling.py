@@ -235,6 +235,8 @@ class Call:
     #: Wall-clock limit shared by every request of this call (and of any call given the same one);
     #: None: ``policy.total_timeout`` from the call's start.
     deadline: Deadline | None = None
+    #: Requests of this call that timed out (see ``Backend.timeout_attempts``).
+    timeouts: int = 0
 
     def kwargs(
         self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying, deadline: Deadline | None = None
@@ -277,6 +279,18 @@ class Call:
 
     def translate(self, exc: BaseException) -> BaseException:
         """Map what instructor or openai raised to a retryable signal or the library's own error."""
+        if isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, ExtractionError):
+            # The backend's own check before sending (the embedded server is gone for good): not transient.
+            return self._fail(type(exc.__cause__), str(exc.__cause__).rstrip("."))
+        if isinstance(exc, openai.APITimeoutError):
+            self.timeouts += 1
+            limit = self.backend.timeout_attempts
+            if limit is not None and self.timeouts >= limit:
+                return self._fail(
+                    TransportError,
+                    f"{self.timeouts} request(s) ran past the {self.policy.timeout:.0f} s timeout, the most "
+                    f"backend {self.backend.name} allows in one call (a generation that gets stuck)",
+                )
         if isinstance(exc, IncompleteOutputException):
             if self.strategy_index + 1 < len(STRATEGIES):
                 self.strategy_index += 1

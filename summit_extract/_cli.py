@@ -12,6 +12,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -101,8 +102,27 @@ def _errors() -> Iterator[None]:
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"summit-extract: error: {' '.join(message.split())}", err=True)
+    typer.echo(f"summit-extract: error: {' '.join(printable(message).split())}", err=True)
     raise typer.Exit(code)
+
+
+#: Control characters (C0 but tab and newline, DEL, C1), which include the ESC of terminal escape sequences.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> Any:
+    """``value`` with control characters removed from every string in it, for printing on a terminal.
+
+    An article's title, an id or an endpoint's error message may carry ANSI escape sequences; shown raw
+    they could rewrite the terminal (hide text, change the title, fake a prompt).
+    """
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
 
 
 # -- options shared by the commands that call a model -----------------------------------------------
@@ -191,7 +211,7 @@ def read_items(articles: list[str]) -> list[Item]:
     items: list[Item] = []
     for arg in articles:
         if arg == "-":
-            items += _stdin_items(sys.stdin.read())
+            items += _stdin_items(_read_stdin())
             continue
         path = Path(arg)
         if path.is_dir():
@@ -220,6 +240,22 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UsageProblem(f"{path}: not UTF-8 text") from None
+
+
+def _read_stdin() -> str:
+    """Stdin as text: bytes decoded as UTF-8 (or as their byte order mark says); anything else is exit 2."""
+    from ._input import _decode
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        try:
+            return sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise UsageProblem(f"stdin: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return _decode(stream.read())
+    except InputError as exc:
+        raise UsageProblem(f"stdin: {exc}") from None
 
 
 def _stdin_items(text: str) -> list[Item]:
@@ -327,15 +363,18 @@ def extract(
 
 
 def _code_of(error_type: str) -> int:
-    return EXIT_CONFIG if error_type == "ConfigurationError" else EXIT_FAILED
+    if error_type == "ConfigurationError":
+        return EXIT_CONFIG
+    return EXIT_USAGE if error_type == "InputError" else EXIT_FAILED
 
 
 def _print_batch_summary(summary: BatchSummary, out: Path | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True, highlight=False)
-    where = f" -> {out}" if out is not None else ""
-    console.print(f"[bold]summit-extract[/bold]: {summary}{where}", soft_wrap=True)
+    where = f" -> {printable(str(out))}" if out is not None else ""
+    console.print(f"[bold]summit-extract[/bold]: {escape(printable(str(summary)))}{where}", soft_wrap=True)
 
 
 def print_summary(record: dict[str, Any], item: Item) -> None:
@@ -344,6 +383,8 @@ def print_summary(record: dict[str, Any], item: Item) -> None:
     from rich.markup import escape
 
     console = Console(highlight=False, soft_wrap=True)
+    record = printable(record)
+    item = Item(printable(str(item.id)), item.text, item.published)
     value: dict[str, Any] = record["result"]
 
     def ev(obj: dict[str, Any] | None, field: str = "evidence") -> str:
@@ -498,6 +539,12 @@ def report(
             raise UsageProblem("the HTML report is not available in this version") from None
         if not article.is_file():
             raise UsageProblem(f"{article}: no such file")
+        target = out or article.with_suffix(".html")
+        for source in (article, result):
+            if source is not None and _same_file(target, source):
+                raise UsageProblem(
+                    f"{target}: the report would overwrite its input {source}; choose another --out"
+                )
         text = _read(article)
         if result is not None:
             summit = _load_result(result, str(article))
@@ -517,9 +564,14 @@ def report(
                 error = record["error"]
                 _fail(f"{article}: {error['type']}: {error['message']}", _code_of(error["type"]))
             summit = Summit.model_validate(record["result"])
-        target = out or article.with_suffix(".html")
         target.write_text(render_html(text, summit, title=title or article.stem), encoding="utf-8")
-        typer.echo(str(target))
+        typer.echo(printable(str(target)))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
 
 
 def _load_result(path: Path, article_id: str) -> Summit:

@@ -1,7 +1,7 @@
 """Secrets: no key in committed artefacts (cassettes first), exception messages, log records or reprs.
 
-The scan covers every file git tracks or would add (cassettes, benchmark results, examples, docs), and
-is itself tested on a planted leak so that a scanner that finds nothing cannot pass by accident.
+The scan covers every file git tracks (cassettes, benchmark results, examples, docs) plus every cassette,
+and is itself tested on a planted leak so that a scanner that finds nothing cannot pass by accident.
 """
 
 from __future__ import annotations
@@ -48,9 +48,13 @@ _SKIP_SUFFIXES = {".gguf", ".png", ".jpg", ".gif", ".ico", ".pdf", ".zip", ".gz"
 
 
 def artefacts(root: Path = ROOT) -> list[Path]:
-    """Every file git tracks or would add (not ignored), plus every cassette."""
+    """Every file git tracks, plus every cassette (a new recording is scanned before it is committed).
+
+    Only what git tracks: a virtualenv or build folder inside the checkout (``python -m venv .venv``) holds
+    third-party code full of example tokens, and is never committed.
+    """
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        ["git", "ls-files", "--cached", "-z"],
         cwd=root, capture_output=True, check=True,
     ).stdout.decode().split("\0")
     files = {root / name for name in listed if name}
@@ -112,6 +116,29 @@ def test_the_scan_finds_planted_leaks(tmp_path: Path) -> None:
     assert f"{cassette}: response header Set-Cookie" in problems
     assert f"{body}: OpenAI-style key" in problems and f"{body}: bearer token" in problems
     assert not [p for p in problems if str(clean) in p]
+
+
+def test_the_scan_reads_what_git_tracks_not_a_virtualenv_in_the_checkout(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "cassettes").mkdir()
+    (tmp_path / "cassettes" / "a.yaml").write_text("interactions: []\n")
+    (tmp_path / "README.md").write_text("clean\n")
+    git("add", "README.md")
+    token = "Bearer " + "q1W2e3R4" * 3
+    for folder in (".venv/lib/python3.11/site-packages/openai", "build/lib", "scratch"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "example.py").write_text(f'HEADERS = {{"Authorization": "{token}"}}\n')
+    found = {f.relative_to(tmp_path).as_posix() for f in artefacts(tmp_path)}
+    assert found == {"README.md", "cassettes/a.yaml"}
+    assert scan(artefacts(tmp_path)) == []
+
+
+def test_gitignore_ignores_the_usual_virtualenv_and_build_folders() -> None:
+    ignored = set((ROOT / ".gitignore").read_text().split())
+    assert {".venv/", "venv/", "env/", ".tox/", "__pycache__/", "*.egg-info/", "build/", "dist/"} <= ignored
 
 
 # --- a key given through OPENAI_API_KEY stays out of errors, logs and reprs ------------------------

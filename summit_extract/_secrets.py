@@ -28,7 +28,8 @@ MASK = "***"
 _TOKEN = r"[A-Za-z0-9._~+/=\-]"
 _PATTERNS = [
     # Authorization headers and their values, whatever the token looks like.
-    re.compile(rf"(\b(?:Bearer|Basic|Token)\s+){_TOKEN}{{6,}}", re.IGNORECASE),
+    re.compile(rf"(\bBearer\s+){_TOKEN}{{6,}}", re.IGNORECASE),
+    re.compile(rf"(\b(?:Basic|Token)\s+)(?=\S*\d){_TOKEN}{{8,}}", re.IGNORECASE),
     # Provider prefixes: OpenAI (sk-, sk-proj-, sk-svcacct-), Anthropic (sk-ant-), Groq (gsk_), xAI (xai-),
     # Hugging Face (hf_), Replicate (r8_), Perplexity (pplx-), GitHub (ghp_...), Slack (xox?-), AWS (AKIA).
     re.compile(
@@ -37,10 +38,11 @@ _PATTERNS = [
     ),
     # Google API keys: AIza followed by 35 characters.
     re.compile(r"(\bAIza)[0-9A-Za-z_\-]{10,}"),
-    # Keys in URLs and in key=value text: ?key=..., &api_key=..., access_token: ..., "apiKey": "...".
+    # Keys in URLs and in key=value text: ?key=..., &api_key=..., access_token: ..., "apiKey": "..." (a value
+    # of 8+ characters with a digit, so "key=max_tokens" or "token: '}'" in a parse error stay readable).
     re.compile(
         r"""((?:\b|_)(?:api[_-]?key|apikey|key|access[_-]?token|token|secret|password|auth)"""
-        r"""["']?\s*[=:]\s*["']?)[^\s&"'#,;)}\]]{4,}""",
+        r"""["']?\s*[=:]\s*["']?)(?=[^\s&"'#,;)}\]]*\d)[^\s&"'#,;)}\]]{8,}""",
         re.IGNORECASE,
     ),
     # Credentials in a URL's userinfo: scheme://user:password@host.

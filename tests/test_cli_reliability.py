@@ -121,3 +121,38 @@ def test_a_summary_of_an_article_with_escape_sequences_is_printed_clean(
     batch = run("extract", article, article.with_name("b.txt"), "--base-url", srv.base_url,
                 "--out", tmp_path / "o.jsonl")
     assert "\x1b" not in batch.output
+
+
+def test_a_full_disk_under_the_cli_is_one_clear_line_and_the_rerun_resumes(
+    srv: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import json
+    import os
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i}.txt").write_text(f"Story {i}. {TEXT}", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    real = os.fsync
+    calls = {"n": 0}
+
+    def fsync(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr("summit_extract._batch.os.fsync", fsync)
+    result = run("extract", folder, "--base-url", srv.base_url, "--out", out, "--concurrency", "1")
+    assert result.exit_code == 1, result.output
+    assert "OutputError" in result.output and "No space left on device" in result.output
+    assert "run the same command again" in result.output and "Traceback" not in result.output
+    assert len(out.read_text().splitlines()) == 1
+    monkeypatch.setattr("summit_extract._batch.os.fsync", real)
+    again = run("extract", folder, "--base-url", srv.base_url, "--out", out, "--concurrency", "1")
+    assert again.exit_code == 0, again.output
+    assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == sorted(
+        str(p) for p in folder.glob("*.txt")
+    )

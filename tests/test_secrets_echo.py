@@ -79,8 +79,16 @@ def test_mask_hides_every_key_format(name: str, key: str, secret: str) -> None:
     assert "***" in masked and "Incorrect API key provided" in masked
 
 
-def test_mask_leaves_ordinary_text_alone() -> None:
-    text = "The monkey=business summit skipped task-force talks; sk- and Bearer are words here; risk-free."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The monkey=business summit skipped task-force talks; sk- and Bearer are words here; risk-free.",
+        "Token expired. Invalid value for key=max_tokens; unexpected token: '}' at line 1.",
+        "Basic authentication failed; see https://platform.openai.com/account/api-keys for your key.",
+        "1 validation error for Summit: is_summit Field required [type=missing, input_value={}]",
+    ],
+)
+def test_mask_leaves_ordinary_text_alone(text: str) -> None:
     assert mask(text) == text
 
 

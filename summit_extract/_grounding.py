@@ -49,8 +49,6 @@ class GroundingContext(dict[str, Any]):
         super().__init__(
             source_text=text,
             folded=FoldedText(text),
-            # Instructions injected into the article: evidence that also occurs elsewhere is taken there.
-            avoid=injected_spans(text),
             published=published,
             offset=offset,
             final_attempt=False,
@@ -112,7 +110,8 @@ class Grounded(BaseModel):
         if context is None or "source_text" not in context or self.span is not None:
             return self
         evidence = self.evidence_text()
-        avoid = context.get("avoid") or ()
+        # Evidence that is also in an instruction injected into the article is taken where the honest text is.
+        avoid = injected_spans(context["source_text"])
         match = align(evidence, context["source_text"], context.get("folded"), avoid=avoid)
         if match is None or (match.alignment == "fuzzy" and not self.allow_fuzzy):
             for fallback in self.fallback_evidence():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 
@@ -131,6 +132,15 @@ _BLANK_LINE = re.compile(r"(?>\r\n|\n|\r)[^\S\r\n]*(?>\r\n|\n|\r)")  # atomic: C
 
 
 def injected_spans(text: str) -> list[tuple[int, int]]:
+    """Where the article carries instructions addressed to the model (see :func:`_injected_spans`).
+
+    Cached by text: grounding asks once per item of an answer, the quarantine once per answer.
+    """
+    return list(_injected_spans(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _injected_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the article carries instructions addressed to the model: from such a phrase's sentence to its
     paragraph's end. Evidence found only there is not something the article reports.
 
@@ -151,4 +161,4 @@ def injected_spans(text: str) -> list[tuple[int, int]]:
             start = line_break.end()
         ender = (_BLANK_LINE if blank_lines else _LINE_BREAK).search(text, finish)
         spans.append((start, len(text) if ender is None else ender.start()))
-    return spans
+    return tuple(spans)

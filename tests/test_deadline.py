@@ -15,8 +15,8 @@ import pytest
 
 from summit_extract import RetryPolicy, Summit, TransportError, _prompting, aextract_result, extract_result
 from summit_extract._calling import Call, call_async, call_sync
+from summit_extract._context import ExtractionContext
 from summit_extract._deadline import Deadline
-from summit_extract._grounding import GroundingContext
 from tests.fake_openai import FakeOpenAI, drip, malformed, ok_summit, slow
 
 TEXT = "Officials of Chile and Peru disagreed on Tuesday over fishing quotas in shared waters."
@@ -90,7 +90,7 @@ def make_call(srv: FakeOpenAI, deadline: Deadline | None, pol: RetryPolicy) -> C
         backend=srv.backend(),
         schema=Summit,
         messages=_prompting.messages(TEXT, Summit),
-        context=GroundingContext(TEXT),
+        context=ExtractionContext(TEXT),
         policy=pol,
         max_tokens=512,
         deadline=deadline,

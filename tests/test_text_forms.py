@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from summit_extract import RetryPolicy, Summit, extract_result
 from summit_extract._aligning import align, fold
-from summit_extract._grounding import Grounded, GroundingContext
+from summit_extract._context import ExtractionContext
+from summit_extract._grounding import Grounded
 from summit_extract._input import injected_spans
 from tests.fake_openai import FakeOpenAI, ok
 
@@ -29,7 +30,7 @@ class Fact(Grounded):
 
 
 def ground(evidence: str, text: str) -> Fact:
-    return Fact.model_validate({"evidence": evidence}, context=GroundingContext(text))
+    return Fact.model_validate({"evidence": evidence}, context=ExtractionContext(text))
 
 
 # -- decomposed Unicode ----------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_injected_article_is_data_never_instructions(srv: FakeOpenAI, seed_text:
 
 def test_injected_summit_whose_evidence_is_not_in_the_article_is_reasked(srv: FakeOpenAI) -> None:
     # The model obeys the injection and invents a Paris summit; grounding rejects it and re-asks.
-    srv.script(ungrounded(), ok_summit())
+    srv.script(ungrounded(), ok_summit())  # the frame (asked first) obeys, then answers sensibly
     result = extract_result(INJECTED, Summit, backend=srv.backend(), policy=REASK)
     assert result.requests == {"frame": 2, "agreements": 1, "disputes": 1}
     asked = len(srv.requests[0]["messages"])
@@ -202,10 +202,11 @@ def test_injected_summit_whose_evidence_is_not_in_the_article_is_reasked(srv: Fa
 def test_injected_summit_that_persists_is_dropped(srv: FakeOpenAI) -> None:
     srv.default = ungrounded()
     result = extract_result(INJECTED, Summit, backend=srv.backend(), policy=REASK)
-    assert result.requests == {"frame": REASK.max_retries + 1, "agreements": 1, "disputes": 1}
+    assert result.requests == dict.fromkeys(PASSES, REASK.max_retries + 1)
     assert result.value.location is None and result.value.participants == []
     assert "Paris" not in json.dumps(result.value.model_dump(), ensure_ascii=False)
-    assert {type(item).__name__ for item in result.dropped} == {"Location", "Participant"}
+    dropped = {type(item).__name__ for item in result.dropped}
+    assert dropped == {"Agreement", "Dispute", "Location", "Participant"}
 
 
 @OLD_CASSETTE

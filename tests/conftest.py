@@ -70,6 +70,17 @@ KNOWN_UNPLAYED = {
 }
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed or hasattr(report, "wasxfail")  # xfail: expected to fail
+    return report
+
+
 @pytest.fixture(autouse=True)
 def _replay_strict(vcr: Any, record_mode: str, request: pytest.FixtureRequest) -> Any:
     """In replay, a test fails when its cassette holds an interaction it never played.
@@ -78,8 +89,8 @@ def _replay_strict(vcr: Any, record_mode: str, request: pytest.FixtureRequest) -
     otherwise pass unnoticed. Depends on pytest-recording's ``vcr`` fixture, so it runs inside the cassette.
     """
     yield
-    if vcr is None or record_mode not in ("none", "None"):
-        return
+    if vcr is None or record_mode not in ("none", "None") or request.node.stash.get(_CALL_FAILED, False):
+        return  # a test that already failed is reported once, for its own failure
     if vcr.all_played:
         return
     played = sum(1 for count in vcr.play_counts.values() if count)

@@ -23,6 +23,9 @@ from summit_extract._exceptions import OutputError
 from tests.fake_openai import FakeOpenAI, ok_summit, slow, status
 from tests.paths import ROOT
 
+#: One request per article (a Summit is otherwise asked in several passes), so counts are per article.
+ONE = ["main"]
+
 TEXTS = [
     f"The leaders of Country {n} and Country {n + 1} met in City {n} on Monday to discuss the border dispute."
     for n in range(5)
@@ -76,7 +79,7 @@ def test_a_cache_that_cannot_be_written_is_switched_off_with_one_warning(
 ) -> None:
     out = tmp_path / "out.jsonl"
     cache = Failing(tmp_path / "c", error)
-    summary = extract_many(TEXTS, backend=srv.backend(), out=out, cache=cache, concurrency=1)
+    summary = extract_many(TEXTS, backend=srv.backend(), out=out, cache=cache, concurrency=1, passes=ONE)
     assert summary.done == len(TEXTS) and summary.failed == 0
     assert [r["status"] for r in records(out)] == ["ok"] * len(TEXTS)
     assert len(cache_warnings(caplog)) == 1 and cache.puts == 1
@@ -87,7 +90,9 @@ def test_a_cache_folder_that_is_a_file_is_switched_off_with_one_warning(
 ) -> None:
     corrupt = tmp_path / "not-a-folder"
     corrupt.write_text("oops")
-    summary = extract_many(TEXTS, backend=srv.backend(), cache=ResultCache(corrupt), concurrency=2)
+    summary = extract_many(
+        TEXTS, backend=srv.backend(), cache=ResultCache(corrupt), concurrency=2, passes=ONE
+    )
     assert summary.done == len(TEXTS)
     assert len(cache_warnings(caplog)) == 1
 
@@ -105,13 +110,13 @@ def test_a_cache_folder_that_is_a_file_is_switched_off_with_one_warning(
 def test_a_cache_entry_of_the_wrong_shape_is_a_miss_with_one_warning(
     srv: FakeOpenAI, _cache_dir: Path, caplog: pytest.LogCaptureFixture, entry: dict[str, Any]
 ) -> None:
-    extract_many(TEXTS, backend=srv.backend())
+    extract_many(TEXTS, backend=srv.backend(), passes=ONE)
     files = list((_cache_dir / "results").rglob("*.json"))
     assert len(files) == len(TEXTS)
     for path in files:
         path.write_text(json.dumps(entry))
     caplog.clear()
-    summary = extract_many(TEXTS, backend=srv.backend(), concurrency=1)
+    summary = extract_many(TEXTS, backend=srv.backend(), concurrency=1, passes=ONE)
     assert summary.done == len(TEXTS) and summary.failed == 0 and summary.cached == 0
     assert srv.count == 2 * len(TEXTS)
     assert all(Summit.model_validate(r["result"]) for r in summary.records)
@@ -128,7 +133,9 @@ def test_a_result_is_written_before_it_is_cached(srv: FakeOpenAI, tmp_path: Path
             seen.append(entry["record"]["id"] in ids)
             super().put(key, entry)
 
-    extract_many(TEXTS, backend=srv.backend(), out=out, cache=Checking(tmp_path / "c"), concurrency=2)
+    extract_many(
+        TEXTS, backend=srv.backend(), out=out, cache=Checking(tmp_path / "c"), concurrency=2, passes=ONE
+    )
     assert seen == [True] * len(TEXTS)
 
 
@@ -139,10 +146,10 @@ def test_the_cache_key_includes_the_endpoint(
     monkeypatch.setenv("SUMMIT_EXTRACT_MODE", "json_schema_mode")
     with FakeOpenAI() as one, FakeOpenAI() as two:
         monkeypatch.setenv("OPENAI_BASE_URL", one.base_url)
-        first = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"))
+        first = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"), passes=ONE)
         monkeypatch.setenv("OPENAI_BASE_URL", two.base_url)
-        second = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"))
-        again = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"))
+        second = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"), passes=ONE)
+        again = extract_many(TEXTS[:2], backend=load_provider("openai", "same-name"), passes=ONE)
         assert (one.count, two.count) == (2, 2)
     assert (first.cached, second.cached, again.cached) == (0, 0, 2)
 
@@ -153,9 +160,10 @@ def test_the_cache_key_includes_the_endpoint(
 def test_error_records_of_ids_not_in_this_input_are_kept(srv: FakeOpenAI, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     srv.script(status(400))
-    extract_many([Item("a", TEXTS[0]), Item("b", TEXTS[1])], backend=srv.backend(), out=out, concurrency=1)
+    items = [Item("a", TEXTS[0]), Item("b", TEXTS[1])]
+    extract_many(items, backend=srv.backend(), out=out, concurrency=1, passes=ONE)
     assert {r["id"]: r["status"] for r in records(out)} == {"a": "error", "b": "ok"}
-    extract_many([Item("c", TEXTS[2])], backend=srv.backend(), out=out)
+    extract_many([Item("c", TEXTS[2])], backend=srv.backend(), out=out, passes=ONE)
     assert {r["id"]: r["status"] for r in records(out)} == {"a": "error", "b": "ok", "c": "ok"}
 
 
@@ -163,15 +171,15 @@ def test_error_records_of_ids_not_in_this_input_are_kept(srv: FakeOpenAI, tmp_pa
 def test_ids_of_any_type_are_written_once(srv: FakeOpenAI, tmp_path: Path, ident: Any) -> None:
     out = tmp_path / "out.jsonl"
     items = [Item(ident, TEXTS[0]), Item("other", TEXTS[1])]
-    extract_many(items, backend=srv.backend(), out=out, cache=False)
-    summary = extract_many(items, backend=srv.backend(), out=out, cache=False)
+    extract_many(items, backend=srv.backend(), out=out, cache=False, passes=ONE)
+    summary = extract_many(items, backend=srv.backend(), out=out, cache=False, passes=ONE)
     assert summary.skipped == 2 and srv.count == 2
     assert len(records(out)) == 2
 
 
 def test_two_ids_of_one_json_form_are_refused(srv: FakeOpenAI) -> None:
     with pytest.raises(ValueError, match="unique"):
-        extract_many([Item(1, TEXTS[0]), Item(1, TEXTS[1])], backend=srv.backend())
+        extract_many([Item(1, TEXTS[0]), Item(1, TEXTS[1])], backend=srv.backend(), passes=ONE)
 
 
 LOCKER = """
@@ -191,12 +199,12 @@ def test_a_second_process_on_the_same_output_is_refused(srv: FakeOpenAI, tmp_pat
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(ConfigurationError, match="another summit-extract process"):
-            extract_many(TEXTS, backend=srv.backend(), out=out)
+            extract_many(TEXTS, backend=srv.backend(), out=out, passes=ONE)
         assert srv.count == 0 and not out.exists()
     finally:
         holder.kill()
         holder.wait()
-    summary = extract_many(TEXTS, backend=srv.backend(), out=out)  # the lock died with its holder
+    summary = extract_many(TEXTS, backend=srv.backend(), out=out, passes=ONE)  # the lock died with its holder
     assert summary.done == len(TEXTS)
 
 
@@ -211,9 +219,10 @@ def test_two_batches_in_one_process_on_one_file_the_second_is_refused(
     srv.default = slow(0.3, ok_summit())
 
     async def both() -> list[Any]:
-        first = asyncio.create_task(aextract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1))
+        options: dict[str, Any] = dict(backend=srv.backend(), out=out, concurrency=1, passes=ONE)
+        first = asyncio.create_task(aextract_many(TEXTS, **options))
         await asyncio.sleep(0.1)
-        second = asyncio.create_task(aextract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1))
+        second = asyncio.create_task(aextract_many(TEXTS, **options))
         return await asyncio.gather(first, second, return_exceptions=True)
 
     first, second = asyncio.run(both())
@@ -237,11 +246,11 @@ def test_a_full_disk_ends_with_a_clear_error_and_a_resumable_file(
 
     monkeypatch.setattr("summit_extract._batch.os.fsync", fsync)
     with pytest.raises(OutputError, match=r"No space left on device.*run the same command again"):
-        extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False)
+        extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False, passes=ONE)
     raw = out.read_bytes()
     assert raw.endswith(b"\n") and len(records(out)) == 2  # whole lines only: the third was cut back
     monkeypatch.setattr("summit_extract._batch.os.fsync", real_fsync)
-    summary = extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False)
+    summary = extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False, passes=ONE)
     assert summary.skipped == 2 and summary.done == len(TEXTS) - 2
     assert sorted(r["id"] for r in records(out)) == [str(i) for i in range(len(TEXTS))]
 
@@ -277,6 +286,6 @@ def test_logging_of_a_cache_failure_names_the_folder(
 ) -> None:
     caplog.set_level(logging.WARNING)
     cache = Failing(tmp_path / "named-cache", OSError(errno.EROFS, "Read-only file system"))
-    extract_many(TEXTS[:2], backend=srv.backend(), cache=cache, concurrency=1)
+    extract_many(TEXTS[:2], backend=srv.backend(), cache=cache, concurrency=1, passes=ONE)
     (warning,) = cache_warnings(caplog)
     assert "named-cache" in warning and "Read-only file system" in warning

@@ -19,6 +19,9 @@ from summit_extract._context import ExtractionContext
 from summit_extract._deadline import Deadline
 from tests.fake_openai import FakeOpenAI, drip, malformed, ok_summit, slow
 
+#: One request per extraction (a Summit is otherwise asked in several passes).
+ONE = ["main"]
+
 TEXT = "Officials of Chile and Peru disagreed on Tuesday over fishing quotas in shared waters."
 
 
@@ -36,8 +39,8 @@ def policy(**kw: Any) -> RetryPolicy:
 
 def run(runner: str, srv: FakeOpenAI, pol: RetryPolicy) -> Any:
     if runner == "sync":
-        return extract_result(TEXT, Summit, backend=srv.backend(), policy=pol)
-    return asyncio.run(aextract_result(TEXT, Summit, backend=srv.backend(), policy=pol))
+        return extract_result(TEXT, Summit, backend=srv.backend(), policy=pol, passes=ONE)
+    return asyncio.run(aextract_result(TEXT, Summit, backend=srv.backend(), policy=pol, passes=ONE))
 
 
 @pytest.mark.parametrize("runner", ["sync", "async"])

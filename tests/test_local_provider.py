@@ -171,6 +171,9 @@ def fake_xllamacpp(monkeypatch: pytest.MonkeyPatch) -> list[FakeOpenAI]:
         srv.__exit__(None, None, None)
 
 
+#: One request per extraction (a Summit is otherwise asked in several passes).
+ONE = ["main"]
+
 TEXT = "Officials of Chile and Peru disagreed on Tuesday over fishing quotas in shared waters."
 FAST = RetryPolicy(max_retries=0, max_attempts=4, timeout=5.0, backoff_initial=0.01, backoff_max=0.02)
 
@@ -183,10 +186,10 @@ def test_a_dead_server_is_started_again_once_and_the_request_goes_to_it(
     fake_xllamacpp: list[FakeOpenAI],
 ) -> None:
     backend = local.backend()
-    first = extract_result(TEXT, Summit, backend=backend, policy=FAST)
+    first = extract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)
     assert first.attempts == 1 and len(fake_xllamacpp) == 1
     kill(fake_xllamacpp[0])
-    second = extract_result(TEXT, Summit, backend=backend, policy=FAST)
+    second = extract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)
     assert second.attempts == 1  # not one attempt burned on the dead server
     assert len(fake_xllamacpp) == 2 and fake_xllamacpp[1].count == 1
 
@@ -195,9 +198,9 @@ async def test_the_async_client_follows_a_restart_too(fake_xllamacpp: list[FakeO
     from summit_extract import aextract_result
 
     backend = local.backend()
-    await aextract_result(TEXT, Summit, backend=backend, policy=FAST)
+    await aextract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)
     kill(fake_xllamacpp[0])
-    result = await aextract_result(TEXT, Summit, backend=backend, policy=FAST)
+    result = await aextract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)
     assert result.attempts == 1 and fake_xllamacpp[1].count == 1
 
 
@@ -206,14 +209,14 @@ def test_a_server_that_dies_again_stops_the_batch_with_a_record_for_every_item(
 ) -> None:
     backend = local.backend()
     out = tmp_path / "out.jsonl"
-    extract_result(TEXT, Summit, backend=backend, policy=FAST)
+    extract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)
     kill(fake_xllamacpp[0])
-    extract_result(TEXT, Summit, backend=backend, policy=FAST)  # restarted
+    extract_result(TEXT, Summit, backend=backend, policy=FAST, passes=ONE)  # restarted
     kill(fake_xllamacpp[1])
     items = [f"{TEXT} Item {n}." for n in range(4)]
     started = time.monotonic()
     with pytest.raises(ConfigurationError, match="stopped again after a restart"):
-        extract_many(items, backend=backend, out=out, policy=FAST, cache=False, concurrency=1)
+        extract_many(items, backend=backend, out=out, policy=FAST, cache=False, concurrency=1, passes=ONE)
     assert time.monotonic() - started < 5  # no backoff, no attempts burned per item
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 4 and all(r["error"]["type"] == "ConfigurationError" for r in rows)
@@ -231,6 +234,6 @@ def test_a_stuck_generation_on_the_embedded_backend_is_tried_twice_not_max_attem
         )
         started = time.monotonic()
         with pytest.raises(TransportError, match=r"ran past the [01] s timeout"):
-            extract_result(TEXT, Summit, backend=backend, policy=policy)
+            extract_result(TEXT, Summit, backend=backend, policy=policy, passes=ONE)
         assert srv.count == 2
         assert time.monotonic() - started < 2.5  # 6 attempts would take 3 s or more

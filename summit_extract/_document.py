@@ -59,6 +59,9 @@ class Pass:
     name: str
     fields: tuple[str, ...]
     instruction: str
+    #: Ask it of each piece of at most ``Document.max_chunk_chars`` rather than of the whole article: a
+    #: small model lists more of a long article's agreements when shown a part at a time.
+    piecewise: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,7 @@ class Document(LibraryFilled):
     instructions: ClassVar[str] = ""
     #: Fields cleared when ``reports_event()`` is False (the event's frame, never the findings).
     event_fields: ClassVar[tuple[str, ...]] = ()
-    #: Most article characters one request reads (None: as many as the context holds). A small model
-    #: finds more in smaller pieces; each piece is asked every pass and the pieces are merged.
+    #: Most article characters a ``piecewise`` pass reads at once (None: as many as the context holds).
     max_chunk_chars: ClassVar[int | None] = None
     #: Matching rules for ``evaluate()``; None: this type cannot be scored.
     scoring: ClassVar[Scoring | None] = None

@@ -34,7 +34,7 @@ from ._chunking import Chunk
 from ._config import RetryPolicy, Ungrounded
 from ._context import DateSource, ExtractionContext, active
 from ._document import Document, Pass, choose_passes, pass_model
-from ._exceptions import ConfigurationError, OutputValidationError, Usage
+from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
 from ._merging import dedupe, merge_models
 from ._result import Extraction
@@ -86,6 +86,13 @@ class ArticlePlan:
             _, body = handle_response_model(response_model, mode=self.backend.mode, **kwargs)
             out.append(PlannedRequest(job.key, body))
         return out
+
+    def charge(self, error: ExtractionError) -> ExtractionError:
+        """``error`` with the requests and tokens of the whole article, not just of the failed request."""
+        ledgers = [j.call.ledger for j in self.jobs]
+        error.attempts = sum(ledger.attempts for ledger in ledgers)
+        error.usage = sum((ledger.usage for ledger in ledgers), Usage())
+        return error
 
     def whole_context(self) -> ExtractionContext:
         """The context of the whole article, as the article type's hooks see it."""

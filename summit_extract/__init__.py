@@ -13,7 +13,7 @@ from ._config import RetryPolicy
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
 from ._document import Document, Example, Pass, article_types, register
-from ._evaluating import evaluate
+from ._evaluating import ArticleScore, Counts, EvalReport, ListRule, Scoring, evaluate
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -42,6 +42,7 @@ from .summit import (
     aextract_summit,
     extract_summit,
 )
+from .tradedeal import Commitment, Concern, DealDate, Party, TradeDeal
 
 __version__ = "0.2.0"
 
@@ -52,12 +53,18 @@ __all__ = [
     "PROMPT_VERSION",
     "Agreement",
     "ArticlePlan",
+    "ArticleScore",
     "Backend",
     "BatchSummary",
+    "Commitment",
+    "Concern",
     "ConfigurationError",
     "Country",
+    "Counts",
+    "DealDate",
     "Dispute",
     "Document",
+    "EvalReport",
     "Example",
     "Extraction",
     "ExtractionContext",
@@ -65,19 +72,23 @@ __all__ = [
     "Grounded",
     "InputError",
     "Item",
+    "ListRule",
     "Location",
     "OptionalText",
     "OutputValidationError",
     "Participant",
+    "Party",
     "Pass",
     "PlannedRequest",
     "RefusalError",
     "RetryPolicy",
+    "Scoring",
     "Span",
     "StatedText",
     "Statement",
     "Summit",
     "SummitDate",
+    "TradeDeal",
     "TransportError",
     "TruncatedOutputError",
     "Usage",

@@ -41,7 +41,7 @@ from ._backend import Backend, client_backend, resolve_backend
 from ._cache import ResultCache, atomic_write, cache_key
 from ._document import default_article_type
 from ._exceptions import ConfigurationError, ExtractionError, InputError, OutputError, Usage
-from ._extracting import aextract_result
+from ._extracting import aextract_result, request_slots
 from ._planning import published_date as _published
 from ._result import Extraction
 
@@ -471,6 +471,7 @@ async def aextract_many(
     summary.skipped = len(todo) - len(pending)
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
     semaphore = asyncio.Semaphore(limit)
+    slots = asyncio.Semaphore(limit)
     abort: list[ConfigurationError] = []
     #: The output could not be written: the batch stops (what is written is whole lines, resumable).
     broken: list[OutputError] = []
@@ -554,7 +555,8 @@ async def aextract_many(
                 semaphore.release()
                 started_ids.discard(id_key(item.id))
                 break
-            task = asyncio.create_task(run(item, pub, key))
+            with request_slots(slots):  # the task's passes share the batch's slots (context copied here)
+                task = asyncio.create_task(run(item, pub, key))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             if key is not None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from summit_extract import Summit
-from summit_extract._report import KINDS, render_html
+from summit_extract._report import colours, render_html
 from tests.test_report import SEED_SUMMIT, grounded
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -159,12 +159,14 @@ def test_highlights_render_with_the_colour_of_their_kind(
 
     marks = browser.evaluate(MARKS_JS)
     assert len(marks) >= 10
+    palette = colours(summit)  # one colour per item class
     for mark in marks:
         primary = mark["kinds"].split()[0]
-        assert mark["background"] == rgb(KINDS[primary]), mark
+        assert mark["background"] == rgb(palette[primary]), mark
         assert mark["visible"], mark
     rendered = {kind for mark in marks for kind in mark["kinds"].split()}
-    assert rendered == set(KINDS)
+    classes = {"participant", "location", "summit-date", "agreement", "dispute", "statement"}
+    assert rendered == set(palette) == classes
     # Each participant's name is highlighted where the article names them.
     highlighted = " ".join(m["text"] for m in marks if "participant" in m["kinds"])
     for person in summit.participants:
@@ -208,7 +210,7 @@ def test_hovering_a_highlight_lights_up_its_item_and_the_reverse(
 
 
 def test_legend_toggle_hides_a_kind(browser: Browser, seed_report: tuple[Path, Summit]) -> None:
-    page, _ = seed_report
+    page, summit = seed_report
     browser.open(page.as_uri())
     toggle = """
     (() => {
@@ -222,4 +224,36 @@ def test_legend_toggle_hides_a_kind(browser: Browser, seed_report: tuple[Path, S
     """
     state = browser.evaluate(toggle)
     assert state["hidden"] == "rgba(0, 0, 0, 0)"
-    assert state["shown"] == rgb(KINDS["statement"])
+    assert state["shown"] == rgb(colours(summit)["statement"])
+
+
+def test_a_trade_deal_renders_in_the_colours_of_its_own_classes(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_tradedeal_rules import ANSWER, TEXT, finished
+
+    deal = finished(ANSWER)
+    page = tmp_path / "deal.html"
+    page.write_text(render_html(TEXT, deal, title="Chile and Canada"), encoding="utf-8")
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.getElementById('article').textContent") == TEXT
+    palette = colours(deal)
+    assert set(palette) == {"party", "deal-date", "commitment", "concern"}
+    marks = browser.evaluate(MARKS_JS)
+    assert {kind for mark in marks for kind in mark["kinds"].split()} == set(palette)
+    for mark in marks:
+        assert mark["background"] == rgb(palette[mark["kinds"].split()[0]]), mark
+    hover = """
+    (() => {
+      const marks = Array.from(document.querySelectorAll("mark"));
+      const mark = marks.find(m => m.dataset.items === "commitment-1");
+      mark.dispatchEvent(new MouseEvent("mouseenter"));
+      const lit = document.getElementById("item-commitment-1").classList.contains("active");
+      mark.dispatchEvent(new MouseEvent("mouseleave"));
+      return {lit, text: mark.textContent, legend: document.querySelectorAll("input[data-toggle]").length};
+    })()
+    """
+    state = browser.evaluate(hover)
+    assert state == {
+        "lit": True,
+        "text": "Chile will cut its duty on Canadian pork from 12% to 4%",
+        "legend": 4,
+    }

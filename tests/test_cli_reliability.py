@@ -117,7 +117,7 @@ def test_a_summary_of_an_article_with_escape_sequences_is_printed_clean(
     article.write_text(ESCAPES + TEXT, encoding="utf-8")
     result = run("extract", article, "--base-url", srv.base_url)
     assert result.exit_code == 0, result.output
-    assert "Disputes (1)" in result.output and "Officials of Chile" in result.output
+    assert "Disputes (1)" in result.output and "disagreed on Tuesday" in result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     batch = run("extract", article, article.with_name("b.txt"), "--base-url", srv.base_url,
                 "--out", tmp_path / "o.jsonl")

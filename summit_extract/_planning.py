@@ -139,11 +139,12 @@ class ArticlePlan:
     def finish(self, values: Mapping[str, BaseModel]) -> Extraction[Any]:
         """Merge each pass over its chunks, join the passes, drop or flag, finalize (module doc: 4-5)."""
         answers: list[tuple[Pass, BaseModel]] = []
+        whole = self.whole_context()
         for asked in dict.fromkeys(j.asked for j in self.jobs):
             jobs = [j for j in self.jobs if j.asked == asked]
             for job in jobs:
                 if job.call.context is not None:
-                    quarantine(values[job.key], job.call.context)
+                    whole.quarantined += quarantine(values[job.key], job.call.context)
             parts = [values[j.key] for j in jobs]
             answers.append((asked, parts[0] if len(parts) == 1 else self._merge(asked, parts)))
         value = self._join(answers)
@@ -154,7 +155,7 @@ class ArticlePlan:
         else:
             flagged = [g for g in walk(value) if is_unaligned(g)]
         if isinstance(value, Document):
-            value.finalize(self.whole_context())
+            value.finalize(whole)
             if not value.reports_event():
                 value.clear_event()
         ledgers = [j.call.ledger for j in self.jobs]

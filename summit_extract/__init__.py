@@ -27,6 +27,7 @@ from ._extracting import (
 )
 from ._grounding import Grounded, Span
 from ._models import Agreement, Country, Dispute, Location, Participant, Statement, Summit, SummitDate
+from ._openai_batch import batch_status, collect_batch, submit_batch
 from ._prompting import PROMPT_VERSION
 from ._report import render_html
 
@@ -65,6 +66,8 @@ __all__ = [
     "aextract_many",
     "aextract_result",
     "aextract_summit",
+    "batch_status",
+    "collect_batch",
     "evaluate",
     "extract",
     "extract_many",
@@ -73,4 +76,5 @@ __all__ = [
     "load_provider",
     "render_html",
     "resolve_backend",
+    "submit_batch",
 ]

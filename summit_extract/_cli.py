@@ -595,6 +595,9 @@ def _as_json(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
+app.add_typer(importlib.import_module("summit_extract._cli_batch").batch_app, name="batch")
+
+
 def main() -> None:
     """Entry point of the ``summit-extract`` script."""
     app()

@@ -295,6 +295,10 @@ def extract(
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Run on Ray: 'local' starts a cluster; 'auto', ray://HOST:10001 join."),
+    ] = None,
 ) -> None:
     """Extract the summit from articles: a readable summary for one, JSONL records for several."""
     with _errors():
@@ -302,6 +306,9 @@ def extract(
         published = _date(published, "--published")
         model_type = load_schema(schema)
         items = read_items(articles)
+        if ray is not None:  # summit-extract[ray]: see _cli_ray
+            importlib.import_module("summit_extract._cli_ray").run(items, ray, out, model_type, locals())
+            return
         chosen = build_backend(backend, model, base_url)
         options: dict[str, Any] = dict(
             schema=model_type,

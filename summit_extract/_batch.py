@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import instructor
 import openai
@@ -436,9 +436,21 @@ def extract_many(
     concurrency: int | None = None,
     cache: ResultCache | bool = True,
     progress: bool | None = None,
+    processes: int | Literal["auto"] | None = None,
     **extract_options: Any,
 ) -> BatchSummary:
-    """The synchronous twin of :func:`aextract_many` (it runs its own event loop)."""
+    """The synchronous twin of :func:`aextract_many` (it runs its own event loop).
+
+    ``processes`` (an int, or "auto": one per core unless the backend is the embedded model) spreads the
+    items over that many processes, for a remote backend when the library's own CPU work is the limit.
+    """
+    if processes is not None and processes != 1:
+        from ._processes import choose_processes, extract_many_processes
+
+        n = choose_processes(processes, extract_options.get("backend"))
+        if n > 1:
+            options = dict(extract_options, schema=schema, concurrency=concurrency, cache=cache)
+            return extract_many_processes(list(items), processes=n, out=out, progress=progress, **options)
     return asyncio.run(
         aextract_many(
             items,

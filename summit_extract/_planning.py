@@ -100,14 +100,39 @@ def plan_article(
 
 
 def _body(call: Call) -> dict[str, Any]:
-    from instructor.v2.core.response import handle_response_model
-
     kwargs = call.kwargs()
     for name in ("max_retries", "context", "strict", "hooks", "timeout"):
         kwargs.pop(name, None)
     response_model = kwargs.pop("response_model")
-    _, body = handle_response_model(response_model, mode=call.backend.mode, **kwargs)
-    # The SDK sends what json.dumps makes of it: round-trip so the body is plain JSON, as on the wire.
+    messages, max_tokens = kwargs.pop("messages"), kwargs.pop("max_tokens")
+    key = (response_model, call.backend.mode, json.dumps(kwargs, sort_keys=True))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATES[key] = _template(response_model, call.backend.mode, kwargs)
+    if template.get("messages") != _MARK or template.get("max_tokens") != _MARK_TOKENS:
+        # The mode rewrites the messages (e.g. puts the schema into them): build this body in full.
+        return _build_body(
+            response_model, call.backend.mode, dict(kwargs, messages=messages, max_tokens=max_tokens)
+        )
+    # The SDK sends what json.dumps makes of it: the messages are plain JSON already, as on the wire.
+    return dict(template, messages=json.loads(json.dumps(messages)), max_tokens=max_tokens)
+
+
+#: instructor rebuilds the schema part of a request (JSON schema, tools) on every call, which is most of
+#: the cost of planning; it depends only on the schema, the mode and the sampling settings.
+_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
+_MARK = [{"role": "user", "content": "\x00summit-extract-template\x00"}]
+_MARK_TOKENS = 987_654_321
+
+
+def _template(response_model: Any, mode: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return _build_body(response_model, mode, dict(kwargs, messages=_MARK, max_tokens=_MARK_TOKENS))
+
+
+def _build_body(response_model: Any, mode: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    from instructor.v2.core.response import handle_response_model
+
+    _, body = handle_response_model(response_model, mode=mode, **kwargs)
     result: dict[str, Any] = json.loads(json.dumps(body))
     return result
 

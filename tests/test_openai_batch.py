@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import instructor
 import pytest
 from typer.testing import CliRunner
 
@@ -269,3 +270,19 @@ def test_the_cli_submits_shows_status_and_collects(tmp_path: Path, monkeypatch: 
     for path in [out, *manifest_path(out).parent.iterdir()]:
         assert "sk-cli-secret" not in path.read_text(encoding="utf-8")
     assert "sk-cli-secret" not in sub.output + stat.output + col.output
+
+
+@pytest.mark.parametrize("mode", [instructor.Mode.TOOLS, instructor.Mode.JSON_SCHEMA, instructor.Mode.JSON])
+def test_planned_bodies_equal_what_the_live_call_sends_in_every_mode(mode: instructor.Mode) -> None:
+    from summit_extract import extract_result
+    from summit_extract._planning import plan_article
+    from tests.fake_openai import FakeOpenAI
+
+    texts = recorded().articles
+    with FakeOpenAI() as srv:
+        backend = srv.backend(mode=mode, context_tokens=None)
+        for text in texts[:2]:
+            extract_result(text, Summit, backend=backend, published="2023-05-08", max_retries=0)
+        sent = srv.requests
+        planned = [plan_article(t, Summit, backend=backend, published="2023-05-08") for t in texts[:2]]
+    assert [p.requests[0].body for p in planned] == sent

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -237,7 +237,8 @@ def submit_batch(
     seen = _done_ids(out) | manifest.submitted_ids()
     default_published = _published(published)
     sink = None if dry_run else _Sink(out, _summary())
-    packer = _Packer(max_requests_per_file, max_bytes_per_file)
+    # Each job is committed as soon as it is full, so memory holds one job's requests at most.
+    packer = _Packer(max_requests_per_file, max_bytes_per_file, lambda job: _commit(manifest, job, result))
     try:
         for item in todo:
             if item.id in seen:
@@ -260,37 +261,44 @@ def submit_batch(
                     sink.write(_error_record(item, chosen, failure, 0.0))
                 continue
             packer.add(item, pub, plan)
+        packer.finish()
     finally:
         if sink is not None:
             sink.close()
-    for index, job in enumerate(packer.jobs, start=len(manifest.jobs)):
-        key = f"job-{index:04d}"
-        entry = {
-            "key": key,
-            "items": f"{key}.items.jsonl",
-            "requests": job.count,
-            "bytes": job.size,
-            "articles": len(job.items),
-            "status": "planned",
-            "input_file_id": None,
-            "batch_id": None,
-            "collected": False,
-        }
-        result.requests += job.count
-        result.bytes += job.size
-        result.jobs.append(entry)
-        if dry_run:
-            continue
-        # The items and the request file are on disk, and the job in the manifest, before any upload:
-        # from here on these ids count as submitted, whatever happens next.
-        manifest.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(manifest.file(entry, "items.jsonl"), job.items_jsonl())
-        atomic_write(manifest.file(entry, "requests.jsonl"), b"".join(job.lines))
-        manifest.jobs.append(entry)
-        manifest.save()
     if not dry_run:
         _create_jobs(manifest, chosen, completion_window)
     return result
+
+
+def _commit(manifest: _Manifest, job: _Job, result: BatchSubmission | None, followup: bool = False) -> None:
+    """Count a full job and, unless this is a dry run, put its files on disk and its entry in the manifest."""
+    key = f"job-{len(manifest.jobs) + (len(result.jobs) if result is not None and result.dry_run else 0):04d}"
+    entry: dict[str, Any] = {
+        "key": key,
+        "items": f"{key}.items.jsonl",
+        "requests": job.count,
+        "bytes": job.size,
+        "articles": len(job.items),
+        "status": "planned",
+        "input_file_id": None,
+        "batch_id": None,
+        "collected": False,
+    }
+    if followup:
+        entry["followup"] = True
+    if result is not None:
+        result.requests += job.count
+        result.bytes += job.size
+        result.jobs.append(entry)
+        if result.dry_run:
+            return
+    # The items and the request file are on disk, and the job in the manifest, before any upload:
+    # from here on these ids count as submitted, whatever happens next.
+    manifest.path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(manifest.file(entry, "items.jsonl"), job.items_jsonl())
+    atomic_write(manifest.file(entry, "requests.jsonl"), b"".join(job.lines))
+    manifest.jobs.append(entry)
+    manifest.save()
 
 
 def _summary() -> Any:
@@ -317,16 +325,18 @@ class _Job:
 class _Packer:
     """Packs articles into jobs under the per-file limits, never splitting one article's requests."""
 
-    def __init__(self, max_requests: int, max_bytes: int) -> None:
+    def __init__(self, max_requests: int, max_bytes: int, full: Callable[[_Job], None]) -> None:
         self.max_requests = max_requests
         self.max_bytes = max_bytes
-        self.jobs: list[_Job] = []
+        self.full = full
+        self.job: _Job | None = None
 
     def add(self, item: Item, published: dt.date | None, plan: ArticlePlan) -> None:
-        job = self.jobs[-1] if self.jobs else None
+        job = self.job
         lines = _request_lines(len(job.items) if job is not None else 0, plan)
         size = sum(len(line) for line in lines)
         if job is None or job.count + len(lines) > self.max_requests or job.size + size > self.max_bytes:
+            self.finish()
             job = _Job()
             lines = _request_lines(0, plan)
             size = sum(len(line) for line in lines)
@@ -335,11 +345,17 @@ class _Packer:
                     f"item {item.id!r} alone needs {len(lines)} requests and {size} bytes, over the "
                     f"per-file limits ({self.max_requests} requests, {self.max_bytes} bytes)"
                 )
-            self.jobs.append(job)
+            self.job = job
         job.items.append((item, published.isoformat() if published is not None else None))
         job.lines.extend(lines)
         job.count += len(lines)
         job.size += size
+
+    def finish(self) -> None:
+        """Hand over the job being filled, if any."""
+        if self.job is not None and self.job.items:
+            self.full(self.job)
+        self.job = None
 
 
 def _request_lines(index: int, plan: ArticlePlan) -> list[bytes]:
@@ -768,7 +784,7 @@ def _in_followup(manifest: _Manifest, item_id: str) -> bool:
 def _submit_followup(
     manifest: _Manifest, items: list[Item], backend: Backend, schema: type[BaseModel]
 ) -> None:
-    packer = _Packer(DEFAULT_MAX_REQUESTS, DEFAULT_MAX_BYTES)
+    packer = _Packer(DEFAULT_MAX_REQUESTS, DEFAULT_MAX_BYTES, lambda job: _commit(manifest, job, None, True))
     for item in items:
         pub = _published(item.published)
         plan = plan_article(
@@ -780,24 +796,7 @@ def _submit_followup(
             instructions=manifest.settings["instructions"],
         )
         packer.add(item, pub, plan)
-    for job in packer.jobs:
-        key = f"job-{len(manifest.jobs):04d}"
-        entry = {
-            "key": key,
-            "items": f"{key}.items.jsonl",
-            "requests": job.count,
-            "bytes": job.size,
-            "articles": len(job.items),
-            "status": "planned",
-            "input_file_id": None,
-            "batch_id": None,
-            "collected": False,
-            "followup": True,
-        }
-        atomic_write(manifest.file(entry, "items.jsonl"), job.items_jsonl())
-        atomic_write(manifest.file(entry, "requests.jsonl"), b"".join(job.lines))
-        manifest.jobs.append(entry)
-        manifest.save()
+    packer.finish()
     _create_jobs(manifest, backend, "24h")
 
 

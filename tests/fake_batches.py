@@ -62,6 +62,8 @@ class FakeBatchAPI:
     hold: bool = False
     #: Seconds each live chat request takes.
     latency: float = 0.0
+    #: Seconds each upload and batch creation takes (so that a benchmark can kill a submit midway).
+    api_latency: float = 0.0
     #: Failures of ``POST /v1/batches`` still to inject: "before" (no batch made) or "after" (made, then 500).
     create_faults: list[str] = field(default_factory=list)
     answers: RecordedAnswers = field(default_factory=recorded)
@@ -290,6 +292,8 @@ class FakeBatchAPI:
                     code, payload = fake._chat(json.loads(raw))
                     self._send(code, payload)
                     return
+                if fake.api_latency:
+                    time.sleep(fake.api_latency)
                 with fake._lock:
                     fake.calls[f"POST {path}"] += 1
                     if path == "/v1/files":

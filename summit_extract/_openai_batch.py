@@ -37,7 +37,14 @@ from pydantic import BaseModel
 from ._backend import Backend, resolve_backend
 from ._batch import Item, _error_record, _items, _ok_record, _Sink, extract_many
 from ._cache import atomic_write
-from ._exceptions import ConfigurationError, ExtractionError, InputError, TransportError, Usage
+from ._exceptions import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    OutputValidationError,
+    TransportError,
+    Usage,
+)
 from ._extracting import _published
 from ._models import Summit
 from ._planning import ArticlePlan, plan_article
@@ -695,7 +702,9 @@ def collect_batch(
                         instructions=manifest.settings["instructions"],
                     )
                     extraction = plan.assemble(mine)
-                except ExtractionError as exc:
+                except Exception as exc:  # an answer the engine could not use: re-asked, never a crash
+                    if not isinstance(exc, ExtractionError):
+                        exc = OutputValidationError(f"the batch answer could not be used: {_brief(exc)}")
                     result.errors[type(exc).__name__] = result.errors.get(type(exc).__name__, 0) + 1
                     retry.append((dataclasses.replace(item, published=published), exc))
                     continue
@@ -836,3 +845,7 @@ def _failure_text(line: dict[str, Any]) -> str:
     code = (line.get("response") or {}).get("status_code")
     message = error.get("message") if isinstance(error, dict) else str(error)
     return " ".join(f"HTTP {code}: {message}".split())[:300] if code else " ".join(str(message).split())[:300]
+
+
+def _brief(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]

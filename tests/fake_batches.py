@@ -56,6 +56,8 @@ class FakeBatchAPI:
     max_bytes: int = 200 * 1024 * 1024
     #: Every n-th request line of a batch (counting from 1, over all batches) fails in the error file.
     error_every: int = 0
+    #: Every n-th request line gets a 200 answer with no choices at all (a provider hiccup, or a refusal).
+    empty_every: int = 0
     #: A job expires after answering this many of its lines (the rest get no line at all).
     expire_after: int | None = None
     #: Jobs stay "in_progress" while True (``status`` calls see them running).
@@ -213,6 +215,8 @@ class FakeBatchAPI:
                 errors.append(json.dumps(row).encode() + b"\n")
                 continue
             body = dict(answer, model=line["body"].get("model"))
+            if self.empty_every and n % self.empty_every == 0:
+                body["choices"] = []
             row = {
                 "id": f"batch_req_{n}",
                 "custom_id": line["custom_id"],

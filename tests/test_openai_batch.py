@@ -286,3 +286,14 @@ def test_planned_bodies_equal_what_the_live_call_sends_in_every_mode(mode: instr
         sent = srv.requests
         planned = [plan_article(t, Summit, backend=backend, published="2023-05-08") for t in texts[:2]]
     assert [p.requests[0].body for p in planned] == sent
+
+
+def test_an_answer_with_no_choices_is_reasked_live_not_a_crash(tmp_path: Path) -> None:
+    items = corpus(6)
+    out = tmp_path / "out.jsonl"
+    with FakeBatchAPI(empty_every=2) as api:
+        submit_batch(items, out=out, backend=api.backend())
+        result = collect_batch(out, backend=api.backend())
+        expected = live_records(api, items, tmp_path)
+    assert sum(result.errors.values()) >= 3 and result.reask_failed == 0
+    assert content(records(out)) == content(expected)

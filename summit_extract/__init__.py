@@ -1,11 +1,19 @@
-"""summit-extract: validated, evidence-backed facts about diplomatic summits from news articles."""
+"""summit-extract: validated, evidence-backed facts about diplomatic summits from news articles.
+
+The engine (planning, prompting, calling, grounding, chunking, batch, report, eval) knows no article
+type; the Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
+as ``Document`` subclasses. This module only re-exports the public names.
+"""
 
 import logging
 
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, aextract_many, extract_many
 from ._config import RetryPolicy
-from ._evaluating import EvalReport, evaluate
+from ._context import ExtractionContext, written_in_article
+from ._countries import Country
+from ._document import Document, Example, Pass, article_types, register
+from ._evaluating import evaluate
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -16,22 +24,27 @@ from ._exceptions import (
     TruncatedOutputError,
     Usage,
 )
-from ._extracting import (
-    Extraction,
-    aextract,
-    aextract_result,
-    aextract_summit,
-    extract,
-    extract_result,
-    extract_summit,
-)
+from ._extracting import aextract, aextract_result, extract, extract_result
+from ._fields import OptionalText, StatedText, WrittenDate
 from ._grounding import Grounded, Span
-from ._models import Agreement, Country, Dispute, Location, Participant, Statement, Summit, SummitDate
 from ._openai_batch import batch_status, collect_batch, submit_batch
+from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
 from ._report import render_html
+from ._result import Extraction
+from .summit import (
+    Agreement,
+    Dispute,
+    Location,
+    Participant,
+    Statement,
+    Summit,
+    SummitDate,
+    aextract_summit,
+    extract_summit,
+)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # A library logs, the application decides where to: no output unless logging is configured.
 logging.getLogger("summit_extract").addHandler(logging.NullHandler())
@@ -39,33 +52,42 @@ logging.getLogger("summit_extract").addHandler(logging.NullHandler())
 __all__ = [
     "PROMPT_VERSION",
     "Agreement",
+    "ArticlePlan",
     "Backend",
     "BatchSummary",
     "ConfigurationError",
     "Country",
     "Dispute",
-    "EvalReport",
+    "Document",
+    "Example",
     "Extraction",
+    "ExtractionContext",
     "ExtractionError",
     "Grounded",
     "InputError",
     "Item",
     "Location",
+    "OptionalText",
     "OutputValidationError",
     "Participant",
+    "Pass",
+    "PlannedRequest",
     "RefusalError",
     "RetryPolicy",
     "Span",
+    "StatedText",
     "Statement",
     "Summit",
     "SummitDate",
     "TransportError",
     "TruncatedOutputError",
     "Usage",
+    "WrittenDate",
     "aextract",
     "aextract_many",
     "aextract_result",
     "aextract_summit",
+    "article_types",
     "batch_status",
     "collect_batch",
     "evaluate",
@@ -74,7 +96,10 @@ __all__ = [
     "extract_result",
     "extract_summit",
     "load_provider",
+    "plan_article",
+    "register",
     "render_html",
     "resolve_backend",
     "submit_batch",
+    "written_in_article",
 ]

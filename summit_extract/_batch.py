@@ -30,9 +30,11 @@ from pydantic import BaseModel
 
 from ._backend import Backend, client_backend, resolve_backend
 from ._cache import ResultCache, atomic_write, cache_key
+from ._document import default_article_type
 from ._exceptions import ConfigurationError, ExtractionError, InputError, Usage
-from ._extracting import Extraction, _published, aextract_result
-from ._models import Summit
+from ._extracting import aextract_result
+from ._planning import published_date as _published
+from ._result import Extraction
 
 log = logging.getLogger("summit_extract")
 
@@ -227,6 +229,10 @@ def _items(items: Iterable[str | Item]) -> list[Item]:
     return out
 
 
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
 def _usage(usage: Usage) -> dict[str, int]:
     return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
 
@@ -295,7 +301,7 @@ def _choose_backend(
 async def aextract_many(
     items: Iterable[str | Item],
     *,
-    schema: type[BaseModel] = Summit,
+    schema: type[BaseModel] | None = None,
     out: Path | str | IO[str] | None = None,
     concurrency: int | None = None,
     cache: ResultCache | bool = True,
@@ -319,6 +325,7 @@ async def aextract_many(
     go to :func:`aextract_result`; ``published`` is the default for items that do not carry their own.
     """
     started = time.monotonic()
+    schema = schema or default_article_type()
     summary = BatchSummary()
     todo = _items(items)
     summary.items = len(todo)
@@ -393,6 +400,7 @@ async def aextract_many(
                     published=pub,
                     ungrounded=ungrounded,
                     instructions=instructions,
+                    options={k: _jsonable(v) for k, v in extract_options.items()},
                 )
                 if key in inflight:  # the same article is being extracted: wait and take its cached result
                     await asyncio.wait([inflight[key]])
@@ -431,7 +439,7 @@ async def aextract_many(
 def extract_many(
     items: Iterable[str | Item],
     *,
-    schema: type[BaseModel] = Summit,
+    schema: type[BaseModel] | None = None,
     out: Path | str | IO[str] | None = None,
     concurrency: int | None = None,
     cache: ResultCache | bool = True,

@@ -41,11 +41,18 @@ def cache_key(
     published: dt.date | None = None,
     ungrounded: str = "drop",
     instructions: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> str:
-    """The sha256 that names a result: same inputs, same prompt version, same key."""
+    """The sha256 that names a result: same inputs, same prompt version, same key.
+
+    The schema counts by its import path and its JSON Schema, and so do the options that change what is
+    asked (``passes``, ``examples``).
+    """
     parts = {
         "prompt_version": PROMPT_VERSION,
+        "schema_class": f"{schema.__module__}:{schema.__qualname__}",
         "schema": schema_json(schema),
+        "options": {k: v for k, v in sorted((options or {}).items()) if k in ("passes", "examples")},
         "model": model,
         "backend": backend,
         "mode": mode,

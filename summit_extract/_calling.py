@@ -41,9 +41,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from . import _input
 from ._backend import Backend
 from ._config import RetryPolicy
+from ._context import ExtractionContext, active
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -53,8 +53,6 @@ from ._exceptions import (
     TruncatedOutputError,
     Usage,
 )
-from ._grounding import Span, grounding, walk
-from ._models import Summit
 
 log = logging.getLogger("summit_extract")
 T = TypeVar("T", bound=BaseModel)
@@ -97,19 +95,17 @@ class Ledger:
     def __init__(self) -> None:
         self.attempts = 0
         self.usage = Usage()
-        self.context: dict[str, Any] | None = None
-        self._call_attempts = 0
-        self._last_call_attempt = 1
+        self.context: ExtractionContext | None = None
         #: What the last answer said instead of an answer: the model's refusal, or "no choices".
         self.declined: str | None = None
         #: Whether the last request got a response that parsed as a completion.
         self.answered = False
 
-    def start_call(self, context: dict[str, Any] | None, max_retries: int) -> Hooks:
-        """Hooks for one instructor call; its last answer may flag ungrounded items instead of failing."""
+    def start_call(self, context: ExtractionContext | None, max_retries: int) -> Hooks:
+        """Hooks for one instructor call; they number its answers in the context, for the validators."""
         self.context = context
-        self._call_attempts = 0
-        self._last_call_attempt = max_retries + 1
+        if context is not None:
+            context.attempts.number, context.attempts.last = 0, max_retries + 1
         hooks = Hooks()
         hooks.on("completion:kwargs", self._on_request)
         hooks.on("completion:response", self._on_response)
@@ -118,9 +114,8 @@ class Ledger:
     def _on_request(self, *args: Any, **kwargs: Any) -> None:
         self.attempts += 1
         self.answered = False
-        self._call_attempts += 1
         if self.context is not None:
-            self.context["final_attempt"] = self._call_attempts >= self._last_call_attempt
+            self.context.attempts.number += 1  # the only writer: see ExtractionContext.final_attempt
 
     def _on_response(self, response: Any) -> None:
         self.answered = True
@@ -212,7 +207,7 @@ class Call:
     backend: Backend
     schema: type[BaseModel]
     messages: list[dict[str, str]]
-    context: dict[str, Any] | None
+    context: ExtractionContext | None
     policy: RetryPolicy
     max_tokens: int
     ledger: Ledger = field(default_factory=Ledger)
@@ -234,7 +229,7 @@ class Call:
             messages=self.messages,
             model=self.backend.model,
             max_retries=reasks,
-            context=None,  # the grounding context travels in a ContextVar: see _grounding.grounding
+            context=None,  # the extraction context travels in a ContextVar: see _context.active
             strict=False,
             hooks=hooks,
             max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
@@ -352,42 +347,6 @@ def _short(exc: BaseException, limit: int = 400) -> str:
     return _clip(str(exc), limit)
 
 
-def _quarantine(result: BaseModel, context: dict[str, Any] | None) -> BaseModel:
-    """Treat as ungrounded what rests only on an instruction inside the article (a prompt injection).
-
-    Grounding cannot catch it: the injected words are in the article. A summit whose every location and
-    participant came from there (or from nowhere) is no summit: it is cleared as the schema clears one,
-    topics included.
-    """
-    if not isinstance(context, dict) or not isinstance(context.get("source_text"), str):
-        return result
-    spans = _input.injected_spans(context["source_text"])
-    if not spans:
-        return result
-    offset = int(context.get("offset", 0))
-    hit: list[int] = []
-    for item in walk(result):
-        span = item.span
-        if span is None or span.alignment == "unaligned":
-            continue
-        if any(lo <= span.start - offset and span.end - offset <= hi for lo, hi in spans):
-            item.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
-            hit.append(id(item))
-    if not hit:
-        return result
-    log.warning("%d item(s) rest only on an instruction inside the article; treated as ungrounded", len(hit))
-    if isinstance(result, Summit) and result.is_summit:
-        details = [d for d in (result.location, *result.participants) if d is not None]
-        grounded = [d for d in details if d.span is not None and d.span.alignment != "unaligned"]
-        if not grounded and any(id(d) in hit for d in details):
-            result.is_summit = False
-            result.name = result.host_country = None
-            result.location = result.date = None
-            result.participants = []
-            result.topics = []  # they described the injected summit too
-    return result
-
-
 def _reraise(translated: BaseException, exc: BaseException) -> NoReturn:
     """Raise what ``exc`` was translated to, chained to it, unless it is ``exc`` or its own cause."""
     if translated is exc or translated is exc.__cause__:
@@ -408,9 +367,9 @@ def call_sync(call: Call) -> BaseModel:
         for attempt in Retrying(**call.retrying_args()):
             with attempt:
                 try:
-                    with grounding(call.context):
+                    with active(call.context):
                         result: BaseModel = client.create(**call.kwargs())
-                    return _quarantine(result, call.context)
+                    return result
                 except Exception as exc:  # every failure is translated: none leaks raw
                     _reraise(call.translate(exc), exc)
     except ExtractionError:
@@ -428,9 +387,9 @@ async def call_async(call: Call) -> BaseModel:
         async for attempt in AsyncRetrying(**call.retrying_args()):
             with attempt:
                 try:
-                    with grounding(call.context):
+                    with active(call.context):
                         result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
-                    return _quarantine(result, call.context)
+                    return result
                 except Exception as exc:
                     _reraise(call.translate(exc), exc)
     except ExtractionError:

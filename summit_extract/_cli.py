@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, extract_many
 from ._exceptions import ConfigurationError, ExtractionError, InputError
-from ._models import Summit
+from .summit import Summit
 
 EXIT_OK = 0
 #: Some items failed (their error records are in the output), or a schema check found drift.
@@ -578,7 +578,8 @@ def eval_command(
             from ._evaluating import evaluate
         except ImportError:
             raise UsageProblem("evaluation is not available in this version") from None
-        from ._extracting import Extraction, extract_result
+        from ._extracting import extract_result
+        from ._result import Extraction
 
         _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
         if not devset.is_dir():

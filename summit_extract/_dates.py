@@ -131,3 +131,38 @@ def resolve(date: PartialDate, published: dt.date | None) -> PartialDate:
 
         return PartialDate(min(candidates, key=distance), date.month, date.day)
     return date
+
+
+_DATELINE_PLACE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40},\s*(?:[A-Z][\w.'’ -]{1,30}\s*[-–—,]\s*)?")
+_DATELINE_WEEKDAY = re.compile(rf"^(?:{_WEEKDAY_RE}),?\s+", re.I)
+#: How many non-empty lines at the top of an article may hold its dateline (title, byline, dateline).
+DATELINE_LINES = 5
+
+
+def dateline(text: str) -> PartialDate | None:
+    """The publication date an article states at its top ("November 16, 2004", "17 août 2012. -").
+
+    Only a date that opens one of the first lines (after an optional "CITY, " and weekday) and states a
+    year counts: a date inside a title or a sentence is an event's date, not the article's.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        head = _DATELINE_WEEKDAY.sub("", _DATELINE_PLACE.sub("", line))[:40]
+        for pattern in _PATTERNS[:-1]:  # a bare year is not a dateline
+            m = pattern.match(head)
+            if not m or not m.groupdict().get("year"):
+                continue
+            try:
+                found = parse(m.group(0))
+            except NotADate:
+                continue
+            if found.year and found.month:
+                return found
+    return None
+
+
+def anchor(date: PartialDate) -> dt.date | None:
+    """A calendar day to resolve other dates against: the date itself, or mid-month for "December 2004"."""
+    if date.year is None or date.month is None:
+        return None
+    return dt.date(date.year, date.month, date.day or 15)

@@ -1,16 +1,20 @@
-"""Grounded items: the base class every evidence-backed fact derives from, and the validation context.
+"""Grounded items: the base class of every evidence-backed fact, and what is done with those not found.
 
-Grounding happens inside pydantic validation, so evidence that is not in the article is a validation
-error that instructor feeds back to the model (a re-ask). On the last attempt the item is kept but
-flagged ``unaligned`` instead, and the extraction stage then drops or keeps it as the caller chose.
+Grounding happens inside pydantic validation, so evidence that is not in the article is caught while the
+model's answer is parsed. Depending on the context (see ``ExtractionContext.lenient``) it is re-asked or
+marked ``unaligned``; the pipeline then drops or flags what stayed unaligned.
+
+Fields the library fills itself (spans, resolved dates, ISO countries) are marked ``SkipJsonSchema``:
+they are hidden from the schema the model sees, and whatever a model or endpoint sends for them anyway is
+discarded before validation, so only the library ever sets them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
+import functools
+import logging
+import re
 from collections.abc import Iterator
-from contextvars import ContextVar
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -24,7 +28,22 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from ._aligning import FoldedText, align
+from . import _input
+from ._aligning import align, fold
+from ._context import ExtractionContext, context_of
+
+__all__ = [
+    "Grounded",
+    "LibraryFilled",
+    "Span",
+    "drop_unaligned",
+    "is_unaligned",
+    "library_fields",
+    "quarantine",
+    "walk",
+]
+
+log = logging.getLogger("summit_extract")
 
 
 class Span(BaseModel):
@@ -41,46 +60,46 @@ class Span(BaseModel):
     score: float = Field(ge=0, le=100, description="Match score, 100 for exact and normalized.")
 
 
-class GroundingContext(dict[str, Any]):
-    """The pydantic validation context of one extraction: the article and how strict to be."""
-
-    def __init__(self, text: str, *, published: dt.date | None = None, offset: int = 0) -> None:
-        super().__init__(
-            source_text=text,
-            folded=FoldedText(text),
-            published=published,
-            offset=offset,
-            final_attempt=False,
-        )
+UNALIGNED = Span(start=0, end=0, alignment="unaligned", score=0.0)
 
 
-_active: ContextVar[dict[str, Any] | None] = ContextVar("summit_extract_grounding", default=None)
+@functools.cache
+def library_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields of ``cls`` that only the library fills (marked ``SkipJsonSchema``)."""
+    return frozenset(
+        name
+        for name, info in cls.model_fields.items()
+        if any(type(m).__name__ == "SkipJsonSchema" for m in info.metadata)
+    )
 
 
-@contextlib.contextmanager
-def grounding(context: dict[str, Any] | None) -> Iterator[None]:
-    """Make ``context`` the grounding context of validations run inside the block.
+class LibraryFilled(BaseModel):
+    """Base of models with library-only fields: a model's answer can never set them."""
 
-    The context travels in a ContextVar rather than instructor's ``context=``: given a context, instructor
-    renders every message as a Jinja template, which would rewrite an article containing ``{{`` or ``{%``
-    (and drop its final newline) before the model saw it.
+    @model_validator(mode="before")
+    @classmethod
+    def _discard_library_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        # Inside an extraction the input is the model's answer: what it says about spans, resolved
+        # dates or ISO codes is not evidence of anything. Outside one (a stored result) it is kept.
+        if isinstance(data, dict) and context_of(info) is not None:
+            hidden = library_fields(cls)
+            if hidden.intersection(data):
+                data = {k: v for k, v in data.items() if k not in hidden}
+        return data
+
+
+def is_unaligned(item: Grounded) -> bool:
+    """Whether an item's evidence was never found in the article."""
+    return item.span is not None and item.span.alignment == "unaligned"
+
+
+class Grounded(LibraryFilled):
+    """Base class of every fact taken from the article: it carries the verbatim evidence it rests on.
+
+    Subclasses may override the hooks ``check`` (is the item whole?), ``fallback_evidence`` (other words
+    that ground it), ``same_item`` (is another item the same fact, e.g. found in two chunks or passes?)
+    and ``label`` (how reports name it).
     """
-    token = _active.set(context)
-    try:
-        yield
-    finally:
-        _active.reset(token)
-
-
-def context_of(info: ValidationInfo) -> dict[str, Any] | None:
-    """The grounding context of a validation: pydantic's own context if given, else the active one."""
-    if isinstance(info.context, dict):
-        return info.context
-    return _active.get()
-
-
-class Grounded(BaseModel):
-    """Base class of every fact taken from the article: it carries the verbatim evidence it rests on."""
 
     #: Name of the field holding the verbatim evidence.
     evidence_field: ClassVar[str] = "evidence"
@@ -102,35 +121,46 @@ class Grounded(BaseModel):
         """The verbatim evidence string of this item."""
         return str(getattr(self, self.evidence_field) or "")
 
+    def same_item(self, other: Grounded) -> bool:
+        """Whether ``other`` states the same fact: by default, evidence spans overlapping by half."""
+        return type(self) is type(other) and (spans_overlap(self.span, other.span) or self == other)
+
+    def label(self) -> str:
+        """A short human-readable name of the item, for reports."""
+        for name in ("name", "subject", "title", "city", "text"):
+            value = getattr(self, name, None)
+            if isinstance(value, str) and value:
+                return value
+        return self.evidence_text()
+
     @model_validator(mode="after")
     def _ground(self, info: ValidationInfo) -> Self:
         self.check()
         context = context_of(info)
-        if context is None or "source_text" not in context or self.span is not None:
+        if context is None or self.span is not None:
             return self
         evidence = self.evidence_text()
-        match = align(evidence, context["source_text"], context.get("folded"))
+        match = align(evidence, context.text, context.folded)
         if match is None or (match.alignment == "fuzzy" and not self.allow_fuzzy):
             for fallback in self.fallback_evidence():
-                match = align(fallback, context["source_text"], context.get("folded"))
+                match = align(fallback, context.text, context.folded)
                 if match is not None and match.alignment != "fuzzy":
                     break
                 match = None
         if match is not None and (self.allow_fuzzy or match.alignment != "fuzzy"):
-            offset = int(context.get("offset", 0))
-            found = context["source_text"][match.start : match.end]
+            found = context.text[match.start : match.end]
             if found != evidence:
                 # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
                 setattr(self, self.evidence_field, found)
             self.span = Span(
-                start=match.start + offset,
-                end=match.end + offset,
+                start=match.start + context.offset,
+                end=match.end + context.offset,
                 alignment=match.alignment,
                 score=match.score,
             )
             return self
-        if context.get("final_attempt"):
-            self.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
+        if context.lenient:
+            self.span = UNALIGNED
             return self
         what = "quote" if not self.allow_fuzzy else "evidence"
         raise ValueError(
@@ -141,17 +171,35 @@ class Grounded(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _salvage(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
-        # Out of re-asks, one malformed item (a location with no place, a nameless participant) must cost
-        # that item, not the whole extraction: it comes back marked unaligned, to be dropped or flagged.
+        # One malformed item (a location with no place, a nameless participant) must cost that item, not
+        # the whole extraction: when no re-ask is wanted it comes back unaligned, to be dropped or flagged.
         try:
             return handler(data)
         except ValidationError:
             context = context_of(info)
-            if context is None or not context.get("final_attempt") or not isinstance(data, dict):
+            if context is None or not context.lenient or not isinstance(data, dict):
                 raise
-            item = cls.model_construct(**{k: v for k, v in data.items() if k in cls.model_fields})
-            item.span = Span(start=0, end=0, alignment="unaligned", score=0.0)
+            known = {k: v for k, v in data.items() if k in cls.model_fields and k not in library_fields(cls)}
+            item = cls.model_construct(**known)
+            item.span = UNALIGNED
             return item
+
+
+def spans_overlap(a: Span | None, b: Span | None) -> bool:
+    """Two aligned evidence spans overlapping by at least half of the shorter one."""
+    if a is None or b is None or a.alignment == "unaligned" or b.alignment == "unaligned":
+        return False
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared > 0 and shared >= 0.5 * min(a.end - a.start, b.end - b.start)
+
+
+def same_words(a: str | None, b: str | None) -> bool:
+    """Two names made of the same words (case, accents, punctuation aside), or one's words in the other's."""
+    if not a or not b:
+        return False
+    wa = set(fold(re.sub(r"[^\w\s-]", " ", a)).split())
+    wb = set(fold(re.sub(r"[^\w\s-]", " ", b)).split())
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 def walk(model: BaseModel) -> Iterator[Grounded]:
@@ -174,20 +222,40 @@ def drop_unaligned(model: BaseModel) -> list[Grounded]:
         if isinstance(value, list):
             kept = []
             for item in value:
-                if (
-                    isinstance(item, Grounded)
-                    and item.span is not None
-                    and item.span.alignment == "unaligned"
-                ):
+                if isinstance(item, Grounded) and is_unaligned(item):
                     dropped.append(item)
                 else:
                     if isinstance(item, BaseModel):
                         dropped.extend(drop_unaligned(item))
                     kept.append(item)
             setattr(model, name, kept)
-        elif isinstance(value, Grounded) and value.span is not None and value.span.alignment == "unaligned":
+        elif isinstance(value, Grounded) and is_unaligned(value):
             dropped.append(value)
             setattr(model, name, None)
         elif isinstance(value, BaseModel):
             dropped.extend(drop_unaligned(value))
     return dropped
+
+
+def quarantine(result: BaseModel, context: ExtractionContext) -> list[Grounded]:
+    """Mark as unaligned what rests only on an instruction inside the article (a prompt injection).
+
+    Grounding alone cannot catch it: the injected words are in the article. Returns the items marked.
+    """
+    spans = _input.injected_spans(context.text)
+    if not spans:
+        return []
+    hit: list[Grounded] = []
+    for item in walk(result):
+        span = item.span
+        if span is None or span.alignment == "unaligned":
+            continue
+        start, end = span.start - context.offset, span.end - context.offset
+        if any(lo <= start and end <= hi for lo, hi in spans):
+            item.span = UNALIGNED
+            hit.append(item)
+    if hit:
+        log.warning(
+            "%d item(s) rest only on an instruction inside the article; treated as ungrounded", len(hit)
+        )
+    return hit

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from ._backend import Backend, resolve_backend
 from ._batch import Item, _error_record, _items, _ok_record, _Sink, extract_many
 from ._cache import atomic_write
+from ._document import default_article_type
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -45,9 +46,8 @@ from ._exceptions import (
     TransportError,
     Usage,
 )
-from ._extracting import _published
-from ._models import Summit
 from ._planning import ArticlePlan, plan_article
+from ._planning import published_date as _published
 
 __all__ = [
     "BATCH_DISCOUNT",
@@ -206,7 +206,7 @@ def submit_batch(
     items: Iterable[str | Item],
     *,
     out: Path | str,
-    schema: type[BaseModel] = Summit,
+    schema: type[BaseModel] | None = None,
     backend: Backend | None = None,
     model: str | None = None,
     published: dt.date | str | None = None,
@@ -227,6 +227,7 @@ def submit_batch(
     if max_requests_per_file < 1 or max_bytes_per_file < 1:
         raise ConfigurationError("max_requests_per_file and max_bytes_per_file must be positive.")
     out = Path(out)
+    schema = schema or default_article_type()
     chosen = backend or resolve_backend(model)
     if model is not None and model != chosen.model:
         chosen = dataclasses.replace(chosen, model=model)
@@ -261,13 +262,13 @@ def submit_batch(
                     ungrounded=ungrounded,
                     instructions=instructions,
                 )
+                packer.add(item, pub, plan)
             except (InputError, ConfigurationError) as exc:
                 result.failed += 1
                 if sink is not None:
                     failure = exc if isinstance(exc, InputError) else InputError(f"item {item.id!r}: {exc}")
                     sink.write(_error_record(item, chosen, failure, 0.0))
                 continue
-            packer.add(item, pub, plan)
         packer.finish()
     finally:
         if sink is not None:
@@ -625,7 +626,7 @@ class BatchCollect:
 def collect_batch(
     out: Path | str,
     *,
-    schema: type[BaseModel] = Summit,
+    schema: type[BaseModel] | None = None,
     backend: Backend | None = None,
     model: str | None = None,
     reask: Reask = "live",
@@ -644,6 +645,7 @@ def collect_batch(
     """
     started = time.monotonic()
     out = Path(out)
+    schema = schema or default_article_type()
     manifest = _require_manifest(out)
     chosen = backend or resolve_backend(model or manifest.settings["model"])
     settings = _settings(schema, chosen, manifest.settings["ungrounded"], manifest.settings["instructions"])

@@ -1,180 +1,279 @@
-"""STAND-IN for the lead's engine module (issue 8/9): an article's requests as data, and their assembly.
+"""The plan of one article's extraction: which requests to send, and how their answers become one result.
 
-This file implements the agreed ``_planning`` API over today's single-request extraction (one request
-keyed "main", or "chunk<i>/main" per chunk of a long article) so that the Batch API path never builds a
-prompt itself. It is deleted in favour of main's module when main's ``_planning`` lands.
+A plan is made before any request is sent, so the live path (``_extracting``) and the OpenAI Batch API
+path build exactly the same requests and run their answers through exactly the same steps:
 
-- :func:`plan_article` returns the JSON bodies of ``POST /v1/chat/completions`` exactly as the live call
-  sends them (instructor's own request builder turns the schema into ``response_format`` or ``tools``).
-- :meth:`ArticlePlan.assemble` takes the answers (chat.completion JSON) and runs them through the same
-  validation, grounding and finalize steps as the live path, as a first attempt with no re-ask: an
-  answer that a live call would have re-asked raises the library's error instead.
+1. the text is checked and, if the article states its own date in a dateline, that date is used to
+   resolve "May 7" or "on Sunday" (unless the caller gave ``published``);
+2. the article is split into chunks when it does not fit the backend's context;
+3. each chunk is asked each pass of the article type (one request per chunk and pass), every request
+   sharing the prompt prefix of its chunk;
+4. each answer is validated and grounded against its chunk (inside the calling stage), then injected
+   instructions are quarantined;
+5. the passes of a chunk are joined into one object, the chunks merged, ungrounded items dropped or
+   flagged, and the article type's ``finalize`` hook normalizes the whole; an article that turns out
+   not to report the event has its event fields cleared (never its findings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
+import instructor
+from instructor.processing import handle_response_model, process_response
+from pydantic import BaseModel, ValidationError
 
-from . import _chunking
+from . import _chunking, _dates, _input, _prompting
 from ._backend import Backend
-from ._calling import STRATEGIES, Call, _quarantine
-from ._exceptions import OutputValidationError, RefusalError, TruncatedOutputError, Usage
-from ._extracting import Extraction, _chunk_jobs, _finish, _Job, _prepare
-from ._grounding import grounding
+from ._calling import Call, Ledger, max_tokens_for
+from ._chunking import Chunk
+from ._config import RetryPolicy, Ungrounded
+from ._context import DateSource, ExtractionContext, active
+from ._document import Document, Pass, choose_passes, pass_model
+from ._exceptions import ConfigurationError, OutputValidationError, Usage
+from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
+from ._merging import merge_models
+from ._result import Extraction
 
-__all__ = ["ArticlePlan", "PlannedRequest", "plan_article"]
+__all__ = ["ArticlePlan", "PlannedRequest", "Request", "plan_article"]
 
 
 @dataclass(frozen=True)
 class PlannedRequest:
-    """One chat request of an article's plan."""
+    """One request of a plan as JSON: ``body`` is what a live call POSTs to ``/v1/chat/completions``."""
 
-    #: Unique within the article: "main" for a one-request plan, "chunk2/main" for a chunk.
     key: str
-    #: The JSON body of POST /v1/chat/completions, exactly as the live call sends it.
     body: dict[str, Any]
 
 
 @dataclass
+class Request:
+    """One request of a plan: a pass over a chunk, with its call (messages, model, context, budgets)."""
+
+    key: str
+    chunk: Chunk
+    asked: Pass
+    call: Call
+
+
+@dataclass
 class ArticlePlan:
-    """The requests one article needs, and how to turn their answers into the extraction."""
+    """Every request one article needs, and how to turn their answers into an :class:`Extraction`."""
 
-    requests: list[PlannedRequest]
-    _jobs: list[tuple[str, _Job]] = field(default_factory=list, repr=False)
-    _whole: _Job | None = field(default=None, repr=False)
+    text: str
+    schema: type[BaseModel]
+    backend: Backend
+    ungrounded: Ungrounded
+    published: dt.date | None
+    published_from: DateSource | None
+    chunks: list[Chunk]
+    jobs: list[Request]
+    started: float = field(default_factory=time.monotonic)
 
-    def assemble(self, answers: Mapping[str, dict[str, Any]]) -> Extraction[Any]:
-        """Validate, ground and finalize the answers (key -> chat.completion JSON), as the live path does."""
-        parts = []
-        for key, job in self._jobs:
-            answer = answers.get(key)
-            if answer is None:
-                raise _fail(job, OutputValidationError, f"no answer for request {key!r}")
-            value = _parse(job, answer)
-            parts.append(_finish(job, value, whole=self._whole is None))
-        if self._whole is None:
-            return parts[0]
-        merged = _chunking.merge(parts)
-        return merged
+    @property
+    def requests(self) -> list[PlannedRequest]:
+        """The request bodies, exactly as the live path sends them (for the OpenAI Batch API)."""
+        out = []
+        for job in self.jobs:
+            kwargs = job.call.kwargs()
+            for private in ("max_retries", "hooks", "strict", "context", "timeout"):
+                kwargs.pop(private, None)
+            response_model = kwargs.pop("response_model")
+            _, body = handle_response_model(response_model, mode=self.backend.mode, **kwargs)
+            out.append(PlannedRequest(job.key, body))
+        return out
+
+    def whole_context(self) -> ExtractionContext:
+        """The context of the whole article, as the article type's hooks see it."""
+        return ExtractionContext(self.text, published=self.published, published_from=self.published_from)
+
+    def assemble(self, answers: Mapping[str, Any]) -> Extraction[Any]:
+        """The result from answers received elsewhere (a Batch API output file): no re-ask is made.
+
+        ``answers`` maps each request key to its chat completion (the JSON body or an openai object).
+        """
+        values: dict[str, BaseModel] = {}
+        for job in self.jobs:
+            if job.key not in answers:
+                raise OutputValidationError(f"Extraction failed: no answer for request {job.key!r}.")
+            completion = answers[job.key]
+            if isinstance(completion, dict):
+                from openai.types.chat import ChatCompletion
+
+                completion = ChatCompletion.model_validate(completion)
+            context = job.call.context
+            if context is not None:
+                context.attempts.number = context.attempts.last = 1
+            try:
+                with active(context):
+                    values[job.key] = process_response(
+                        completion,
+                        response_model=job.call.schema,
+                        stream=False,
+                        strict=False,
+                        mode=self.backend.mode,
+                    )
+            except (ValidationError, ValueError) as exc:
+                raise OutputValidationError(
+                    f"Extraction failed: the answer to {job.key!r} does not validate against "
+                    f"{job.call.schema.__name__}: {str(exc)[:300]}",
+                    attempts=1,
+                ) from None
+            usage = getattr(completion, "usage", None)
+            if usage is not None:
+                job.call.ledger.attempts += 1
+                job.call.ledger.usage += Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+        return self.finish(values)
+
+    def finish(self, values: Mapping[str, BaseModel]) -> Extraction[Any]:
+        """Join passes, merge chunks, drop or flag ungrounded items, finalize (module doc, steps 4-5)."""
+        parts: list[BaseModel] = []
+        for chunk in self.chunks:
+            jobs = [j for j in self.jobs if j.chunk is chunk]
+            joined = self._join([(j.asked, values[j.key]) for j in jobs])
+            context = jobs[0].call.context
+            if context is not None:
+                quarantine(joined, context)
+            parts.append(joined)
+        value = parts[0] if len(parts) == 1 else self._merge(parts)
+        dropped: list[Grounded] = []
+        flagged: list[Grounded] = []
+        if self.ungrounded == "drop":
+            dropped = drop_unaligned(value)
+        else:
+            flagged = [g for g in walk(value) if is_unaligned(g)]
+        if isinstance(value, Document):
+            value.finalize(self.whole_context())
+            if not value.reports_event():
+                value.clear_event()
+        ledgers = [j.call.ledger for j in self.jobs]
+        return Extraction(
+            value=value,
+            usage=sum((ledger.usage for ledger in ledgers), Usage()),
+            attempts=sum(ledger.attempts for ledger in ledgers),
+            model=self.backend.model,
+            backend=self.backend.name,
+            seconds=round(time.monotonic() - self.started, 3),
+            dropped=dropped,
+            flagged=flagged,
+            requests={j.key: j.call.ledger.attempts for j in self.jobs},
+        )
+
+    def _join(self, answers: Sequence[tuple[Pass, BaseModel]]) -> BaseModel:
+        """One object of the schema from the answers of a chunk's passes."""
+        if len(answers) == 1 and isinstance(answers[0][1], self.schema):
+            return answers[0][1]
+        fields = {name: getattr(answer, name) for asked, answer in answers for name in asked.fields}
+        return self.schema.model_construct(**fields)
+
+    def _merge(self, parts: list[BaseModel]) -> BaseModel:
+        if issubclass(self.schema, Document):
+            return self.schema.merge_chunks(parts)  # type: ignore[arg-type]
+        return merge_models(parts)
+
+
+def published_date(value: dt.date | str | None) -> dt.date | None:
+    """A caller's ``published`` as a date ('YYYY-MM-DD' accepted)."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ConfigurationError(f"published must be a date or 'YYYY-MM-DD', not {value!r}.") from None
 
 
 def plan_article(
-    text: str,
+    text: object,
     schema: type[BaseModel],
     *,
     backend: Backend,
     published: dt.date | str | None = None,
-    ungrounded: Literal["drop", "flag"] = "drop",
+    ungrounded: Ungrounded = "drop",
     instructions: str | None = None,
+    policy: RetryPolicy | None = None,
+    passes: Sequence[str] | None = None,
+    examples: bool = True,
 ) -> ArticlePlan:
-    """The requests ``extract_result`` would send first for this article, with the means to assemble them."""
-    job = _prepare(
-        text,
-        schema,
-        published=published,
-        client=None,
-        backend=backend,
-        model=None,
-        mode=None,
-        max_retries=None,
-        timeout=None,
-        policy=None,
-        ungrounded=ungrounded,
-        instructions=instructions,
-    )
-    chunk_jobs = _chunk_jobs(job)
-    if chunk_jobs is None:
-        jobs = [("main", job)]
-    else:
-        jobs = [(f"chunk{n}/main", cj) for n, cj in enumerate(chunk_jobs)]
-    requests = [PlannedRequest(key, _body(j.call)) for key, j in jobs]
-    return ArticlePlan(requests, jobs, job if chunk_jobs is not None else None)
-
-
-def _body(call: Call) -> dict[str, Any]:
-    kwargs = call.kwargs()
-    for name in ("max_retries", "context", "strict", "hooks", "timeout"):
-        kwargs.pop(name, None)
-    response_model = kwargs.pop("response_model")
-    messages, max_tokens = kwargs.pop("messages"), kwargs.pop("max_tokens")
-    key = (response_model, call.backend.mode, json.dumps(kwargs, sort_keys=True))
-    template = _TEMPLATES.get(key)
-    if template is None:
-        template = _TEMPLATES[key] = _template(response_model, call.backend.mode, kwargs)
-    if template.get("messages") != _MARK or template.get("max_tokens") != _MARK_TOKENS:
-        # The mode rewrites the messages (e.g. puts the schema into them): build this body in full.
-        return _build_body(
-            response_model, call.backend.mode, dict(kwargs, messages=messages, max_tokens=max_tokens)
-        )
-    # The SDK sends what json.dumps makes of it: the messages are plain JSON already, as on the wire.
-    return dict(template, messages=json.loads(json.dumps(messages)), max_tokens=max_tokens)
-
-
-#: instructor rebuilds the schema part of a request (JSON schema, tools) on every call, which is most of
-#: the cost of planning; it depends only on the schema, the mode and the sampling settings.
-_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
-_MARK = [{"role": "user", "content": "\x00summit-extract-template\x00"}]
-_MARK_TOKENS = 987_654_321
-
-
-def _template(response_model: Any, mode: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    return _build_body(response_model, mode, dict(kwargs, messages=_MARK, max_tokens=_MARK_TOKENS))
-
-
-def _build_body(response_model: Any, mode: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    from instructor.v2.core.response import handle_response_model
-
-    _, body = handle_response_model(response_model, mode=mode, **kwargs)
-    result: dict[str, Any] = json.loads(json.dumps(body))
-    return result
-
-
-def _parse(job: _Job, answer: dict[str, Any]) -> BaseModel:
-    from instructor.core.exceptions import IncompleteOutputException
-    from instructor.v2.core.response import process_response
-    from pydantic import ValidationError
-
-    call = job.call
+    """Plan the requests for one article (see the module docstring); nothing is sent."""
     started = time.monotonic()
-    usage = answer.get("usage") or {}
-    call.ledger.attempts += 1
-    call.ledger.usage += Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
-    choices = answer.get("choices") or []
-    if not choices:
-        raise _fail(job, RefusalError, "the endpoint returned an answer with no choices")
-    refusal = (choices[0].get("message") or {}).get("refusal")
-    if refusal:
-        raise _fail(job, RefusalError, f"the endpoint returned a refusal ({str(refusal)[:200]})")
-    try:
-        completion = ChatCompletion.model_validate(answer)
-        with grounding(call.context):
-            value: BaseModel = process_response(
-                completion,
-                response_model=call.schema,
-                stream=False,
-                strict=False,
-                mode=call.backend.mode,
+    article = _input.check_text(text)
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise ConfigurationError(f"schema must be a pydantic model class, not {schema!r}.")
+    if ungrounded not in ("drop", "flag"):
+        raise ConfigurationError(f"ungrounded must be 'drop' or 'flag', not {ungrounded!r}.")
+    policy = policy or RetryPolicy()
+    pub = published_date(published)
+    source: DateSource | None = "published" if pub is not None else None
+    if pub is None and (stated := _dates.dateline(article)) is not None:
+        pub, source = _dates.anchor(stated), "dateline"
+    document = issubclass(schema, Document)
+    chosen = choose_passes(schema, passes)
+
+    def request_messages(chunk_text: str, asked: Pass) -> list[dict[str, str]]:
+        note = pub if source == "published" else None  # a dateline is already in the text
+        if not document:
+            return _prompting.messages(chunk_text, schema, published=note, instructions=instructions)
+        return _prompting.messages(
+            chunk_text,
+            schema,
+            published=note,
+            instructions=instructions,
+            chosen=asked,
+            passes=chosen,
+            examples=examples,
+        )
+
+    longest = max(
+        (request_messages(article, p) for p in chosen), key=lambda m: sum(len(x["content"]) for x in m)
+    )
+    planned = _chunking.plan(article, longest, backend.context_tokens)
+    piece = getattr(schema, "max_chunk_chars", None)
+    if piece and (planned is None or max(len(c.text) for c in planned) > piece) and len(article) > piece:
+        planned = _chunking.split(article, piece, overlap=piece // 8)
+    chunks = planned or [Chunk(0, article)]
+    jobs: list[Request] = []
+    for n, chunk in enumerate(chunks, start=1):
+        for asked in chosen:
+            context = ExtractionContext(
+                chunk.text,
+                published=pub,
+                published_from=source,
+                offset=chunk.start,
+                reask_ungrounded=policy.reask_ungrounded,
+                whole_text=article,
             )
-    except IncompleteOutputException:
-        raise _fail(
-            job, TruncatedOutputError, f"the answer was cut off at max_tokens ({STRATEGIES[0].name})"
-        ) from None
-    except (ValidationError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        what = " ".join(str(exc).split())[:400]
-        raise _fail(
-            job, OutputValidationError, f"the answer did not validate against {call.schema.__name__}: {what}"
-        ) from None
-    job.started = started
-    return _quarantine(value, call.context)
+            call = Call(
+                backend=backend,
+                schema=pass_model(schema, asked) if document else schema,
+                messages=request_messages(chunk.text, asked),
+                context=context,
+                policy=policy,
+                max_tokens=max_tokens_for(chunk.text, backend.context_tokens),
+                ledger=Ledger(),
+            )
+            key = asked.name if len(chunks) == 1 else f"chunk{n}/{asked.name}"
+            jobs.append(Request(key, chunk, asked, call))
+    return ArticlePlan(
+        text=article,
+        schema=schema,
+        backend=backend,
+        ungrounded=ungrounded,
+        published=pub,
+        published_from=source,
+        chunks=chunks,
+        jobs=jobs,
+        started=started,
+    )
 
 
-def _fail(job: _Job, kind: type[OutputValidationError] | type[RefusalError], what: str) -> Exception:
-    return job.call._fail(kind, what)
+def with_mode(backend: Backend, mode: instructor.Mode | None) -> Backend:
+    """The backend, speaking another instructor mode if one is asked for."""
+    if mode is None or backend.mode == mode:
+        return backend
+    from dataclasses import replace
+
+    return replace(backend, mode=mode)

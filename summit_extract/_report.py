@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from ._aligning import fold
 from ._grounding import Grounded
-from ._models import Agreement, Dispute, Summit
+from .summit._models import Agreement, Dispute, Summit  # TODO(issue 8): generic report
 
 if TYPE_CHECKING:
-    from ._extracting import Extraction
+    from ._result import Extraction
 
 #: Kinds of evidence, in legend order, with their highlight colours.
 KINDS: dict[str, str] = {
@@ -195,8 +195,7 @@ def _result(summit: Summit, items: list[_Item]) -> str:
     parts = ['<h2>Result</h2><table class="facts"><tbody>']
     verdict = "yes" if summit.is_summit else "no"
     parts.append(f"<tr><th>Summit reported</th><td>{verdict}</td></tr>")
-    topics = ", ".join(summit.topics)
-    rows = [("Name", summit.name), ("Host country", summit.host_country), ("Topics", topics)]
+    rows = [("Name", summit.name), ("Host country", summit.host_country)]
     for label, value in rows:
         if value:
             parts.append(f"<tr><th>{label}</th><td>{_e(value)}</td></tr>")

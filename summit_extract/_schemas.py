@@ -11,8 +11,16 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ._models import Agreement, Dispute, Location, Participant, Statement, Summit, SummitDate
 from ._prompting import schema_json
+from .summit._models import (  # TODO(issue 8)
+    Agreement,
+    Dispute,
+    Location,
+    Participant,
+    Statement,
+    Summit,
+    SummitDate,
+)
 
 #: File stem -> model, for every public schema.
 SCHEMAS: dict[str, type[BaseModel]] = {

@@ -33,8 +33,8 @@ from pydantic import BaseModel
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, _error_record, _items, _Sink, extract_many
 from ._cache import atomic_write
+from ._document import default_article_type
 from ._exceptions import ConfigurationError, InputError, Usage
-from ._models import Summit
 
 __all__ = ["Endpoint", "extract_dataset", "iter_records", "read_articles"]
 
@@ -270,7 +270,7 @@ def extract_dataset(
     source: str | Path | Iterable[str | Item],
     *,
     out: str | Path,
-    schema: type[BaseModel] = Summit,
+    schema: type[BaseModel] | None = None,
     backend: BackendSpec = None,
     model: str | None = None,
     address: str | None = None,
@@ -298,6 +298,7 @@ def extract_dataset(
     import ray
 
     started = time.monotonic()
+    schema = schema or default_article_type()
     if actors < 1 or batch_size < 1:
         raise ConfigurationError("actors and batch_size must be at least 1.")
     items = read_articles(source) if isinstance(source, (str, Path)) else _items(source)

@@ -36,8 +36,8 @@ from summit_extract import Backend
 
 __all__ = [
     "PERMANENT", "TRANSIENT", "Exchange", "FakeOpenAI", "Reply", "article_of", "empty_choices", "fault_plan",
-    "faulty", "malformed", "ok", "ok_summit", "per_article", "refusal", "reset", "schema_violation", "slow",
-    "status", "truncated", "ungrounded",
+    "faulty", "for_request", "malformed", "ok", "ok_summit", "per_article", "refusal", "requested_fields",
+    "reset", "schema_violation", "slow", "status", "summit_json", "truncated", "ungrounded",
 ]
 
 
@@ -100,14 +100,43 @@ Reply = Callable[[Exchange], None]
 
 
 def article_of(body: dict[str, Any]) -> str:
-    """The article inside a request built by summit_extract's prompt (the first user message)."""
+    """The article inside a request built by summit_extract's prompt.
+
+    A plain schema's request has one user message, the article; an article type with passes puts worked
+    examples (each an "Article:" turn) before the article, and the pass request after it: the article is
+    the last user message that opens with "Article:" (re-asks only append messages after it).
+    """
+    found = ""
     for message in body.get("messages", []):
         if message.get("role") == "user":
             content = message.get("content")
             text = content if isinstance(content, str) else ""
-            text = text.split("Article:\n", 1)[-1]
-            return re.sub(r"\n\n\(Published on [0-9-]+\.\)$", "", text)
-    return ""
+            if text.startswith("Article:\n") or not found:
+                found = text
+    found = found.split("Article:\n", 1)[-1]
+    return re.sub(r"\n\n\(Published on [0-9-]+\.\)$", "", found)
+
+
+def requested_fields(body: dict[str, Any]) -> set[str] | None:
+    """The top-level fields the request's response model has (its JSON schema or tool), None if unknown."""
+    schema: dict[str, Any] | None = None
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict):
+        schema = response_format.get("json_schema", {}).get("schema") or response_format.get("schema")
+    tools = body.get("tools")
+    if schema is None and tools:
+        schema = tools[0].get("function", {}).get("parameters")
+    if not isinstance(schema, dict) or "properties" not in schema:
+        return None
+    return set(schema["properties"])
+
+
+def for_request(body: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The part of a whole-Summit answer that the request asks for (one pass, or every field)."""
+    fields = requested_fields(body)
+    if fields is None:
+        return answer
+    return {k: v for k, v in answer.items() if k in fields}
 
 
 def _phrase(article: str, words: int = 12) -> str:
@@ -117,7 +146,10 @@ def _phrase(article: str, words: int = 12) -> str:
 
 
 def summit_json(article: str) -> dict[str, Any]:
-    """A valid Summit for ``article``: no summit, one dispute whose evidence is copied from the article."""
+    """A valid Summit answer for ``article``: no summit, one dispute whose evidence is copied from it.
+
+    Every field the model fills is present; ``for_request`` cuts it to the pass a request asks.
+    """
     return {
         "is_summit": False,
         "name": None,
@@ -125,14 +157,12 @@ def summit_json(article: str) -> dict[str, Any]:
         "date": None,
         "host_country": None,
         "participants": [],
-        "topics": ["relations"],
         "agreements": [],
         "disputes": [
             {
                 "evidence": _phrase(article),
                 "parties": ["Side A", "Side B"],
                 "subject": "the matter the article reports",
-                "background": None,
                 "status": "ongoing",
             }
         ],
@@ -141,12 +171,21 @@ def summit_json(article: str) -> dict[str, Any]:
 
 
 def ok(
-    content: str | dict[str, Any], finish_reason: str = "stop", usage: tuple[int, int] = (100, 50)
+    content: str | dict[str, Any],
+    finish_reason: str = "stop",
+    usage: tuple[int, int] = (100, 50),
+    *,
+    fit: bool = False,
 ) -> Reply:
-    """A 200 answer carrying ``content`` (a dict is sent as JSON) as a tool call or message content."""
-    text = content if isinstance(content, str) else json.dumps(content)
+    """A 200 answer carrying ``content`` (a dict is sent as JSON) as a tool call or message content.
+
+    ``fit``: send only the fields of ``content`` the request's response model has (a Summit answer cut
+    to the pass being asked).
+    """
 
     def reply(ex: Exchange) -> None:
+        value = for_request(ex.body, content) if fit and isinstance(content, dict) else content
+        text = value if isinstance(value, str) else json.dumps(value)
         ex.send(200, ex.completion(ex.answer_message(text), finish_reason=finish_reason, usage=usage))
 
     return reply
@@ -156,7 +195,7 @@ def ok_summit(usage: tuple[int, int] = (100, 50)) -> Reply:
     """A valid, grounded Summit for whatever article the request carries."""
 
     def reply(ex: Exchange) -> None:
-        ok(summit_json(article_of(ex.body)), usage=usage)(ex)
+        ok(summit_json(article_of(ex.body)), usage=usage, fit=True)(ex)
 
     return reply
 
@@ -176,12 +215,11 @@ def ungrounded(usage: tuple[int, int] = (100, 50)) -> Reply:
             {"evidence": "German Chancellor Olaf Scholz arrived on Monday", "name": "Olaf Scholz",
              "title": "Chancellor", "country": "Germany"},
         ],
-        "topics": ["peace"],
         "agreements": [],
         "disputes": [],
         "statements": [],
     }
-    return ok(value, usage=usage)
+    return ok(value, usage=usage, fit=True)
 
 
 def schema_violation(usage: tuple[int, int] = (100, 50)) -> Reply:
@@ -196,7 +234,7 @@ def malformed(usage: tuple[int, int] = (100, 50)) -> Reply:
 
 def truncated(usage: tuple[int, int] = (100, 2048)) -> Reply:
     """Output cut off at max_tokens: finish_reason "length" and a JSON array that never closes."""
-    return ok('{"is_summit": false, "topics": ["trade", "trade", "trade", "trade", "tr', "length", usage)
+    return ok('{"participants": [], "disputes": [{"evidence": "trade trade trade trade tr', "length", usage)
 
 
 def refusal(usage: tuple[int, int] = (100, 12)) -> Reply:

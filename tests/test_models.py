@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from summit_extract import Participant, Statement, Summit
-from summit_extract._grounding import GroundingContext
+from summit_extract import ExtractionContext, Participant, Statement, Summit
+from summit_extract._context import Attempts
 
 ARTICLE = (
     "SEOUL, May 7 (Bloomberg): South Korean President Yoon Suk Yeol told Fumio Kishida that cooperation "
@@ -16,8 +16,23 @@ ARTICLE = (
 )
 
 
+def context(*, published: dt.date | None = None, final: bool = False) -> ExtractionContext:
+    """The context of an answer that may still be re-asked (``final``: the last answer of a request)."""
+    return ExtractionContext(
+        ARTICLE, published=published, reask_ungrounded=True, attempts=Attempts(1, 1 if final else 2)
+    )
+
+
 def validate(data: dict[str, object], *, published: dt.date | None = None) -> Summit:
-    return Summit.model_validate(data, context=GroundingContext(ARTICLE, published=published))
+    return Summit.model_validate(data, context=context(published=published))
+
+
+def finish(summit: Summit, text: str | None = None) -> Summit:
+    """What the pipeline does once the passes are merged: finalize, then clear a non-event's frame."""
+    summit.finalize(ExtractionContext(text or ARTICLE))
+    if not summit.reports_event():
+        summit.clear_event()
+    return summit
 
 
 def person(name: str | None, evidence: str = "Yoon Suk Yeol", **extra: object) -> dict[str, object]:
@@ -63,11 +78,9 @@ def test_invented_person_is_rejected() -> None:
 
 
 def test_last_attempt_flags_instead_of_failing() -> None:
-    context = GroundingContext(ARTICLE)
-    context["final_attempt"] = True
     summit = Summit.model_validate(
         {"is_summit": True, "agreements": [{**AGREEMENT, "evidence": "leaders agreed to meet in Paris"}]},
-        context=context,
+        context=context(final=True),
     )
     assert summit.agreements[0].span is not None
     assert summit.agreements[0].span.alignment == "unaligned"
@@ -89,7 +102,7 @@ def test_quote_must_be_verbatim_not_fuzzy() -> None:
     with pytest.raises(ValidationError, match="quote"):
         Statement.model_validate(
             {"speaker": "Yoon", "quote": "It is very significant that shuttle diplomacy is in full swing"},
-            context=GroundingContext(ARTICLE),
+            context=context(),
         )
 
 
@@ -104,9 +117,12 @@ def test_title_in_name_field_is_rejected_with_a_fix() -> None:
         Participant.model_validate({"evidence": "x", "name": "President", "title": "Yoon Suk Yeol"})
 
 
-def test_same_participant_twice_is_rejected() -> None:
-    with pytest.raises(ValidationError, match="listed twice"):
-        validate({"is_summit": True, "participants": [person("Yoon Suk Yeol"), person("YOON  Suk Yeol")]})
+def test_same_participant_twice_is_listed_once() -> None:
+    # No longer a re-ask (a small model mostly repeats itself): the library merges the two entries.
+    twice = [person("Yoon Suk Yeol"), person("YOON  Suk Yeol")]
+    summit = validate({"is_summit": True, "participants": twice})
+    summit.finalize(ExtractionContext(ARTICLE))
+    assert [p.name for p in summit.participants] == ["Yoon Suk Yeol"]
 
 
 def test_date_that_is_not_a_date_is_rejected() -> None:
@@ -134,11 +150,20 @@ def test_host_named_by_demonym_form_is_accepted() -> None:
     assert validate({"is_summit": True, "host_country": "South Korea"}).host_country == "South Korea"
 
 
-def test_no_summit_clears_summit_details() -> None:
-    summit = validate(
-        {"is_summit": False, "host_country": "South Korea", "participants": [person("Yoon Suk Yeol")]}
+def test_no_summit_clears_summit_details_but_never_the_findings() -> None:
+    agreement = {**AGREEMENT, "subject": "cooperation with the US", "evidence": "cooperation with the US"}
+    summit = finish(
+        validate(
+            {
+                "is_summit": False,
+                "host_country": "South Korea",
+                "participants": [person("Yoon Suk Yeol")],
+                "agreements": [agreement],
+            }
+        )
     )
     assert summit.participants == [] and summit.host_country is None
+    assert [a.subject for a in summit.agreements] == ["cooperation with the US"]
 
 
 def test_invented_summit_name_is_rejected() -> None:
@@ -162,9 +187,7 @@ def test_paraphrased_evidence_is_replaced_by_the_articles_words() -> None:
 
 
 def _summit_with(*people: dict[str, object], text: str | None = None) -> Summit:
-    from summit_extract._normalizing import normalize
-
-    return normalize(Summit.model_validate({"is_summit": True, "participants": list(people)}), text=text)
+    return finish(Summit.model_validate({"is_summit": True, "participants": list(people)}), text=text)
 
 
 def test_an_article_naming_no_state_reports_no_summit() -> None:
@@ -185,7 +208,7 @@ def test_an_article_naming_no_state_reports_no_summit() -> None:
     ],
 )
 def test_states_are_found_by_name_or_adjective_in_several_languages(text: str, states: set[str]) -> None:
-    from summit_extract._normalizing import states_named
+    from summit_extract._countries import states_named
 
     assert states_named(text) == states
 
@@ -225,7 +248,7 @@ def test_two_leaders_of_two_states_stay_a_summit_and_merge_names() -> None:
     ],
 )
 def test_countries_map_to_iso_3166_and_ambiguity_stays_unknown(written: str, alpha3: str | None) -> None:
-    from summit_extract._normalizing import country
+    from summit_extract._countries import country
 
     iso = country(written)
     assert iso.alpha3 == alpha3
@@ -244,20 +267,20 @@ def test_article_text_reaches_the_model_unrendered() -> None:
     text = "PARIS - Leaders met on {{ published }} and {% if x %}said{% endif %} nothing.\n\n"
     with FakeOpenAI() as srv:
         extract_result(text, Summit, backend=srv.backend(mode=instructor.Mode.JSON_SCHEMA))
-        assert srv.requests[0]["messages"][1]["content"] == f"Article:\n{text.rstrip()}"
+        assert srv.count == 3  # frame, agreements, disputes
+        for body in srv.requests:
+            assert body["messages"][-2]["content"] == f"Article:\n{text.rstrip()}"
 
 
 def test_last_attempt_drops_a_malformed_item_instead_of_failing() -> None:
     from summit_extract._grounding import drop_unaligned
 
-    context = GroundingContext(ARTICLE)
-    context["final_attempt"] = True
     data = {
         "is_summit": True,
         "location": {"evidence": "SEOUL", "city": None},
         "participants": [person("Yoon Suk Yeol")],
     }
-    summit = Summit.model_validate(data, context=context)
+    summit = Summit.model_validate(data, context=context(final=True))
     dropped = drop_unaligned(summit)
     assert summit.location is None and len(dropped) == 1
     assert [p.name for p in summit.participants] == ["Yoon Suk Yeol"]

@@ -33,13 +33,15 @@ def test_three_processes_write_the_records_one_process_writes(tmp_path: Path) ->
     ]
     with FakeOpenAI(latency=0.01) as srv:
         one = extract_many(items, out=tmp_path / "one.jsonl", backend=srv.backend(), cache=False)
+        sent_by_one = srv.count
         three = extract_many(
             items, out=tmp_path / "three.jsonl", backend=srv.backend(), cache=False, processes=3
         )
-        assert srv.count == 2 * N
+        assert srv.count == 2 * sent_by_one == 2 * one.attempts
     assert Counter(r["id"] for r in records(tmp_path / "three.jsonl")) == Counter(i.id for i in items)
     assert content(records(tmp_path / "three.jsonl")) == content(records(tmp_path / "one.jsonl"))
-    assert (three.done, three.failed, three.attempts) == (one.done, one.failed, one.attempts) == (N, 0, N)
+    assert (three.done, three.failed, three.attempts) == (one.done, one.failed, one.attempts)
+    assert (three.done, three.failed) == (N, 0)
     assert three.usage == one.usage
 
 
@@ -48,8 +50,9 @@ def test_processes_resume_skip_what_is_written_and_report_failures(tmp_path: Pat
     out = tmp_path / "out.jsonl"
     with FakeOpenAI() as srv:
         extract_many(items[:3], out=out, backend=srv.backend(), cache=False)
+        before = srv.count
         summary = extract_many(items, out=out, backend=srv.backend(), cache=False, processes=2)
-        assert srv.count == 8
+        assert srv.count - before == summary.attempts > 0
     assert (summary.skipped, summary.done) == (3, 5)
     assert Counter(r["id"] for r in records(out)) == Counter(i.id for i in items)
     with FakeOpenAI(default=status(401)) as srv, pytest.raises(ConfigurationError, match="401"):

@@ -1,0 +1,126 @@
+"""The typed context of one extraction: what validators and article-type hooks may know about the article.
+
+Pydantic validators of a response model receive it through :func:`context_of`, hooks such as
+``Document.finalize`` receive it as an argument. It replaces an untyped dict read by string keys.
+
+Why a ContextVar: instructor renders every message as a Jinja template whenever it is given
+``context=``, which would rewrite an article containing ``{{`` or ``{%`` before the model saw it. So the
+calling stage, and only it, carries the context to the validators in a ContextVar (:func:`active`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import ValidationInfo
+
+from ._aligning import FoldedText, contains
+
+__all__ = ["DateSource", "ExtractionContext", "active", "context_of", "written_in_article"]
+
+#: Where the year of a resolved date came from: the date itself, the caller's ``published``, or the
+#: article's own dateline ("December 8, 2004 — ...").
+DateSource = Literal["text", "published", "dateline"]
+
+
+@dataclass
+class Attempts:
+    """Which answer of one request is being validated; written only by the calling stage's ledger."""
+
+    number: int = 1
+    last: int = 1
+
+
+@dataclass
+class ExtractionContext:
+    """The article (or one chunk of it) being extracted, and how strict validation may be.
+
+    - ``text``: the text the model read; evidence must be found in it.
+    - ``offset``: where ``text`` starts in the whole article (spans are offsets into the whole article).
+    - ``published``: the publication date used to resolve "May 7" or "on Sunday", and ``published_from``,
+      whether the caller gave it or the article's dateline states it.
+    - ``attempt`` / ``final_attempt``: the answer being validated; out of re-asks, an item that cannot be
+      grounded is marked unaligned (to be dropped or flagged) instead of failing the extraction.
+    - ``reask_ungrounded``: whether evidence that is not in the text is worth a re-ask. Off by default:
+      a small model mostly repeats itself, so the item is dropped at once.
+    """
+
+    text: str
+    published: dt.date | None = None
+    published_from: DateSource | None = None
+    offset: int = 0
+    reask_ungrounded: bool = False
+    attempts: Attempts = field(default_factory=Attempts)
+    whole_text: str | None = None
+    _folded: FoldedText | None = field(default=None, repr=False)
+
+    @property
+    def folded(self) -> FoldedText:
+        """The text folded for normalized matching, computed once."""
+        if self._folded is None:
+            self._folded = FoldedText(self.text)
+        return self._folded
+
+    @property
+    def attempt(self) -> int:
+        """The number of the answer being validated (1 for the first)."""
+        return self.attempts.number
+
+    @property
+    def final_attempt(self) -> bool:
+        """Whether no re-ask is left after this answer."""
+        return self.attempts.number >= self.attempts.last
+
+    @property
+    def lenient(self) -> bool:
+        """Whether an ungrounded item is marked unaligned (dropped or flagged) rather than re-asked."""
+        return self.final_attempt or not self.reask_ungrounded
+
+    @property
+    def article(self) -> str:
+        """The whole article (``text`` is only a chunk of it when the article was split)."""
+        return self.whole_text if self.whole_text is not None else self.text
+
+    def is_written(self, value: str) -> bool:
+        """Whether ``value`` is written in the text (ignoring case, spacing, quotes, dashes, accents)."""
+        return bool(value) and contains(self.text, value)
+
+
+_active: ContextVar[ExtractionContext | None] = ContextVar("summit_extract_context", default=None)
+
+
+@contextlib.contextmanager
+def active(context: ExtractionContext | None) -> Iterator[None]:
+    """Make ``context`` the context of the validations run inside the block (the calling stage's carrier)."""
+    token = _active.set(context)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def context_of(info: ValidationInfo | None = None) -> ExtractionContext | None:
+    """The extraction context of a validation: pydantic's own ``context=`` if it is one, else the active one.
+
+    None outside an extraction (loading a stored result, building a model by hand): validators then
+    check shapes only.
+    """
+    if info is not None and isinstance(info.context, ExtractionContext):
+        return info.context
+    return _active.get()
+
+
+def written_in_article(value: str | None, info: ValidationInfo | None = None) -> bool:
+    """For a user's validator: is ``value`` written in the article being extracted?
+
+    True outside an extraction (there is no article to check against) and for an empty value.
+    """
+    context = context_of(info)
+    if not value or context is None:
+        return True
+    return context.is_written(value)

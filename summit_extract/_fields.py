@@ -1,0 +1,91 @@
+"""Field types any article type can use: text that may be absent, text that must be written in the article,
+and a date kept as written and resolved by the library.
+
+They are ``Annotated`` types, so their validators travel with the field into every pass model the engine
+derives from an article type.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from . import _dates
+from ._context import DateSource, context_of
+from ._countries import country_mentions
+from ._grounding import UNALIGNED, Grounded
+
+__all__ = ["OptionalText", "StatedText", "WrittenDate", "clean"]
+
+_NOT_STATED = {"", "null", "none", "n/a", "unknown", "not stated", "not mentioned", "none mentioned"}
+
+
+def clean(value: str | None) -> str | None:
+    """A string with its spacing collapsed; an empty or 'null'-like string means 'not stated' (None)."""
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return None if value.lower() in _NOT_STATED else value
+
+
+def _clean_any(value: object) -> object:
+    return clean(value) if isinstance(value, str) else value
+
+
+def _stated(value: str | None, info: ValidationInfo) -> str | None:
+    """Keep a value only if the article states it (a country also by any of its ISO names)."""
+    context = context_of(info)
+    if not value or context is None:
+        return value
+    if context.is_written(value) or country_mentions(value, context.text):
+        return value
+    if context.lenient:
+        return None  # not worth a re-ask: the value is dropped, the rest of the answer kept
+    raise ValueError(
+        f"{info.field_name} {value!r} is not written in the article; copy it from the article, or use null"
+    )
+
+
+#: An optional string where "", "null", "unknown" and the like mean "not stated".
+OptionalText = Annotated[str | None, BeforeValidator(_clean_any)]
+#: An optional string that must be written in the article (or name a country the article names).
+StatedText = Annotated[str | None, BeforeValidator(_clean_any), AfterValidator(_stated)]
+
+
+class WrittenDate(Grounded):
+    """A date as the article writes it, read and resolved by the library (never by the model)."""
+
+    evidence_field: ClassVar[str] = "text"
+
+    text: str = Field(description="The date exactly as written in the article, e.g. 'May 7' or 'Sunday'.")
+    year: SkipJsonSchema[int | None] = Field(default=None, description="Year, only if stated or resolved.")
+    month: SkipJsonSchema[int | None] = Field(default=None, description="Month, if stated.")
+    day: SkipJsonSchema[int | None] = Field(default=None, description="Day of month, if stated or resolved.")
+    iso: SkipJsonSchema[str | None] = Field(default=None, description="YYYY-MM-DD when fully known.")
+    year_from: SkipJsonSchema[DateSource | None] = Field(
+        default=None,
+        description="Where the year came from: the date as written ('text'), the caller's publication "
+        "date ('published') or the article's dateline ('dateline'); null when the year is unknown.",
+    )
+
+    @model_validator(mode="after")
+    def _read(self, info: ValidationInfo) -> Self:
+        context = context_of(info)
+        if context is None or self.span == UNALIGNED:
+            return self  # a stored result keeps what it says; a salvaged one has nothing to read
+        try:
+            parsed = _dates.parse(self.text)
+        except _dates.NotADate as exc:
+            if context.lenient:
+                self.span = UNALIGNED  # lose the date, not the whole extraction
+                return self
+            raise ValueError(str(exc)) from None
+        resolved = _dates.resolve(parsed, context.published)
+        self.year, self.month, self.day, self.iso = resolved.year, resolved.month, resolved.day, resolved.iso
+        if parsed.year is not None:
+            self.year_from = "text"
+        elif resolved.year is not None:
+            self.year_from = context.published_from
+        return self

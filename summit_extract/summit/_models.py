@@ -1,0 +1,301 @@
+"""The Summit article type: a summit, its participants, agreements, disputes and statements.
+
+Field descriptions are written for the model (the prompt renders them as its field guide); the field order
+is the order the model writes in, so facts come before the verdict. Validators reject malformed values with
+messages that tell the model what to change. Fields the library fills (spans, ISO countries, resolved
+dates) are hidden from the model and set only by the library.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
+from rapidfuzz import fuzz
+
+from .._aligning import fold
+from .._context import ExtractionContext
+from .._countries import Country
+from .._document import Document, Example, Pass
+from .._fields import OptionalText, StatedText, WrittenDate, clean
+from .._grounding import Grounded, same_words, spans_overlap
+from ._normalizing import finalize_summit
+from ._passes import DEFAULT_PASSES, EXAMPLE, INSTRUCTIONS, PASSES
+
+__all__ = [
+    "Agreement",
+    "AgreementKind",
+    "AgreementStatus",
+    "Dispute",
+    "DisputeStatus",
+    "Location",
+    "Participant",
+    "Statement",
+    "Summit",
+    "SummitDate",
+]
+
+AgreementKind = Literal[
+    "security",
+    "trade",
+    "economic",
+    "technology",
+    "energy",
+    "environment",
+    "political",
+    "humanitarian",
+    "cultural",
+    "other",
+]
+AgreementStatus = Literal["agreed", "signed", "planned", "proposed", "offered", "in progress", "rejected"]
+DisputeStatus = Literal["ongoing", "escalating", "easing", "resolved"]
+
+#: Words that are titles, not names: a "name" made only of them is a title in the wrong field.
+TITLE_WORDS = {
+    "president",
+    "prime minister",
+    "premier",
+    "chancellor",
+    "king",
+    "queen",
+    "emperor",
+    "minister",
+    "foreign minister",
+    "secretary",
+    "secretary of state",
+    "leader",
+    "head of state",
+    "ambassador",
+    "sultan",
+    "emir",
+    "prince",
+    "vice president",
+    "governor",
+    "mayor",
+    "envoy",
+    "delegate",
+}
+
+#: Items with subjects at least this similar (rapidfuzz token_sort_ratio, 0-100) are the same fact.
+SUBJECT_SIMILARITY = 85.0
+
+
+class Participant(Grounded):
+    """A person (or a country's delegation) taking part in the summit."""
+
+    evidence: str = Field(description="Short verbatim phrase of the article naming this participant.")
+    name: StatedText = Field(
+        description="The person's full name as written, e.g. 'Fumio Kishida'; null if only a country's "
+        "delegation is mentioned."
+    )
+    title: OptionalText = Field(
+        default=None,
+        description="Title or role as written, e.g. 'President'; null if the article gives none.",
+    )
+    country: OptionalText = Field(default=None, description="Country the participant represents.")
+    country_iso: SkipJsonSchema[Country | None] = Field(default=None, description="Filled in by the library.")
+
+    def fallback_evidence(self) -> list[str]:
+        """Where the article names the person: the honest evidence when the quoted phrase was mangled."""
+        return [self.name] if self.name else []
+
+    def check(self) -> None:
+        """A participant has a name or, for a delegation, a country; a title is not a name."""
+        if self.name is None and self.country is None:
+            raise ValueError("a participant needs a name or, for a delegation, a country")
+        if self.name and self.name.lower() in TITLE_WORDS:
+            raise ValueError(
+                f"name {self.name!r} is a title, not a name: put the title in 'title' and the person's "
+                "name in 'name' (null if the article does not name the person)"
+            )
+
+    def same_item(self, other: Grounded) -> bool:
+        """The same person ("Kishida" and "Fumio Kishida"), or the same country's delegation."""
+        if not isinstance(other, Participant):
+            return False
+        if self.name and other.name:
+            return same_words(self.name, other.name)
+        if not self.name and not other.name and self.country and other.country:
+            return fold(self.country) == fold(other.country)
+        return False
+
+
+class Location(Grounded):
+    """Where the summit takes place, as the article states it."""
+
+    evidence: str = Field(description="Short verbatim phrase of the article stating where the summit is.")
+    city: OptionalText = Field(default=None, description="City as written; null if not stated.")
+    venue: OptionalText = Field(default=None, description="Building or venue as written; null if not stated.")
+    country: OptionalText = Field(default=None, description="Country as written; null if not stated.")
+
+    def check(self) -> None:
+        """A location names a city, venue or country."""
+        if not (self.city or self.venue or self.country):
+            raise ValueError("a location needs a city, venue or country; use null for no location")
+
+
+class SummitDate(WrittenDate):
+    """When the summit takes place: the date as written, read and resolved by the library."""
+
+
+def _same_subject(a: Agreement | Dispute, b: Grounded) -> bool:
+    if type(a) is not type(b) or not isinstance(b, (Agreement, Dispute)):
+        return False
+    if spans_overlap(a.span, b.span):
+        return True
+    similar = fuzz.token_sort_ratio(fold(a.subject), fold(b.subject)) >= SUBJECT_SIMILARITY
+    pa, pb = {fold(p) for p in a.parties}, {fold(p) for p in b.parties}
+    return similar and (not pa or not pb or bool(pa & pb))
+
+
+def _subject(value: str, what: str) -> str:
+    value = " ".join(value.split()).strip(" .")
+    if len(value) < 3:
+        raise ValueError(f"subject must say in a few words what {what}")
+    return value
+
+
+def _parties(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        cleaned = clean(value)
+        if cleaned and fold(cleaned) not in {fold(v) for v in out}:
+            out.append(cleaned)  # a party listed twice is listed once, not re-asked
+    return out
+
+
+class Agreement(Grounded):
+    """Something two or more parties agreed, signed, planned, proposed or offered."""
+
+    evidence: str = Field(description="The shortest words of the article that state this agreement.")
+    subject: str = Field(
+        description="What was agreed: a short English phrase, whatever the article's language."
+    )
+    parties: list[str] = Field(description="Countries or organizations that are party to it.")
+    status: AgreementStatus = Field(description="How far it got, as the article says.")
+    kind: AgreementKind = Field(default="other", description="Area of the agreement.")
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: str) -> str:
+        return _subject(v, "was agreed")
+
+    @field_validator("parties")
+    @classmethod
+    def _parties(cls, v: list[str]) -> list[str]:
+        return _parties(v)
+
+    def same_item(self, other: Grounded) -> bool:
+        """The same agreement: overlapping evidence, or near-identical subjects with a shared party."""
+        return _same_subject(self, other)
+
+
+class Dispute(Grounded):
+    """A disagreement between parties that the article reports."""
+
+    evidence: str = Field(description="The shortest words of the article that state this dispute.")
+    subject: str = Field(
+        description="What the dispute is about (not who): a short English phrase, whatever the article's "
+        "language."
+    )
+    parties: list[str] = Field(description="Countries or organizations in dispute.")
+    status: DisputeStatus = Field(description="Where the dispute stands, as the article says.")
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: str) -> str:
+        return _subject(v, "the dispute is about")
+
+    @field_validator("parties")
+    @classmethod
+    def _parties(cls, v: list[str]) -> list[str]:
+        return _parties(v)
+
+    def same_item(self, other: Grounded) -> bool:
+        """The same dispute: overlapping evidence, or near-identical subjects with a shared party."""
+        return _same_subject(self, other)
+
+
+class Statement(Grounded):
+    """A notable remark, quoted verbatim."""
+
+    evidence_field: ClassVar[str] = "quote"
+    allow_fuzzy: ClassVar[bool] = False
+
+    speaker: str = Field(description="Who said it, as named in the article.")
+    quote: str = Field(description="The words exactly as quoted in the article, without quotation marks.")
+
+    @field_validator("quote")
+    @classmethod
+    def _quote(cls, v: str) -> str:
+        v = v.strip().strip("\"'“”‘’«» ")
+        if len(v) < 8:
+            raise ValueError("quote must be the speaker's words copied from the article")
+        return v
+
+    def same_item(self, other: Grounded) -> bool:
+        """The same quote, or one quote inside the other."""
+        if not isinstance(other, Statement):
+            return False
+        if spans_overlap(self.span, other.span):
+            return True
+        a, b = fold(self.quote), fold(other.quote)
+        return a in b or b in a
+
+    def label(self) -> str:
+        """The speaker and the start of the quote."""
+        return f"{self.speaker}: “{self.quote[:60]}”"
+
+
+class Summit(Document):
+    """A diplomatic summit reported by a news article, or the finding that the article reports none.
+
+    The model writes the frame facts first (participants, place, date) and its verdict ``is_summit``
+    last; the library then checks the verdict against those facts (see ``finalize``). Agreements and
+    disputes are kept whatever the verdict: an article may report a dispute without any summit.
+    """
+
+    participants: list[Participant] = Field(
+        default_factory=list,
+        description="Leaders, ministers or delegations of states taking part in the meeting, each once.",
+    )
+    location: Location | None = Field(default=None, description="Where they meet; null if not stated.")
+    date: SummitDate | None = Field(default=None, description="When they meet; null if not stated.")
+    name: StatedText = Field(default=None, description="The meeting's name as written; null if it has none.")
+    host_country: StatedText = Field(
+        default=None,
+        description="Country hosting the meeting, only if the article makes it clear; else null.",
+    )
+    is_summit: bool = Field(
+        default=False,
+        description="True only if leaders or ministers of two or more states meet (held, under way or "
+        "firmly scheduled). False for passing mentions, domestic or non-state 'summits', and stories "
+        "that only report a dispute.",
+    )
+    agreements: list[Agreement] = Field(
+        default_factory=list, description="What the parties agreed, signed, plan, proposed or offered."
+    )
+    disputes: list[Dispute] = Field(default_factory=list, description="Disagreements the article reports.")
+    statements: list[Statement] = Field(
+        default_factory=list, description="Notable quoted remarks by participants."
+    )
+    is_summit_reason: SkipJsonSchema[str | None] = Field(
+        default=None,
+        description="Filled in by the library: why is_summit is False when the model said True, or null.",
+    )
+
+    passes: ClassVar[tuple[Pass, ...]] = PASSES
+    default_passes: ClassVar[tuple[str, ...] | None] = DEFAULT_PASSES
+    examples: ClassVar[tuple[Example, ...]] = (EXAMPLE,)
+    instructions: ClassVar[str] = INSTRUCTIONS
+    max_chunk_chars: ClassVar[int | None] = 2500
+    event_fields: ClassVar[tuple[str, ...]] = ("participants", "location", "date", "name", "host_country")
+
+    def reports_event(self) -> bool:
+        """Whether the article reports a summit."""
+        return self.is_summit
+
+    def finalize(self, context: ExtractionContext) -> None:
+        """Countries to ISO, titles unified, people merged; then the verdict checked against the facts."""
+        finalize_summit(self, context)

@@ -13,7 +13,7 @@ from ._config import RetryPolicy
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
 from ._document import Document, Example, Pass, article_types, register
-from ._evaluating import evaluate
+from ._evaluating import ArticleScore, Counts, EvalReport, ListRule, Scoring, evaluate
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -43,6 +43,7 @@ from .summit import (
     aextract_summit,
     extract_summit,
 )
+from .tradedeal import Commitment, Concern, DealDate, Party, TradeDeal
 
 __version__ = "0.2.0"
 
@@ -53,12 +54,18 @@ __all__ = [
     "PROMPT_VERSION",
     "Agreement",
     "ArticlePlan",
+    "ArticleScore",
     "Backend",
     "BatchSummary",
+    "Commitment",
+    "Concern",
     "ConfigurationError",
     "Country",
+    "Counts",
+    "DealDate",
     "Dispute",
     "Document",
+    "EvalReport",
     "Example",
     "Extraction",
     "ExtractionContext",
@@ -66,19 +73,23 @@ __all__ = [
     "Grounded",
     "InputError",
     "Item",
+    "ListRule",
     "Location",
     "OptionalText",
     "OutputValidationError",
     "Participant",
+    "Party",
     "Pass",
     "PlannedRequest",
     "RefusalError",
     "RetryPolicy",
+    "Scoring",
     "Span",
     "StatedText",
     "Statement",
     "Summit",
     "SummitDate",
+    "TradeDeal",
     "TransportError",
     "TruncatedOutputError",
     "Usage",

@@ -1,5 +1,8 @@
 """The ``summit-extract`` command line: extract, export schemas, render an evidence report, evaluate.
 
+Every command takes ``--schema``: the name of a registered article type (the default one if omitted) or
+any pydantic model as ``package.module:Class``; nothing here names an article type.
+
 Every error ends in one clear line on stderr and an exit code scripts can rely on (see ``EXIT_CODES``);
 a traceback only with SUMMIT_EXTRACT_DEBUG=1.
 """
@@ -13,7 +16,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +25,10 @@ from pydantic import BaseModel
 
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, extract_many
+from ._document import Document, article_type, article_types, default_article_type
 from ._exceptions import ConfigurationError, ExtractionError, InputError
-from .summit import Summit
+from ._fields import WrittenDate
+from ._grounding import Grounded, library_fields
 
 EXIT_OK = 0
 #: Some items failed (their error records are in the output), or a schema check found drift.
@@ -42,7 +47,8 @@ DEBUG_ENV = "SUMMIT_EXTRACT_DEBUG"
 
 app = typer.Typer(
     name="summit-extract",
-    help=f"Extract evidence-backed facts about diplomatic summits from news articles.\n\n{EXIT_CODES}",
+    help=f"Extract evidence-backed facts from news articles: {', '.join(sorted(article_types()))}, or your "
+    f"own article type (--schema).\n\n{EXIT_CODES}",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -125,6 +131,14 @@ BackendOpt = Annotated[
 UngroundedOpt = Annotated[
     str, typer.Option("--ungrounded", help="Items whose evidence is not in the article: drop or flag.")
 ]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        help=f"The article type: a registered name ({', '.join(sorted(article_types()))}) or your own "
+        "pydantic model as package.module:Class (default: the default type).",
+    ),
+]
 PublishedOpt = Annotated[
     str | None,
     typer.Option("--published", help="Publication date YYYY-MM-DD, to resolve dates like 'May 7'."),
@@ -161,9 +175,18 @@ def _date(value: str | None, where: str) -> str | None:
 
 
 def load_schema(spec: str | None) -> type[BaseModel]:
-    """Import ``module:Class`` (the current folder is importable) and check it is a pydantic model."""
+    """The article type ``spec`` names: a registered name, or ``module:Class`` (the current folder is
+    importable) checked to be a pydantic model. None: the default article type."""
     if not spec:
-        return Summit
+        return default_article_type()
+    if ":" not in spec:
+        registered = article_type(spec)
+        if registered is None:
+            names = ", ".join(sorted(article_types()))
+            raise UsageProblem(
+                f"--schema must be a registered article type ({names}) or module:Class, not {spec!r}"
+            )
+        return registered
     module_name, _, class_name = spec.partition(":")
     if not module_name or not class_name:
         raise UsageProblem(f"--schema must look like module:Class, not {spec!r}")
@@ -275,9 +298,7 @@ def extract(
             "re-running resumes). Default: a summary for one article, JSONL on stdout for several.",
         ),
     ] = None,
-    schema: Annotated[
-        str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: Summit).")
-    ] = None,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     backend: BackendOpt = None,
@@ -300,7 +321,7 @@ def extract(
         typer.Option("--ray", help="Run on Ray: 'local' starts a cluster; 'auto', ray://HOST:10001 join."),
     ] = None,
 ) -> None:
-    """Extract the summit from articles: a readable summary for one, JSONL records for several."""
+    """Extract the article type (default: summit) from articles: a summary for one, JSONL for several."""
     with _errors():
         _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
         published = _date(published, "--published")
@@ -325,7 +346,7 @@ def extract(
             if record["status"] != "ok":
                 error = record["error"]
                 _fail(f"{items[0].id}: {error['type']}: {error['message']}", _code_of(error["type"]))
-            print_summary(record, items[0])
+            print_summary(record, items[0], model_type)
             return
         summary = extract_many(items, out=out if out is not None else sys.stdout, **options)
         _print_batch_summary(summary, out)
@@ -345,91 +366,26 @@ def _print_batch_summary(summary: BatchSummary, out: Path | None) -> None:
     console.print(f"[bold]summit-extract[/bold]: {summary}{where}", soft_wrap=True)
 
 
-def print_summary(record: dict[str, Any], item: Item) -> None:
-    """A readable summary of one record: what the article reports, each fact with its evidence."""
+def print_summary(record: dict[str, Any], item: Item, schema: type[BaseModel] | None = None) -> None:
+    """A readable summary of one record: what the article reports, each fact with its evidence.
+
+    Generic over article types: the verdict (for a type that says whether the article reports its event),
+    then each top-level field in order, items with their evidence and where it lies in the article.
+    """
     from rich.console import Console
     from rich.markup import escape
 
     console = Console(highlight=False, soft_wrap=True)
-    value: dict[str, Any] = record["result"]
-
-    def ev(obj: dict[str, Any] | None, field: str = "evidence") -> str:
-        if not obj:
-            return ""
-        span = obj.get("span") or {}
-        where = f" [{span['start']}:{span['end']}]" if span else ""
-        mark = " (unaligned)" if span.get("alignment") == "unaligned" else ""
-        return f'\n      [dim]evidence: "{escape(str(obj.get(field, "")))}"{where}{mark}[/dim]'
-
-    def line(*parts: Any) -> str:
-        return escape(", ".join(str(p) for p in parts if p))
-
     console.print(f"[bold]{escape(item.id)}[/bold]")
-    if "is_summit" in value:
-        verdict = "a summit" if value.get("is_summit") else "no summit"
-        name = f": {value['name']}" if value.get("name") else ""
-        console.print(f"Reports [bold]{verdict}[/bold]{escape(name)}")
-    loc = value.get("location")
-    if "location" in value:
-        text = line(loc.get("venue"), loc.get("city"), loc.get("country")) if loc else "not stated"
-        console.print(f"[bold]Location[/bold]: {text}{ev(loc)}")
-    date = value.get("date")
-    if "date" in value:
-        text = "not stated"
-        if date:
-            text = escape(f"{date['text']}" + (f" ({date['iso']})" if date.get("iso") else ""))
-        console.print(f"[bold]Date[/bold]: {text}{ev(date, 'text')}")
-    if value.get("host_country"):
-        console.print(f"[bold]Host[/bold]: {escape(value['host_country'])}")
-
-    def parties(entry: dict[str, Any]) -> str:
-        return ", ".join(entry.get("parties") or [])
-
-    def participant(p: dict[str, Any]) -> str:
-        return line(p.get("name") or "(delegation)", p.get("title"), p.get("country"))
-
-    def agreement(a: dict[str, Any]) -> str:
-        return escape(f"{a.get('subject')} [{a.get('kind')}, {a.get('status')}] parties: {parties(a)}")
-
-    def dispute(d: dict[str, Any]) -> str:
-        return escape(f"{d.get('subject')} [{d.get('status')}] parties: {parties(d)}")
-
-    def statement(st: dict[str, Any]) -> str:
-        span = st.get("span") or {}
-        where = f" [dim][{span['start']}:{span['end']}][/dim]" if span else ""
-        return escape(f"{st.get('speaker')}: \u201c{st.get('quote')}\u201d") + where
-
-    sections: list[tuple[str, str, Callable[[dict[str, Any]], str], str]] = [
-        ("participants", "Participants", participant, "evidence"),
-        ("agreements", "Agreements", agreement, "evidence"),
-        ("disputes", "Disputes", dispute, "evidence"),
-        ("statements", "Statements", statement, ""),
-    ]
-    for key, title, describe, field in sections:
-        if key not in value:
-            continue
-        entries = value.get(key) or []
-        console.print(f"[bold]{title}[/bold] ({len(entries)})")
-        for entry in entries:
-            console.print(f"  - {describe(entry)}{ev(entry, field) if field else ''}")
-    known = {
-        "is_summit",
-        "name",
-        "location",
-        "date",
-        "host_country",
-        "participants",
-        "topics",
-        "agreements",
-        "disputes",
-        "statements",
-    }
-    if value.get("topics"):
-        console.print(f"[bold]Topics[/bold]: {escape(', '.join(value['topics']))}")
-    extra = {k: v for k, v in value.items() if k not in known}
-    if extra:
-        console.print("[bold]Other fields[/bold]:")
-        console.print(escape(json.dumps(extra, indent=2, ensure_ascii=False)))
+    value: BaseModel | None = None
+    if schema is not None:
+        with contextlib.suppress(ValueError):
+            value = schema.model_validate(record["result"])
+    if value is None:
+        console.print(escape(json.dumps(record["result"], indent=2, ensure_ascii=False)))
+    else:
+        for line in _summary_lines(value):
+            console.print(line)
     usage = record["usage"]
     cost = (
         "from cache, no request"
@@ -445,6 +401,103 @@ def print_summary(record: dict[str, Any], item: Item) -> None:
     console.print(f"[dim]{who}: {cost}{dropped}{flagged}[/dim]")
 
 
+def _words(name: str) -> str:
+    """A class or field name as words: "PeaceTreaty" -> "peace treaty", "host_country" -> "host country"."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").lower()
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, WrittenDate):
+        return value.text + (f" ({value.iso})" if value.iso else "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value if v is not None)
+    if isinstance(value, BaseModel):
+        return ", ".join(_plain(getattr(value, f)) for f in type(value).model_fields if getattr(value, f))
+    return "" if value is None else str(value)
+
+
+def _evidence(item: Grounded, described: str) -> str:
+    from rich.markup import escape
+
+    span = item.span
+    where = f" [{span.start}:{span.end}]" if span is not None else ""
+    mark = " (unaligned)" if span is not None and span.alignment == "unaligned" else ""
+    evidence = item.evidence_text()
+    if evidence and evidence in described:  # a quote is its own evidence: say only where it is
+        return f" [dim]{escape(where.strip())}{mark}[/dim]" if where or mark else ""
+    return f'\n      [dim]evidence: "{escape(evidence)}"{escape(where)}{mark}[/dim]'
+
+
+def _describe(item: Grounded) -> str:
+    """An item in one line: its label, its other short fields in brackets, its list fields named."""
+    label = item.label()
+    hidden = {"span", item.evidence_field, *library_fields(type(item))}
+    extras: list[str] = []
+    lists: list[str] = []
+    for name in type(item).model_fields:
+        field_value = getattr(item, name)
+        if name in hidden or field_value in (None, "", []):
+            continue
+        text = _plain(field_value)
+        if isinstance(field_value, list):
+            lists.append(f"{_words(name)}: {text}")
+        elif text and text not in label:
+            extras.append(text)
+    return label + (f" [{', '.join(extras)}]" if extras else "") + "".join(f" {x}" for x in lists)
+
+
+def _summary_lines(value: BaseModel) -> list[str]:
+    from rich.markup import escape
+
+    lines: list[str] = []
+    model = type(value)
+    verdict: bool | None = None
+    if isinstance(value, Document) and type(value).reports_event is not Document.reports_event:
+        verdict = value.reports_event()
+        what = _words(model.__name__)
+        name = getattr(value, "name", None)
+        suffix = escape(f": {name}") if isinstance(name, str) and name else ""
+        lines.append(f"Reports [bold]{'a' if verdict else 'no'} {escape(what)}[/bold]{suffix}")
+    for field_name, info in model.model_fields.items():
+        field_value = getattr(value, field_name)
+        title = escape(_words(field_name).capitalize())
+        holds_items = _holds_grounded(info.annotation)
+        if field_name == "name" and verdict is not None:
+            continue
+        if isinstance(field_value, bool) and verdict is not None and field_value == verdict:
+            continue  # the verdict, already said
+        if isinstance(field_value, list) and holds_items:
+            lines.append(f"[bold]{title}[/bold] ({len(field_value)})")
+            for entry in field_value:
+                if isinstance(entry, Grounded):
+                    described = _describe(entry)
+                    lines.append(f"  - {escape(described)}{_evidence(entry, described)}")
+                else:
+                    lines.append(f"  - {escape(_plain(entry))}")
+        elif isinstance(field_value, Grounded):
+            described = (
+                _plain(field_value) if isinstance(field_value, WrittenDate) else _describe(field_value)
+            )
+            lines.append(f"[bold]{title}[/bold]: {escape(described)}{_evidence(field_value, described)}")
+        elif field_value is None and holds_items:
+            lines.append(f"[bold]{title}[/bold]: not stated")
+        elif field_value not in (None, "", []):
+            lines.append(f"[bold]{title}[/bold]: {escape(_plain(field_value))}")
+    return lines
+
+
+def _holds_grounded(annotation: Any) -> bool:
+    import typing
+
+    if isinstance(annotation, type):
+        return issubclass(annotation, Grounded)
+    return any(_holds_grounded(arg) for arg in typing.get_args(annotation))
+
+
 # -- schema -------------------------------------------------------------------------------------------
 
 
@@ -454,13 +507,22 @@ def schema_command(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file is missing or out of date.")
     ] = False,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            help="Only this article type: a registered name or package.module:Class (default: every "
+            "registered article type).",
+        ),
+    ] = None,
 ) -> None:
-    """Export the JSON Schema of every public model (summit, participant, agreement, ...)."""
+    """Export the request schema of each pass and the result schema of each article type."""
     from ._schemas import stale_schemas, write_schemas
 
     with _errors():
+        models = [load_schema(schema)] if schema else None
         if check:
-            stale = stale_schemas(out)
+            stale = stale_schemas(out, models)
             if stale:
                 _fail(
                     f"out of date in {out}: {', '.join(stale)} (run: summit-extract schema --out {out})",
@@ -468,7 +530,7 @@ def schema_command(
                 )
             typer.echo(f"{out}: all schemas up to date")
             return
-        for path in write_schemas(out):
+        for path in write_schemas(out, models):
             typer.echo(str(path))
 
 
@@ -485,11 +547,12 @@ def report(
         Path | None,
         typer.Option(
             "--result",
-            help="Use this result instead of extracting: a JSON file holding a Summit, "
+            help="Use this result instead of extracting: a JSON file holding a result of the article type, "
             "or a JSONL output of 'extract' (the record whose id is the article's path).",
         ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title of the page.")] = None,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     backend: BackendOpt = None,
@@ -506,13 +569,15 @@ def report(
         if not article.is_file():
             raise UsageProblem(f"{article}: no such file")
         text = _read(article)
+        model_type = load_schema(schema)
         if result is not None:
-            summit = _load_result(result, str(article))
+            value = _load_result(result, str(article), model_type)
         else:
             _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
             chosen = build_backend(backend, model, base_url)
             summary = extract_many(
                 [Item(str(article), text)],
+                schema=model_type,
                 backend=chosen,
                 cache=not no_cache,
                 progress=False,
@@ -523,13 +588,13 @@ def report(
             if record["status"] != "ok":
                 error = record["error"]
                 _fail(f"{article}: {error['type']}: {error['message']}", _code_of(error["type"]))
-            summit = Summit.model_validate(record["result"])
+            value = model_type.model_validate(record["result"])
         target = out or article.with_suffix(".html")
-        target.write_text(render_html(text, summit, title=title or article.stem), encoding="utf-8")
+        target.write_text(render_html(text, value, title=title or article.stem), encoding="utf-8")
         typer.echo(str(target))
 
 
-def _load_result(path: Path, article_id: str) -> Summit:
+def _load_result(path: Path, article_id: str, schema: type[BaseModel]) -> BaseModel:
     if not path.is_file():
         raise UsageProblem(f"{path}: no such file")
     text = _read(path)
@@ -549,9 +614,9 @@ def _load_result(path: Path, article_id: str) -> Summit:
             raise UsageProblem(f"{path}: not JSON") from None
         candidates.append(data.get("result", data) if isinstance(data, dict) else data)
     try:
-        return Summit.model_validate(candidates[-1])
+        return schema.model_validate(candidates[-1])
     except ValueError as exc:
-        raise UsageProblem(f"{path}: not a Summit result ({str(exc).splitlines()[0]})") from None
+        raise UsageProblem(f"{path}: not a {schema.__name__} result ({str(exc).splitlines()[0]})") from None
 
 
 # -- eval ---------------------------------------------------------------------------------------------
@@ -567,12 +632,13 @@ def eval_command(
         typer.Option("--out", "-o", help="Folder for predictions.jsonl, report.md and report.json."),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N articles.")] = None,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     backend: BackendOpt = None,
     ungrounded: UngroundedOpt = "drop",
 ) -> None:
-    """Extract every dev set article and score it against its gold annotation."""
+    """Extract every dev set article and score it against its gold, with the article type's rules."""
     with _errors():
         try:
             from ._evaluating import evaluate
@@ -582,14 +648,21 @@ def eval_command(
         from ._result import Extraction
 
         _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
+        model_type = load_schema(schema)
         if not devset.is_dir():
             raise UsageProblem(f"{devset}: no such folder")
         chosen = build_backend(backend, model, base_url)
 
-        def extract_fn(text: str, published: str | None) -> Extraction[Summit]:
-            return extract_result(text, Summit, published=published, backend=chosen, ungrounded=ungrounded)  # type: ignore[arg-type]
+        def extract_fn(text: str, published: str | None) -> Extraction[Any]:
+            return extract_result(
+                text,
+                model_type,
+                published=published,
+                backend=chosen,
+                ungrounded=ungrounded,  # type: ignore[arg-type]
+            )
 
-        result = evaluate(devset, extract_fn=extract_fn, out_dir=out, limit=limit)
+        result = evaluate(devset, schema=model_type, extract_fn=extract_fn, out_dir=out, limit=limit)
         markdown = result.to_markdown()
         if out is not None:
             (out / "report.md").write_text(markdown, encoding="utf-8")

@@ -1,4 +1,8 @@
-"""The HTML evidence report: the article with every evidence span highlighted by kind, beside the result.
+"""The HTML evidence report: the article with every evidence span highlighted by the class of its item.
+
+Works for any pydantic result: every ``Grounded`` item inside it is found (``walk``), coloured by its class
+(a stable palette keyed by the class name, with a legend by class) and named by ``Grounded.label()``; the
+result table shows the document's own top-level fields, then one table per list of items.
 
 One self-contained file: inline CSS and a little inline JavaScript, nothing fetched (a Content-Security-Policy
 forbids it), so it opens offline and can be mailed around. Everything taken from the article or the model
@@ -12,26 +16,38 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Iterable, Sequence
+import re
+import typing
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
+
+from pydantic import BaseModel
 
 from ._aligning import fold
-from ._grounding import Grounded
-from .summit._models import Agreement, Dispute, Summit  # TODO(issue 8): generic report
+from ._fields import WrittenDate
+from ._grounding import Grounded, library_fields, walk
+from ._result import Extraction
 
-if TYPE_CHECKING:
-    from ._result import Extraction
+__all__ = ["PALETTE", "colours", "kind_of", "render_html"]
 
-#: Kinds of evidence, in legend order, with their highlight colours.
-KINDS: dict[str, str] = {
-    "participant": "#bfdcff",
-    "agreement": "#c7f0c2",
-    "dispute": "#ffc9c9",
-    "statement": "#fff0a8",
-    "location": "#e2d0ff",
-    "date": "#ffdcb8",
-}
+#: Highlight colours, light enough to read text on. A class takes the slot its name hashes to (crc32),
+#: or the next free one when another class of the same report holds it.
+PALETTE: tuple[str, ...] = (
+    "#bfdcff",
+    "#c7f0c2",
+    "#ffc9c9",
+    "#fff0a8",
+    "#e2d0ff",
+    "#ffdcb8",
+    "#b9eee8",
+    "#f6c8ec",
+    "#dcebb0",
+    "#d3dbe6",
+    "#f3d9b1",
+    "#c9c3f5",
+)
 
 
 @dataclass(frozen=True)
@@ -44,63 +60,108 @@ class _Item:
     item: Grounded
 
 
-def render_html(text: str, extraction: Extraction[Summit] | Summit, *, title: str | None = None) -> str:
-    """A self-contained HTML page showing ``text`` with the evidence of ``extraction`` highlighted.
+def kind_of(cls: type[Grounded]) -> str:
+    """The CSS-safe kind of an item class: its name in kebab case ("SummitDate" -> "summit-date")."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", cls.__name__).lower()
 
-    Raises ValueError when the spans do not fit ``text`` (the result of another text).
+
+def _title(kind: str) -> str:
+    return kind.replace("-", " ")
+
+
+def _classes_in(annotation: Any, seen: set[type[BaseModel]]) -> Iterator[type[Grounded]]:
+    """The Grounded classes a field annotation can hold, depth first, in declaration order."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        if issubclass(annotation, Grounded):
+            yield annotation
+        for info in annotation.model_fields.values():
+            yield from _classes_in(info.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        yield from _classes_in(arg, seen)
+
+
+def _kinds(value: BaseModel) -> list[str]:
+    """Every kind the result's type declares, then any other kind found among its items."""
+    declared = [kind_of(c) for c in _classes_in(type(value), set())]
+    found = [kind_of(type(g)) for g in walk(value)]
+    return list(dict.fromkeys([*declared, *found]))
+
+
+def colours(value: BaseModel | Extraction[Any]) -> dict[str, str]:
+    """The colour of each kind of item in the report of ``value``: stable for a given article type."""
+    model = value.value if isinstance(value, Extraction) else value
+    return _palette(_kinds(model))
+
+
+def _palette(kinds: Iterable[str]) -> dict[str, str]:
+    taken: dict[int, str] = {}
+    for kind in sorted(set(kinds)):
+        slot = zlib.crc32(kind.encode()) % len(PALETTE)
+        for step in range(len(PALETTE)):
+            if (slot + step) % len(PALETTE) not in taken:
+                slot = (slot + step) % len(PALETTE)
+                break
+        taken[slot] = kind  # more kinds than colours: they share the last slot probed
+    return {kind: PALETTE[slot] for slot, kind in taken.items()}
+
+
+def render_html(text: str, result: BaseModel | Extraction[Any], *, title: str | None = None) -> str:
+    """A self-contained HTML page showing ``text`` with the evidence of ``result`` highlighted.
+
+    ``result`` is any pydantic result holding ``Grounded`` items, or an ``Extraction`` of one (its costs are
+    then shown). Raises ValueError when the spans do not fit ``text`` (the result of another text).
     """
-    summit = extraction if isinstance(extraction, Summit) else extraction.value
-    if not isinstance(summit, Summit):
-        raise TypeError(f"render_html needs a Summit or an Extraction of one, not {type(summit).__name__}")
-    items = _items(summit)
+    value = result.value if isinstance(result, Extraction) else result
+    if not isinstance(value, BaseModel):
+        raise TypeError(f"render_html needs a pydantic result or an Extraction, not {type(value).__name__}")
+    items = _items(value)
     _check_spans(text, items)
-    heading = title or summit.name or "Summit evidence report"
+    kinds = _kinds(value)
+    palette = _palette(kinds)
+    name = getattr(value, "name", None)
+    heading = title or (name if isinstance(name, str) and name else f"{type(value).__name__} evidence report")
     body = [
         "<header><h1>",
         _e(heading),
         "</h1>",
-        _legend(items),
+        _legend(items, kinds),
         "</header>",
         '<main><section class="article" aria-label="Article"><h2>Article</h2><div id="article">',
         _highlighted(text, items),
         '</div></section><section class="result" aria-label="Result">',
-        _result(summit, items),
-        "" if isinstance(extraction, Summit) else _costs(extraction),
+        _result(value, items),
+        _costs(result) if isinstance(result, Extraction) else "",
         "</section></main>",
     ]
-    return _PAGE.format(title=_e(heading), css=_CSS, script=_SCRIPT, body="".join(body))
+    css = _CSS + "".join(_kind_css(k, c) for k, c in palette.items())
+    return _PAGE.format(title=_e(heading), css=css, script=_SCRIPT, body="".join(body))
+
+
+def _kind_css(k: str, c: str) -> str:
+    return (
+        f"mark.k-{k}, .key.k-{k} {{ background: {c}; }}\n.item.k-{k} {{ border-left-color: {c}; }}\n"
+        f"mark.also-{k} {{ box-shadow: inset 0 -3px 0 {c}; }}\n"
+        f"body.hide-{k} mark.k-{k} {{ background: transparent; }}\n"
+    )
 
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _items(summit: Summit) -> list[_Item]:
+def _items(value: BaseModel) -> list[_Item]:
     found: list[_Item] = []
-    if summit.location is not None:
-        loc = summit.location
-        where = ", ".join(filter(None, [loc.venue, loc.city, loc.country]))
-        found.append(_Item("location-0", "location", where, loc))
-    if summit.date is not None:
-        found.append(_Item("date-0", "date", summit.date.iso or summit.date.text, summit.date))
-    groups: Sequence[tuple[str, Iterable[Grounded]]] = (
-        ("participant", summit.participants),
-        ("agreement", summit.agreements),
-        ("dispute", summit.disputes),
-        ("statement", summit.statements),
-    )
-    for kind, members in groups:
-        for n, member in enumerate(members):
-            found.append(_Item(f"{kind}-{n}", kind, _label(member), member))
+    counts: dict[str, int] = {}
+    for item in walk(value):
+        kind = kind_of(type(item))
+        n = counts.get(kind, 0)
+        counts[kind] = n + 1
+        found.append(_Item(f"{kind}-{n}", kind, item.label(), item))
     return found
-
-
-def _label(item: Grounded) -> str:
-    for name in ("name", "subject", "speaker"):
-        value = getattr(item, name, None)
-        if value:
-            return str(value)
-    return str(getattr(item, "country", "") or item.evidence_text())
 
 
 def _placed(item: _Item) -> bool:
@@ -119,8 +180,8 @@ def _check_spans(text: str, items: list[_Item]) -> None:
         it = (beyond or placed)[0]
         assert it.item.span is not None
         raise ValueError(
-            f"The evidence of {it.kind} {it.label!r} is not at [{it.item.span.start}, {it.item.span.end}) "
-            "of this text: render the report with the text the extraction was made from."
+            f"The evidence of {_title(it.kind)} {it.label!r} is not at [{it.item.span.start}, "
+            f"{it.item.span.end}) of this text: render the report with the text the extraction was made from."
         )
 
 
@@ -151,7 +212,7 @@ def _highlighted(text: str, items: list[_Item]) -> str:
         covering.sort(key=lambda it: (_length(it), it.id))
         kinds = list(dict.fromkeys(it.kind for it in covering))
         classes = ["ev", f"k-{kinds[0]}"] + [f"also-{k}" for k in kinds[1:2]]
-        tip = "; ".join(f"{it.kind}: {it.label}" for it in covering)
+        tip = "; ".join(f"{_title(it.kind)}: {it.label}" for it in covering)
         out.append(
             f'<mark class="{" ".join(classes)}" data-kinds="{" ".join(kinds)}" '
             f'data-items="{" ".join(it.id for it in covering)}" title="{_e(tip)}">{piece}</mark>'
@@ -169,12 +230,11 @@ def _length(it: _Item) -> int:
     return 0 if span is None else span.end - span.start
 
 
-def _legend(items: list[_Item]) -> str:
-    counts = {kind: sum(1 for it in items if it.kind == kind) for kind in KINDS}
+def _legend(items: list[_Item], kinds: list[str]) -> str:
     entries = "".join(
         f'<label class="key k-{kind}"><input type="checkbox" checked data-toggle="{kind}"> '
-        f"{kind} <small>({counts[kind]})</small></label>"
-        for kind in KINDS
+        f"{_e(_title(kind))} <small>({sum(1 for it in items if it.kind == kind)})</small></label>"
+        for kind in kinds
     )
     return f'<div class="legend" aria-label="Legend">{entries}</div>'
 
@@ -190,66 +250,98 @@ def _evidence_cell(it: _Item) -> str:
     return f'<q>{_e(it.item.evidence_text())}</q> <span class="flag">not found in the article</span>'
 
 
-def _result(summit: Summit, items: list[_Item]) -> str:
-    by_id = {it.id: it for it in items}
-    parts = ['<h2>Result</h2><table class="facts"><tbody>']
-    verdict = "yes" if summit.is_summit else "no"
-    parts.append(f"<tr><th>Summit reported</th><td>{verdict}</td></tr>")
-    rows = [("Name", summit.name), ("Host country", summit.host_country)]
-    for label, value in rows:
-        if value:
-            parts.append(f"<tr><th>{label}</th><td>{_e(value)}</td></tr>")
-    for key, label in (("location-0", "Location"), ("date-0", "Date")):
-        if key in by_id:
-            it = by_id[key]
-            parts.append(f"<tr {_ref(it)}><th>{label}</th><td>{_e(it.label)} {_evidence_cell(it)}</td></tr>")
-    parts.append("</tbody></table>")
+def _heading(model: type[BaseModel], name: str) -> str:
+    info = model.model_fields[name]
+    return info.title or name.replace("_", " ").capitalize()
 
-    people = [it for it in items if it.kind == "participant"]
-    parts.append(f"<h3>Participants ({len(people)})</h3>")
-    if people:
-        parts.append(
-            "<table><thead><tr><th>Name</th><th>Title</th><th>Country</th><th>Evidence</th></tr></thead><tbody>"
-        )
-        for it, p in zip(people, summit.participants, strict=True):
-            iso = f" ({p.country_iso.alpha2})" if p.country_iso and p.country_iso.alpha2 else ""
-            parts.append(
-                f"<tr {_ref(it)}><td>{_e(p.name or '—')}</td><td>{_e(p.title or '')}</td>"
-                f"<td>{_e(p.country or '')}{_e(iso)}</td><td>{_evidence_cell(it)}</td></tr>"
-            )
-        parts.append("</tbody></table>")
 
-    sections: tuple[tuple[str, str, Sequence[Agreement | Dispute]], ...] = (
-        ("agreement", "Agreements", summit.agreements),
-        ("dispute", "Disputes", summit.disputes),
+def _text(value: Any) -> str:
+    """A field value as short plain text: lists joined, items by their label, models by their values."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, WrittenDate):
+        return f"{value.text} ({value.iso})" if value.iso else value.text
+    if isinstance(value, Grounded):
+        return value.label()
+    if isinstance(value, BaseModel):
+        parts = [_text(getattr(value, f)) for f in type(value).model_fields]
+        return " · ".join(p for p in parts if p and p not in ("yes", "no"))
+    if isinstance(value, list):
+        return ", ".join(t for t in map(_text, value) if t)
+    return str(value)
+
+
+def _is_item_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Grounded) for v in value)
+
+
+def _item_list_field(model: type[BaseModel], name: str, value: Any) -> bool:
+    """A list of Grounded items, or an empty list declared to hold them."""
+    if _is_item_list(value):
+        return True
+    return (
+        isinstance(value, list)
+        and not value
+        and any(True for _ in _classes_in(model.model_fields[name].annotation, set()))
     )
-    for kind, title, members in sections:
-        linked = [it for it in items if it.kind == kind]
-        parts.append(f"<h3>{title} ({len(linked)})</h3><ul>")
-        for it, m in zip(linked, members, strict=True):
-            extra = getattr(m, "kind", None) or ""
-            detail = " · ".join(_e(x) for x in (extra, m.status, getattr(m, "date", None)) if x)
-            background = getattr(m, "background", None)
-            parts.append(
-                f"<li {_ref(it)}><b>{_e(m.subject)}</b> <small>{detail}</small><br>"
-                f'<span class="parties">{_e(", ".join(m.parties))}</span>'
-                + (f"<br><small>{_e(background)}</small>" if background else "")
-                + f"<br>{_evidence_cell(it)}</li>"
-            )
-        parts.append("</ul>")
 
-    said = [it for it in items if it.kind == "statement"]
-    parts.append(f"<h3>Statements ({len(said)})</h3><ul>")
-    for it, s in zip(said, summit.statements, strict=True):
-        flag = "" if _placed(it) else ' <span class="flag">not found in the article</span>'
-        parts.append(f"<li {_ref(it)}><b>{_e(s.speaker)}</b>: <q>{_e(s.quote)}</q>{flag}</li>")
-    parts.append("</ul>")
+
+def _result(value: BaseModel, items: list[_Item]) -> str:
+    by_obj = {id(it.item): it for it in items}
+    model = type(value)
+    parts = ['<h2>Result</h2><table class="facts"><tbody>']
+    lists: list[str] = []
+    for name in model.model_fields:
+        field_value = getattr(value, name)
+        label = _heading(model, name)
+        if _item_list_field(model, name, field_value):
+            lists.append(name)
+        elif isinstance(field_value, Grounded) and id(field_value) in by_obj:
+            it = by_obj[id(field_value)]
+            cell = f"{_e(_text(field_value))} {_evidence_cell(it)}"
+            parts.append(f"<tr {_ref(it)}><th>{_e(label)}</th><td>{cell}</td></tr>")
+        elif field_value is not None and field_value != [] and not isinstance(field_value, Grounded):
+            parts.append(f"<tr><th>{_e(label)}</th><td>{_e(_text(field_value))}</td></tr>")
+    parts.append("</tbody></table>")
+    for name in lists:
+        members: list[Grounded] = getattr(value, name)
+        parts.append(f"<h3>{_e(_heading(model, name))} ({len(members)})</h3>")
+        if members:
+            parts.append(_item_table(members, by_obj))
     return "".join(parts)
 
 
-def _costs(extraction: Extraction[Summit]) -> str:
+def _item_table(members: list[Grounded], by_obj: dict[int, _Item]) -> str:
+    """One row per item: its fields (those any item fills), then its evidence."""
+    columns: list[str] = []
+    for member in members:
+        cls = type(member)
+        hidden = {"span", member.evidence_field}
+        for name in cls.model_fields:
+            if name in hidden or name in columns:
+                continue
+            if name in library_fields(cls) and getattr(member, name) is None:
+                continue
+            columns.append(name)
+    columns = [c for c in columns if any(_text(getattr(m, c, None)) for m in members)]
+    head = "".join(f"<th>{_e(c.replace('_', ' ').capitalize())}</th>" for c in columns)
+    rows = [f"<table><thead><tr>{head}<th>Evidence</th></tr></thead><tbody>"]
+    for member in members:
+        it = by_obj.get(id(member))
+        cells = "".join(f"<td>{_e(_text(getattr(member, c, None)))}</td>" for c in columns)
+        if it is None:
+            rows.append(f"<tr>{cells}<td><q>{_e(member.evidence_text())}</q></td></tr>")
+        else:
+            rows.append(f"<tr {_ref(it)}>{cells}<td>{_evidence_cell(it)}</td></tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _costs(extraction: Extraction[Any]) -> str:
     u = extraction.usage
-    rows = [
+    rows: list[tuple[str, object]] = [
         ("Model", f"{extraction.model} ({extraction.backend})"),
         ("Requests", extraction.attempts),
         ("Tokens", f"{u.total_tokens:,} ({u.prompt_tokens:,} prompt, {u.completion_tokens:,} completion)"),
@@ -257,6 +349,8 @@ def _costs(extraction: Extraction[Summit]) -> str:
         ("Dropped (evidence not found)", len(extraction.dropped)),
         ("Kept but flagged", len(extraction.flagged)),
     ]
+    if extraction.requests:
+        rows.insert(2, ("Answers per pass", ", ".join(f"{k}: {v}" for k, v in extraction.requests.items())))
     cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
     return f'<h3>Costs</h3><table class="facts costs"><tbody>{cells}</tbody></table>'
 
@@ -302,12 +396,7 @@ ul { padding-left: 1.1em; } li { margin: .35em 0; padding: .15em .3em; }
 q { color: #444; font-style: italic; }
 .flag { color: #a40000; font-size: .85em; font-weight: 600; }
 .parties { color: #555; font-size: .9em; }
-""" + "".join(
-    f"mark.k-{k}, .key.k-{k} {{ background: {c}; }}\n.item.k-{k} {{ border-left-color: {c}; }}\n"
-    f"mark.also-{k} {{ box-shadow: inset 0 -3px 0 {c}; }}\n"
-    f"body.hide-{k} mark.k-{k} {{ background: transparent; }}\n"
-    for k, c in KINDS.items()
-)
+"""
 
 _SCRIPT = """
 (function () {

@@ -1,55 +1,92 @@
-"""The JSON Schema files in schemas/: generated from the models by one command, checked for drift by a test.
+"""The JSON Schema files in schemas/: generated from the article types by one command, checked for drift.
 
-Regenerate with ``summit-extract schema --out schemas`` (or ``python -m summit_extract schema``).
-These are the schemas the model is asked to fill; fields the library fills itself (spans, ISO countries,
-resolved dates) are hidden from them.
+For each article type (every registered one by default), named by its registered name:
+
+- ``<type>.request.<pass>.schema.json``: what the model is asked to fill in that pass (the pass's
+  response model); fields the library fills itself (spans, ISO countries, resolved dates) are hidden;
+- ``<type>.result.schema.json``: what ``extract_*`` returns and what the JSONL records' ``result`` holds,
+  in serialization mode, spans, ISO countries and resolved dates included.
+
+Regenerate with ``summit-extract schema --out schemas`` (``--check`` fails on drift).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
 
-from ._prompting import schema_json
-from .summit._models import (  # TODO(issue 8)
-    Agreement,
-    Dispute,
-    Location,
-    Participant,
-    Statement,
-    Summit,
-    SummitDate,
-)
+from ._document import article_types, pass_model, passes_of
 
-#: File stem -> model, for every public schema.
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "summit": Summit,
-    "participant": Participant,
-    "agreement": Agreement,
-    "dispute": Dispute,
-    "statement": Statement,
-    "location": Location,
-    "summit_date": SummitDate,
-}
+__all__ = ["result_schema", "schema_files", "stale_schemas", "type_name", "write_schemas"]
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write ``<name>.schema.json`` for every public model; return the paths written."""
+class _WithLibraryFields(GenerateJsonSchema):
+    """Schema generation that keeps the fields marked ``SkipJsonSchema`` (the library fills them)."""
+
+    def generate_inner(self, schema: Any) -> Any:
+        metadata = schema.get("metadata") or {}
+        functions = metadata.get("pydantic_js_annotation_functions")
+        if functions:
+            kept = [f for f in functions if type(getattr(f, "__self__", None)).__name__ != "SkipJsonSchema"]
+            if len(kept) != len(functions):
+                schema = {**schema, "metadata": {**metadata, "pydantic_js_annotation_functions": kept}}
+        return super().generate_inner(schema)
+
+
+def _dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def result_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The schema of a result as returned and stored: serialization mode, library-filled fields included."""
+    return model.model_json_schema(mode="serialization", schema_generator=_WithLibraryFields)
+
+
+def type_name(model: type[BaseModel]) -> str:
+    """The registered name of an article type, else its class name in snake case."""
+    for name, registered in article_types().items():
+        if registered is model:
+            return name
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.__name__).lower()
+
+
+def schema_files(models: list[type[BaseModel]] | None = None) -> dict[str, str]:
+    """File name -> content, for the given article types (default: every registered one)."""
+    chosen = models if models is not None else list(article_types().values())
+    files: dict[str, str] = {}
+    for model in chosen:
+        name = type_name(model)
+        for each in passes_of(model):
+            request = pass_model(model, each)
+            files[f"{name}.request.{each.name}.schema.json"] = _dump(request.model_json_schema())
+        files[f"{name}.result.schema.json"] = _dump(result_schema(model))
+    return files
+
+
+def write_schemas(directory: Path, models: list[type[BaseModel]] | None = None) -> list[Path]:
+    """Write every schema file of the article types; return the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, model in SCHEMAS.items():
-        path = directory / f"{name}.schema.json"
-        path.write_text(schema_json(model), encoding="utf-8")
+    for filename, content in schema_files(models).items():
+        path = directory / filename
+        path.write_text(content, encoding="utf-8")
         written.append(path)
     return written
 
 
-def stale_schemas(directory: Path) -> list[str]:
-    """Names of schema files that are missing or differ from the models (empty when all match)."""
-    stale = []
-    for name, model in SCHEMAS.items():
-        path = directory / f"{name}.schema.json"
-        if not path.is_file() or path.read_text(encoding="utf-8") != schema_json(model):
-            stale.append(path.name)
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def stale_schemas(directory: Path, models: list[type[BaseModel]] | None = None) -> list[str]:
+    """Schema files that are missing, differ from the models, or belong to no article type any more."""
+    expected = schema_files(models)
+    stale = [name for name, content in expected.items() if _read(directory / name) != content]
+    if models is None and directory.is_dir():
+        stale += sorted(p.name for p in directory.glob("*.schema.json") if p.name not in expected)
     return stale

@@ -201,7 +201,11 @@ def ok_summit(usage: tuple[int, int] = (100, 50)) -> Reply:
 
 
 def ungrounded(usage: tuple[int, int] = (100, 50)) -> Reply:
-    """A summit in Paris whose evidence is in no article the tests use: grounding must reject it."""
+    """A summit in Paris whose evidence is in no article the tests use: grounding must reject it.
+
+    Every pass gets ungrounded items: the frame its participants and place, the others an agreement
+    and a dispute.
+    """
     value = {
         "is_summit": True,
         "name": "Paris Peace Summit",
@@ -215,16 +219,22 @@ def ungrounded(usage: tuple[int, int] = (100, 50)) -> Reply:
             {"evidence": "German Chancellor Olaf Scholz arrived on Monday", "name": "Olaf Scholz",
              "title": "Chancellor", "country": "Germany"},
         ],
-        "agreements": [],
-        "disputes": [],
+        "agreements": [
+            {"evidence": "the leaders pledged a high-speed rail link to Lyon", "subject": "rail link to Lyon",
+             "parties": ["France", "Germany"], "status": "agreed", "kind": "economic"},
+        ],
+        "disputes": [
+            {"evidence": "Belgium and the Netherlands quarrelled over river tolls", "subject": "river tolls",
+             "parties": ["Belgium", "Netherlands"], "status": "ongoing"},
+        ],
         "statements": [],
     }
     return ok(value, usage=usage, fit=True)
 
 
 def schema_violation(usage: tuple[int, int] = (100, 50)) -> Reply:
-    """Valid JSON that does not fit the Summit schema (wrong types, a required field missing)."""
-    return ok({"participants": 5, "disputes": "none"}, usage=usage)
+    """Valid JSON that does not fit the Summit schema, whichever pass is asked (lists of the wrong type)."""
+    return ok({"participants": 5, "agreements": "none", "disputes": "none"}, usage=usage)
 
 
 def malformed(usage: tuple[int, int] = (100, 50)) -> Reply:

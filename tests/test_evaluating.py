@@ -1,4 +1,8 @@
-"""The scorer: matching rules and scores on hand-made predictions (no model involved)."""
+"""The scorer: the generic engine with the Summit's matching rules, on hand-made predictions (no model).
+
+The numbers pinned here are the Summit's scores from before the engine was made generic: moving the rules
+into summit/_scoring.py on top of the engine changed none of them.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,22 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from pydantic import Field
 
-from summit_extract import Extraction, Participant, Summit, Usage
-from summit_extract._evaluating import (
+from summit_extract import Extraction, ExtractionContext, Participant, Summit, Usage
+from summit_extract._evaluating import evaluate
+from summit_extract.summit._scoring import (
+    SUBJECT_THRESHOLD,
     GoldItem,
-    evaluate,
+    GoldSummit,
     load_gold,
     name_score,
     score_article,
     subject_score,
 )
-from summit_extract._grounding import GroundingContext
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "devset"
@@ -90,9 +96,16 @@ PERFECT: dict[str, Any] = {
 }
 
 
-def summit(data: dict[str, Any], text: str = ARTICLE) -> Summit:
-    """A prediction validated like the library validates one, so its evidence gets spans."""
-    return Summit.model_validate(data, context=GroundingContext(text))
+def summit(data: dict[str, Any], text: str = ARTICLE, *, finalize: bool = True) -> Summit:
+    """A prediction validated and finalized like the library does, so its evidence gets spans."""
+    context = ExtractionContext(text)
+    value = Summit.model_validate(data, context=context)
+    if not finalize:  # as a baseline would return it: no check of the verdict against the facts
+        return value
+    value.finalize(context)
+    if not value.reports_event():
+        value.clear_event()
+    return value
 
 
 def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -110,8 +123,6 @@ def devset(tmp_path: Path) -> Path:
 
 
 def score(pred: dict[str, Any] | Summit, gold: dict[str, Any] = GOLD) -> Any:
-    from summit_extract._evaluating import GoldSummit
-
     value = pred if isinstance(pred, Summit) else summit(pred)
     return score_article("a", GoldSummit.model_validate(gold), value)
 
@@ -142,7 +153,8 @@ def test_invented_participant_lowers_precision_only() -> None:
 
 
 def test_missing_participant_lowers_recall_only() -> None:
-    result = score(with_(PERFECT, participants=PERFECT["participants"][:1]))
+    # Finalized, one participant would overrule the summit verdict: score the bare prediction.
+    result = score(summit(with_(PERFECT, participants=PERFECT["participants"][:1]), finalize=False))
     assert (result.participants.tp, result.participants.fp, result.participants.fn) == (1, 0, 1)
     assert result.participants.precision == 1.0
 
@@ -303,8 +315,6 @@ def test_delegations_match_on_country() -> None:
 )
 def test_paraphrased_subjects_match(gold: str, predicted: str) -> None:
     item = GoldItem(parties=["Japan", "South Korea"], subject=gold)
-    from summit_extract._evaluating import SUBJECT_THRESHOLD
-
     assert subject_score(item, predicted, ["Japan", "South Korea"]) >= SUBJECT_THRESHOLD
 
 
@@ -320,8 +330,6 @@ def test_paraphrased_subjects_match(gold: str, predicted: str) -> None:
 )
 def test_unrelated_subjects_do_not_match(gold: str, predicted: str) -> None:
     item = GoldItem(parties=["Japan", "South Korea"], subject=gold)
-    from summit_extract._evaluating import SUBJECT_THRESHOLD
-
     assert subject_score(item, predicted, ["Japan", "South Korea"]) < SUBJECT_THRESHOLD
 
 
@@ -380,3 +388,113 @@ def test_parties_compare_as_iso_codes() -> None:
     same = subject_score(item, "curbs on chip equipment sales", ["U.S.", "People's Republic of China"])
     other = subject_score(item, "curbs on chip equipment sales", ["Japan", "South Korea"])
     assert same - other == pytest.approx(0.15)  # the party term: full overlap against none
+
+
+# --- the generic engine -------------------------------------------------------------------------
+
+def test_report_keeps_the_keys_the_quality_benchmark_reads(devset: Path) -> None:
+    value = summit(PERFECT)
+    result = Extraction(
+        value=value, usage=Usage(1000, 200), attempts=3, model="m", backend="b", seconds=4.5,
+        requests={"frame": 1, "agreements": 1, "disputes": 1},
+    )
+    report = evaluate(devset, extract_fn=lambda text, published: result, schema=Summit)
+    aggregate = report.to_dict()["aggregate"]
+    for key in ("macro", "is_summit", "location", "date", "ungrounded_kept", "failures", "articles",
+                "seconds_per_article", "tokens_per_article"):
+        assert key in aggregate, key
+    for name in ("participants", "agreements", "disputes"):
+        assert set(aggregate[name]) == {"f1", "precision", "recall", "tp", "fp", "fn"}
+    assert aggregate["requests_per_article"] == 3
+    assert aggregate["prompt_tokens_per_article"] == 1000
+    assert aggregate["completion_tokens_per_article"] == 200
+    (article,) = report.articles
+    assert (article.article, article.is_summit, article.participants.f1, article.agreements.f1) == (
+        "seoul", True, 1.0, 1.0)
+    assert (article.disputes.f1, article.ungrounded, article.seconds, article.tokens, article.error) == (
+        1.0, 0, 4.5, 1200, None)
+    assert article.requests == 3 and article.gold_is_summit is True
+    assert "| requests per article | 3 |" in report.to_markdown()
+
+
+def test_the_engine_scores_any_article_type_with_its_declared_rules(tmp_path: Path) -> None:
+    from pydantic import BaseModel
+
+    from summit_extract import Document, Grounded
+    from summit_extract._evaluating import ListRule, Scoring
+
+    class Fact(Grounded):
+        evidence: str
+        what: str
+
+    class GoldNote(BaseModel):
+        urgent: bool
+        facts: list[dict[str, Any]] = []
+
+    class NoteScoring(Scoring):
+        gold = GoldNote
+        accuracy: ClassVar[dict[str, Any]] = {"urgent": lambda gold, note: gold.urgent == note.urgent}
+        lists: ClassVar[dict[str, ListRule]] = {
+            "facts": ListRule(
+                lambda g, p: float(g["what"] == p.what),
+                threshold=1.0,
+                gold_label=lambda g: g["what"],
+                optional=lambda g: g.get("optional", False),
+            )
+        }
+
+    class Note(Document):
+        urgent: bool = False
+        facts: list[Fact] = Field(default_factory=list)
+
+    Note.scoring = NoteScoring()
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "n1.json").write_text(json.dumps(
+        {"urgent": True, "facts": [{"what": "leak"}, {"what": "fire"}, {"what": "smoke", "optional": True}]}
+    ))
+    text = "There is a leak and smoke."
+    note = Note.model_validate(
+        {
+            "urgent": True,
+            "facts": [
+                {"evidence": "a leak", "what": "leak"},
+                {"evidence": "smoke", "what": "smoke"},
+                {"evidence": "There is", "what": "flood"},
+            ],
+        },
+        context=ExtractionContext(text),
+    )
+    report = evaluate(tmp_path, schema=Note, predictions={"n1": note}, label="notes")
+    assert report.fields() == {"urgent": 1.0, "facts_f1": pytest.approx(0.5)}
+    assert report.facts == report.counts("facts")
+    assert (report.facts.tp, report.facts.fp, report.facts.fn) == (1, 1, 1)  # smoke: optional, not counted
+    assert report.urgent_accuracy == 1.0 and report.macro == pytest.approx(0.75)
+    md = report.to_markdown()
+    assert "| **macro** (mean of the two below) | **0.750** |" in md
+    assert "| n1 | ✓ | 1/1/1 | 0 |" in md
+    # Named by the rule's labels: the gold's own, the prediction's Grounded.label() (its evidence here).
+    assert report.articles[0].matches == [("facts", "leak", "a leak", 1.0), ("facts", "smoke", "smoke", 1.0)]
+
+
+def test_a_type_without_scoring_rules_is_a_configuration_error(devset: Path) -> None:
+    from pydantic import BaseModel
+
+    from summit_extract import ConfigurationError
+
+    class Plain(BaseModel):
+        x: int = 0
+
+    with pytest.raises(ConfigurationError, match="declares no scoring rules"):
+        evaluate(devset, schema=Plain, predictions={})
+
+
+def test_the_engine_imports_no_article_type() -> None:
+    import ast
+
+    import summit_extract._evaluating as engine
+
+    tree = ast.parse(Path(engine.__file__).read_text())
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert imported and not [m for m in imported if m.split(".")[-1] in ("summit", "tradedeal")], imported
+    source = Path(engine.__file__).read_text()
+    assert "Summit" not in source and "TradeDeal" not in source

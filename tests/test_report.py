@@ -1,4 +1,7 @@
-"""The HTML evidence report: every span highlighted by kind, the article escaped and reproduced whole."""
+"""The HTML evidence report: spans highlighted by their item's class, the article escaped and kept whole.
+
+The report is generic: the Summit is one article type, the trade deal (tests/test_tradedeal.py) another.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field
 
-from summit_extract import Summit, Usage
-from summit_extract._extracting import Extraction
-from summit_extract._grounding import Grounded, GroundingContext, Span, walk
-from summit_extract._normalizing import normalize
-from summit_extract._report import KINDS, render_html
+from summit_extract import Extraction, ExtractionContext, Grounded, Span, Summit, Usage
+from summit_extract._grounding import walk
+from summit_extract._report import PALETTE, colours, kind_of, render_html
 
 #: Seed-article facts, several of them overlapping (a participant inside an agreement's evidence, a
 #: statement inside a dispute's), as the embedded model reports them.
@@ -39,7 +41,6 @@ SEED_SUMMIT: dict[str, Any] = {
             "country": "Russia",
         },
     ],
-    "topics": ["security", "chips", "history"],
     "agreements": [
         {
             "evidence": "Yoon and Kishida agreed to cooperate on chips",
@@ -47,7 +48,6 @@ SEED_SUMMIT: dict[str, Any] = {
             "subject": "cooperation on chips",
             "kind": "technology",
             "status": "agreed",
-            "date": None,
         },
         {
             "evidence": "South Korean President Yoon Suk Yeol told Fumio Kishida that cooperation with the "
@@ -56,7 +56,6 @@ SEED_SUMMIT: dict[str, Any] = {
             "subject": "security cooperation with the US",
             "kind": "security",
             "status": "agreed",
-            "date": None,
         },
     ],
     "disputes": [
@@ -65,7 +64,6 @@ SEED_SUMMIT: dict[str, Any] = {
             "factories",
             "parties": ["South Korea", "Japan"],
             "subject": "compensation for forced labor",
-            "background": "Japan's 1910-1945 colonial rule",
             "status": "easing",
         },
     ],
@@ -84,9 +82,16 @@ SEED_SUMMIT: dict[str, Any] = {
 }
 
 
-def grounded(text: str, data: dict[str, Any]) -> Summit:
-    """A Summit validated against the text, as an extraction leaves it."""
-    return normalize(Summit.model_validate(data, context=GroundingContext(text)))
+def grounded(text: str, data: dict[str, Any], *, finalize: bool = True) -> Summit:
+    """A Summit validated against the text and finalized, as an extraction leaves it."""
+    context = ExtractionContext(text)
+    summit = Summit.model_validate(data, context=context)
+    if not finalize:  # made-up texts name no two states: keep what was validated
+        return summit
+    summit.finalize(context)
+    if not summit.reports_event():
+        summit.clear_event()
+    return summit
 
 
 @pytest.fixture
@@ -142,7 +147,7 @@ def test_every_span_is_highlighted_in_marks_of_its_kind(seed_text: str, seed_sum
 
     kinds: dict[str, Sequence[Grounded | None]] = {
         "location": [seed_summit.location],
-        "date": [seed_summit.date],
+        "summit-date": [seed_summit.date],
         "participant": seed_summit.participants,
         "agreement": seed_summit.agreements,
         "dispute": seed_summit.disputes,
@@ -194,6 +199,7 @@ def test_crossing_spans_render_as_three_segments() -> None:
             ],
             "statements": [{"speaker": "Alpha", "quote": "Beta Gamma Delta"}],
         },
+        finalize=False,
     )
     parsed = parse(render_html(text, summit))
     segments = [(a["data-kinds"], a["class"], data) for a, data in parsed.marks]
@@ -224,6 +230,7 @@ def test_the_article_and_the_result_are_escaped() -> None:
             ],
             "statements": [{"speaker": "Ana", "quote": '<script>alert("x")</script> & met'}],
         },
+        finalize=False,
     )
     page = render_html(text, summit)
     assert page.count("<script") == 1, "only the report's own script"
@@ -243,7 +250,10 @@ def test_the_page_is_self_contained(seed_text: str, seed_summit: Summit) -> None
     assert "default-src 'none'" in page, "a CSP forbids fetching anything"
     assert not re.search(r"<(link|iframe|img|object|embed)\b|\bsrc=|@import|url\(", page)
     assert "https://" not in page.replace(html.escape(seed_text), "")
-    for kind, colour in KINDS.items():
+    palette = colours(seed_summit)
+    assert set(palette) == {"participant", "location", "summit-date", "agreement", "dispute", "statement"}
+    assert len(set(palette.values())) == 6, "each class has its own colour"
+    for kind, colour in palette.items():
         assert f"mark.k-{kind}, .key.k-{kind} {{ background: {colour}; }}" in page
         assert f'data-toggle="{kind}"' in page, "every kind is in the legend"
 
@@ -293,6 +303,98 @@ def test_evidence_the_aligner_trimmed_is_highlighted_as_the_article_has_it(seed_
             }
         ],
     }
-    summit = Summit.model_validate(data, context=GroundingContext(seed_text))
+    summit = Summit.model_validate(data, context=ExtractionContext(seed_text))
     parsed = parse(render_html(seed_text, summit))
     assert [data for _, data in parsed.marks] == ["South Korean President Yoon Suk Yeol"]
+
+
+# --- any article type ---------------------------------------------------------------------------
+
+
+class Finding(Grounded):
+    """A made-up item class: its label is its own."""
+
+    evidence: str
+    topic: str
+    weight: int | None = None
+
+    def label(self) -> str:
+        return f"finding about {self.topic}"
+
+
+class Audit(BaseModel):
+    """A plain pydantic result (no Document): scalars, a list of strings, and grounded items."""
+
+    auditor: str
+    pages: int
+    passed: bool
+    tags: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+AUDIT_TEXT = "The auditor found missing receipts and a late filing, and praised the new ledger."
+
+
+def test_any_pydantic_result_is_reported_with_its_own_classes_labels_and_fields() -> None:
+    audit = Audit.model_validate(
+        {
+            "auditor": "R. Okafor",
+            "pages": 12,
+            "passed": False,
+            "tags": ["tax", "2024"],
+            "findings": [
+                {"evidence": "missing receipts", "topic": "receipts", "weight": 3},
+                {"evidence": "a late filing", "topic": "deadlines"},
+            ],
+        },
+        context=ExtractionContext(AUDIT_TEXT),
+    )
+    page = render_html(AUDIT_TEXT, audit)
+    parsed = parse(page)
+    assert "".join(parsed.text) == AUDIT_TEXT
+    assert [(a["data-items"], a["class"], data) for a, data in parsed.marks] == [
+        ("finding-0", "ev k-finding", "missing receipts"),
+        ("finding-1", "ev k-finding", "a late filing"),
+    ]
+    assert parsed.marks[0][0]["title"] == "finding: finding about receipts"  # Grounded.label()
+    assert "<title>Audit evidence report</title>" in page
+    # The document's own top-level fields, whatever they are, then a table per list of items.
+    rows = (
+        "<th>Auditor</th><td>R. Okafor</td>",
+        "<th>Pages</th><td>12</td>",
+        "<th>Passed</th><td>no</td>",
+        "<th>Tags</th><td>tax, 2024</td>",
+        "<h3>Findings (2)</h3>",
+        "<th>Topic</th><th>Weight</th>",
+    )
+    for row in rows:
+        assert row in page, row
+    assert 'id="item-finding-1"' in page and "<td>deadlines</td>" in page
+    palette = colours(audit)
+    assert list(palette) == ["finding"] and palette["finding"] in PALETTE
+    assert 'data-toggle="finding"' in page
+    assert f"mark.k-finding, .key.k-finding {{ background: {palette['finding']}; }}" in page
+
+
+def test_colours_are_keyed_by_class_and_stable(seed_text: str, seed_summit: Summit) -> None:
+    first = colours(seed_summit)
+    empty = colours(Summit())  # the same article type, nothing found: the same colours
+    assert first == empty
+    assert kind_of(type(seed_summit.participants[0])) == "participant"
+    # A class's colour does not depend on the order its items come in.
+    shuffled = seed_summit.model_copy(update={"participants": seed_summit.participants[::-1]})
+    assert colours(shuffled) == first
+    assert render_html(seed_text, seed_summit) == render_html(seed_text, seed_summit)
+
+
+def test_the_report_module_imports_no_article_type() -> None:
+    import ast
+    from pathlib import Path
+
+    import summit_extract._report as report
+
+    tree = ast.parse(Path(report.__file__).read_text())
+    imported = [
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    ] + [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [m for m in imported if "summit" in m.split(".")[-1] or "tradedeal" in m], imported

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from summit_extract import Summit
-from summit_extract._report import KINDS, render_html
+from summit_extract._report import colours, render_html
 from tests.test_report import SEED_SUMMIT, grounded
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -159,12 +159,15 @@ def test_highlights_render_with_the_colour_of_their_kind(
 
     marks = browser.evaluate(MARKS_JS)
     assert len(marks) >= 10
+    palette = colours(summit)  # one colour per item class
     for mark in marks:
         primary = mark["kinds"].split()[0]
-        assert mark["background"] == rgb(KINDS[primary]), mark
+        assert mark["background"] == rgb(palette[primary]), mark
         assert mark["visible"], mark
     rendered = {kind for mark in marks for kind in mark["kinds"].split()}
-    assert rendered == set(KINDS)
+    assert rendered == set(palette) == {
+        "participant", "location", "summit-date", "agreement", "dispute", "statement"
+    }
     # Each participant's name is highlighted where the article names them.
     highlighted = " ".join(m["text"] for m in marks if "participant" in m["kinds"])
     for person in summit.participants:
@@ -208,7 +211,7 @@ def test_hovering_a_highlight_lights_up_its_item_and_the_reverse(
 
 
 def test_legend_toggle_hides_a_kind(browser: Browser, seed_report: tuple[Path, Summit]) -> None:
-    page, _ = seed_report
+    page, summit = seed_report
     browser.open(page.as_uri())
     toggle = """
     (() => {
@@ -222,4 +225,4 @@ def test_legend_toggle_hides_a_kind(browser: Browser, seed_report: tuple[Path, S
     """
     state = browser.evaluate(toggle)
     assert state["hidden"] == "rgba(0, 0, 0, 0)"
-    assert state["shown"] == rgb(KINDS["statement"])
+    assert state["shown"] == rgb(colours(summit)["statement"])

@@ -172,7 +172,7 @@ async def test_key_is_in_no_async_error_or_log_record(
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ExtractionError) as info:
         await aextract_result(seed_text, Summit, backend=backend, policy=FAST)
-    assert srv.count == FAST.max_attempts
+    assert srv.count >= FAST.max_attempts  # every attempt of a pass made (the passes run concurrently)
     assert KEY not in everything_said(info.value, caplog)
 
 

@@ -1,4 +1,4 @@
-"""Evaluation: run extraction over a folder of articles and score it against gold annotations.
+"""The Summit's matching rules: how a predicted Summit is scored against a gold annotation.
 
 A dev set is a folder with ``articles/<stem>.txt`` and ``gold/<stem>.json`` (format: devset/README.md).
 Matching rules, all deterministic and lexical so a score never depends on a model:
@@ -24,40 +24,56 @@ Matching rules, all deterministic and lexical so a score never depends on a mode
 - Pairs are matched one to one, greedily by best score. A gold item marked ``optional`` is never
   required, and a prediction matched to it is ignored (neither a true nor a false positive).
 
-Precision, recall and F1 are micro-averaged over the articles (counts summed); with nothing to find and
-nothing predicted all three are 1. The macro score is the plain mean of six field scores: is_summit,
+One-to-one matching, counts, reports and the run over a dev set are the engine's
+(``summit_extract._evaluating``); this module holds only the Summit's rules. Precision, recall and F1 are
+micro-averaged over the articles (counts summed); with nothing to find and nothing predicted all three
+are 1. The macro score is the plain mean of six field scores: is_summit,
 location and date accuracy, and participant, agreement and dispute F1. "Ungrounded kept" counts returned
 items without a span in the article (span None or ``unaligned``, plus ``Extraction.flagged``).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from .._countries import country
-from .._exceptions import ConfigurationError
-from .._grounding import Grounded, walk
+from .._evaluating import ArticleScore, EvalReport, ListRule, Scoring
+from .._evaluating import evaluate as _evaluate
+from .._evaluating import score_article as _score_article
 from .._result import Extraction
 from ._models import Summit
+
+__all__ = [
+    "MACRO_FIELDS",
+    "RULES",
+    "SUBJECT_THRESHOLD",
+    "GoldItem",
+    "GoldParticipant",
+    "GoldSummit",
+    "SummitScoring",
+    "content_words",
+    "date_matches",
+    "evaluate",
+    "load_gold",
+    "location_matches",
+    "name_score",
+    "participant_score",
+    "score_article",
+    "subject_score",
+]
 
 #: Minimum agreement/dispute match score (0-1); see the module docstring for how it is computed.
 SUBJECT_THRESHOLD = 0.6
 
 #: The fields averaged into the macro score, in report order.
 MACRO_FIELDS = ("is_summit", "location", "date", "participants_f1", "agreements_f1", "disputes_f1")
-
-ExtractFn = Callable[[str, str | None], "Extraction[Summit] | Summit"]
-_T = TypeVar("_T")
 
 
 class GoldParticipant(BaseModel):
@@ -96,249 +112,6 @@ class GoldSummit(BaseModel):
     participants: list[GoldParticipant] = Field(default_factory=list)
     agreements: list[GoldItem] = Field(default_factory=list)
     disputes: list[GoldItem] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Counts:
-    """True positives, false positives and false negatives of one list field."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        """Share of counted predictions that match gold; 1 when nothing was predicted."""
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        """Share of required gold items found; 1 when there was nothing to find."""
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        """Harmonic mean of precision and recall."""
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
-
-    def to_dict(self) -> dict[str, float]:
-        """Counts and the three rates, rounded for reports."""
-        return {
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-            "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4),
-        }
-
-
-@dataclass
-class ArticleScore:
-    """The scores of one article."""
-
-    article: str
-    gold_is_summit: bool
-    predicted_is_summit: bool | None
-    is_summit: bool
-    location: bool
-    date: bool
-    participants: Counts
-    agreements: Counts
-    disputes: Counts
-    ungrounded: int = 0
-    seconds: float | None = None
-    tokens: int | None = None
-    error: str | None = None
-    #: Matched pairs, for reading why a score is what it is: (field, gold, predicted, score).
-    matches: list[tuple[str, str, str, float]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        data = asdict(self)
-        for name in ("participants", "agreements", "disputes"):
-            data[name] = getattr(self, name).to_dict()
-        data["matches"] = [list(m) for m in self.matches]
-        return data
-
-
-@dataclass
-class EvalReport:
-    """Per-article and aggregate scores of one system over a dev set."""
-
-    articles: list[ArticleScore]
-    label: str = ""
-
-    def _share(self, flag: Callable[[ArticleScore], bool]) -> float:
-        return sum(flag(a) for a in self.articles) / len(self.articles) if self.articles else 0.0
-
-    @property
-    def is_summit_accuracy(self) -> float:
-        """Share of articles whose is_summit is right."""
-        return self._share(lambda a: a.is_summit)
-
-    @property
-    def location_accuracy(self) -> float:
-        """Share of articles whose location is right (both empty counts as right)."""
-        return self._share(lambda a: a.location)
-
-    @property
-    def date_accuracy(self) -> float:
-        """Share of articles whose full date is right (both empty counts as right)."""
-        return self._share(lambda a: a.date)
-
-    @property
-    def participants(self) -> Counts:
-        """Participant counts summed over articles."""
-        return _sum(a.participants for a in self.articles)
-
-    @property
-    def agreements(self) -> Counts:
-        """Agreement counts summed over articles."""
-        return _sum(a.agreements for a in self.articles)
-
-    @property
-    def disputes(self) -> Counts:
-        """Dispute counts summed over articles."""
-        return _sum(a.disputes for a in self.articles)
-
-    @property
-    def ungrounded(self) -> int:
-        """Returned items with no evidence found in the article, over all articles."""
-        return sum(a.ungrounded for a in self.articles)
-
-    @property
-    def failures(self) -> int:
-        """Articles whose extraction raised."""
-        return sum(a.error is not None for a in self.articles)
-
-    @property
-    def seconds_per_article(self) -> float | None:
-        """Mean seconds per article, where measured."""
-        return _mean(a.seconds for a in self.articles)
-
-    @property
-    def tokens_per_article(self) -> float | None:
-        """Mean tokens (prompt + completion, all attempts) per article, where known."""
-        return _mean(a.tokens for a in self.articles)
-
-    def fields(self) -> dict[str, float]:
-        """The six field scores the macro score averages."""
-        return {
-            "is_summit": self.is_summit_accuracy,
-            "location": self.location_accuracy,
-            "date": self.date_accuracy,
-            "participants_f1": self.participants.f1,
-            "agreements_f1": self.agreements.f1,
-            "disputes_f1": self.disputes.f1,
-        }
-
-    @property
-    def macro(self) -> float:
-        """Mean of the six field scores (:data:`MACRO_FIELDS`)."""
-        scores = self.fields()
-        return sum(scores[f] for f in MACRO_FIELDS) / len(MACRO_FIELDS)
-
-    def aggregate(self) -> dict[str, Any]:
-        """The aggregate scores as a JSON-ready dict."""
-        return {
-            "articles": len(self.articles),
-            "failures": self.failures,
-            "macro": round(self.macro, 4),
-            **{k: round(v, 4) for k, v in self.fields().items()},
-            "participants": self.participants.to_dict(),
-            "agreements": self.agreements.to_dict(),
-            "disputes": self.disputes.to_dict(),
-            "ungrounded_kept": self.ungrounded,
-            "seconds_per_article": _round(self.seconds_per_article, 1),
-            "tokens_per_article": _round(self.tokens_per_article, 0),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """The whole report as a JSON-ready dict."""
-        return {
-            "label": self.label,
-            "subject_threshold": SUBJECT_THRESHOLD,
-            "aggregate": self.aggregate(),
-            "articles": [a.to_dict() for a in self.articles],
-        }
-
-    def to_json(self) -> str:
-        """The whole report as JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-    def to_markdown(self) -> str:
-        """An aggregate table and a per-article table."""
-        agg = self.aggregate()
-        title = f"# Evaluation{': ' + self.label if self.label else ''}\n\n"
-        lines = [
-            "| field | score |",
-            "|---|---|",
-            f"| **macro** (mean of the six below) | **{agg['macro']:.3f}** |",
-            f"| is_summit accuracy | {agg['is_summit']:.3f} |",
-            f"| location accuracy | {agg['location']:.3f} |",
-            f"| date accuracy | {agg['date']:.3f} |",
-        ]
-        for name in ("participants", "agreements", "disputes"):
-            c = agg[name]
-            lines.append(
-                f"| {name} F1 (P / R; tp fp fn) | {c['f1']:.3f} ({c['precision']:.3f} / {c['recall']:.3f}; "
-                f"{c['tp']} {c['fp']} {c['fn']}) |"
-            )
-        lines += [
-            f"| ungrounded values kept | {agg['ungrounded_kept']} |",
-            f"| failed articles | {agg['failures']} of {agg['articles']} |",
-            f"| seconds per article | {_fmt(agg['seconds_per_article'])} |",
-            f"| tokens per article | {_fmt(agg['tokens_per_article'])} |",
-        ]
-        rows = [
-            "| article | is_summit gold→pred | location | date | participants tp/fp/fn | "
-            "agreements tp/fp/fn | disputes tp/fp/fn | ungrounded | s | tokens | error |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for a in self.articles:
-            pred = "—" if a.predicted_is_summit is None else str(a.predicted_is_summit).lower()
-            error = (a.error or "").replace("|", "/").replace("\n", " ")[:80]
-            rows.append(
-                f"| {a.article} | {str(a.gold_is_summit).lower()}→{pred} {_mark(a.is_summit)} | "
-                f"{_mark(a.location)} | {_mark(a.date)} | {_tfn(a.participants)} | {_tfn(a.agreements)} | "
-                f"{_tfn(a.disputes)} | {a.ungrounded} | {_fmt(a.seconds)} | {_fmt(a.tokens)} | {error} |"
-            )
-        return title + "\n".join(lines) + "\n\n## Per article\n\n" + "\n".join(rows) + "\n"
-
-
-def _sum(counts: Iterable[Counts]) -> Counts:
-    total = Counts()
-    for c in counts:
-        total = total + c
-    return total
-
-
-def _mean(values: Iterable[float | int | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return sum(known) / len(known) if known else None
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.1f}"
-
-
-def _mark(ok: bool) -> str:
-    return "✓" if ok else "✗"
-
-
-def _tfn(c: Counts) -> str:
-    return f"{c.tp}/{c.fp}/{c.fn}"
 
 
 # --- text folding -------------------------------------------------------------------------------
@@ -547,50 +320,74 @@ def subject_score(gold: GoldItem, predicted_subject: str, predicted_parties: Seq
     return round(0.85 * s + 0.15 * _parties_overlap(gold.parties, predicted_parties), 4)
 
 
-# --- one-to-one matching ------------------------------------------------------------------------
+# --- the rules, for the engine ------------------------------------------------------------------
 
 
-def match(
-    gold: Sequence[_T],
-    predicted: Sequence[Any],
-    score: Callable[[_T, Any], float],
-    *,
-    threshold: float,
-    optional: Callable[[_T], bool],
-) -> tuple[Counts, list[tuple[int, int, float]]]:
-    """Greedy one-to-one matching by best score; return the counts and the matched (gold, pred, score)."""
-    pairs = sorted(
-        (
-            (s, gi, pi)
-            for gi, g in enumerate(gold)
-            for pi, p in enumerate(predicted)
-            if (s := score(g, p)) >= threshold and s > 0
+def _participant_label(person: Any) -> str:
+    return str(person.name or f"({person.country})")
+
+
+def _subject_label(item: Any) -> str:
+    return str(item.subject)
+
+
+def _subject_match(gold: GoldItem, predicted: Any) -> float:
+    return subject_score(gold, predicted.subject, predicted.parties)
+
+
+class SummitScoring(Scoring):
+    """The Summit's matching rules (module docstring), as the generic ``evaluate()`` applies them."""
+
+    gold = GoldSummit
+    accuracy: ClassVar[Mapping[str, Callable[[Any, Any], bool]]] = {
+        "is_summit": lambda gold, summit: summit.is_summit == gold.is_summit,
+        "location": lambda gold, summit: location_matches(gold.location, summit),
+        "date": lambda gold, summit: date_matches(gold.date, summit),
+    }
+    lists: ClassVar[Mapping[str, ListRule]] = {
+        "participants": ListRule(
+            participant_score,
+            threshold=0.5,
+            kind="participant",
+            gold_label=_participant_label,
+            predicted_label=_participant_label,
         ),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    matched: list[tuple[int, int, float]] = []
-    for s, gi, pi in pairs:
-        if gi in used_g or pi in used_p:
-            continue
-        used_g.add(gi)
-        used_p.add(pi)
-        matched.append((gi, pi, s))
-    tp = sum(1 for gi, _, _ in matched if not optional(gold[gi]))
-    fn = sum(1 for gi, g in enumerate(gold) if gi not in used_g and not optional(g))
-    fp = len(predicted) - len(used_p)  # predictions matched to an optional item are not counted
-    return Counts(tp, fp, fn), matched
+        "agreements": ListRule(
+            _subject_match,
+            threshold=SUBJECT_THRESHOLD,
+            kind="agreement",
+            gold_label=_subject_label,
+            predicted_label=_subject_label,
+        ),
+        "disputes": ListRule(
+            _subject_match,
+            threshold=SUBJECT_THRESHOLD,
+            kind="dispute",
+            gold_label=_subject_label,
+            predicted_label=_subject_label,
+        ),
+    }
+    macro: ClassVar[tuple[str, ...] | None] = MACRO_FIELDS
+
+    def details(self, gold: Any, predicted: Any | None) -> dict[str, Any]:
+        """The gold and predicted verdicts, shown as "true→false" in the report."""
+        return {
+            "gold_is_summit": gold.is_summit,
+            "predicted_is_summit": None if predicted is None else predicted.is_summit,
+        }
+
+    def settings(self) -> dict[str, Any]:
+        """The subject threshold, recorded in the JSON report."""
+        return {"subject_threshold": SUBJECT_THRESHOLD}
 
 
-# --- scoring ------------------------------------------------------------------------------------
+#: The rules, as ``Summit.scoring`` holds them.
+RULES = SummitScoring()
 
 
-def ungrounded_count(summit: Summit, flagged: Sequence[Grounded] = ()) -> int:
-    """Returned items whose evidence lies nowhere in the article (no span, or ``unaligned``)."""
-    ids = {id(g) for g in walk(summit) if g.span is None or g.span.alignment == "unaligned"}
-    ids |= {id(g) for g in flagged}
-    return len(ids)
+def load_gold(path: Path) -> GoldSummit:
+    """Read one Summit gold annotation."""
+    return GoldSummit.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
 def score_article(
@@ -601,174 +398,10 @@ def score_article(
     error: str | None = None,
     seconds: float | None = None,
 ) -> ArticleScore:
-    """Score one prediction against its gold; a missing prediction (an error) scores as a failure."""
-    if predicted is None:
-        return ArticleScore(
-            article=name,
-            gold_is_summit=gold.is_summit,
-            predicted_is_summit=None,
-            is_summit=False,
-            location=False,
-            date=False,
-            participants=Counts(fn=sum(not p.optional for p in gold.participants)),
-            agreements=Counts(fn=sum(not a.optional for a in gold.agreements)),
-            disputes=Counts(fn=sum(not d.optional for d in gold.disputes)),
-            seconds=seconds,
-            error=error or "no prediction",
-        )
-    tokens: int | None = None
-    flagged: Sequence[Grounded] = ()
-    if isinstance(predicted, Extraction):
-        tokens = predicted.usage.total_tokens
-        seconds = predicted.seconds
-        flagged = predicted.flagged
-        summit: Summit = predicted.value
-    else:
-        summit = predicted
-    matches: list[tuple[str, str, str, float]] = []
-
-    people, pm = match(
-        gold.participants,
-        summit.participants,
-        participant_score,
-        threshold=0.5,
-        optional=lambda g: g.optional,
-    )
-    for gi, pi, s in pm:
-        g, p = gold.participants[gi], summit.participants[pi]
-        matches.append(("participant", g.name or f"({g.country})", p.name or f"({p.country})", s))
-    lists: dict[str, Counts] = {}
-    for what in ("agreements", "disputes"):
-        gold_items: list[GoldItem] = getattr(gold, what)
-        pred_items: list[Any] = getattr(summit, what)
-        counts, m = match(
-            gold_items,
-            pred_items,
-            lambda g, p: subject_score(g, p.subject, p.parties),
-            threshold=SUBJECT_THRESHOLD,
-            optional=lambda g: g.optional,
-        )
-        lists[what] = counts
-        matches += [(what[:-1], gold_items[gi].subject, pred_items[pi].subject, s) for gi, pi, s in m]
-    return ArticleScore(
-        article=name,
-        gold_is_summit=gold.is_summit,
-        predicted_is_summit=summit.is_summit,
-        is_summit=summit.is_summit == gold.is_summit,
-        location=location_matches(gold.location, summit),
-        date=date_matches(gold.date, summit),
-        participants=people,
-        agreements=lists["agreements"],
-        disputes=lists["disputes"],
-        ungrounded=ungrounded_count(summit, flagged),
-        seconds=seconds,
-        tokens=tokens,
-        matches=matches,
-    )
+    """Score one Summit prediction against its gold (the engine's ``score_article`` with these rules)."""
+    return _score_article(name, gold, predicted, scoring=RULES, error=error, seconds=seconds)
 
 
-def load_gold(path: Path) -> GoldSummit:
-    """Read one gold annotation."""
-    return GoldSummit.model_validate_json(Path(path).read_text(encoding="utf-8"))
-
-
-def _default_extract(text: str, published: str | None) -> Extraction[Summit]:
-    from .._extracting import extract_result
-
-    return extract_result(text, Summit, published=published)
-
-
-def evaluate(
-    devset_dir: Path,
-    *,
-    extract_fn: ExtractFn | None = None,
-    out_dir: Path | None = None,
-    predictions: Mapping[str, Summit | Extraction[Summit]] | None = None,
-    limit: int | None = None,
-    label: str = "",
-    on_article: Callable[[ArticleScore], None] | None = None,
-) -> EvalReport:
-    """Extract every article of a dev set (or take ``predictions``) and score it against its gold.
-
-    ``extract_fn(text, published)`` returns an ``Extraction[Summit]`` (seconds and tokens are then
-    reported) or a ``Summit``; it defaults to :func:`extract_result` on the resolved backend. An article
-    whose extraction raises is scored as a failure, never aborts the run. With ``out_dir`` the
-    predictions are written to ``out_dir/predictions.jsonl``, one article per line.
-    """
-    devset_dir = Path(devset_dir)
-    gold_files = sorted((devset_dir / "gold").glob("*.json"))
-    if not gold_files:
-        raise ConfigurationError(f"no gold annotations in {devset_dir / 'gold'} (expected gold/<stem>.json).")
-    if limit is not None:
-        gold_files = gold_files[:limit]
-    fn = extract_fn or _default_extract
-    out = None
-    if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        out = (Path(out_dir) / "predictions.jsonl").open("w", encoding="utf-8")
-    scores: list[ArticleScore] = []
-    try:
-        for path in gold_files:
-            stem = path.stem
-            gold = load_gold(path)
-            predicted: Summit | Extraction[Summit] | None = None
-            error: str | None = None
-            seconds: float | None = None
-            tokens: int | None = None
-            if predictions is not None:
-                predicted = predictions.get(stem)
-            else:
-                article = devset_dir / "articles" / f"{stem}.txt"
-                started = time.monotonic()
-                try:
-                    predicted = fn(article.read_text(encoding="utf-8"), gold.published)
-                except Exception as exc:  # scoring must survive any extraction failure
-                    error = f"{type(exc).__name__}: {exc}"
-                    usage = getattr(exc, "usage", None)
-                    tokens = getattr(usage, "total_tokens", None)
-                seconds = round(time.monotonic() - started, 3)
-            result = score_article(stem, gold, predicted, error=error, seconds=seconds)
-            if predicted is None and tokens is not None:
-                result.tokens = tokens
-            scores.append(result)
-            if out is not None:
-                out.write(json.dumps(_prediction_record(stem, predicted, result), ensure_ascii=False) + "\n")
-                out.flush()
-            if on_article is not None:
-                on_article(result)
-    finally:
-        if out is not None:
-            out.close()
-    return EvalReport(scores, label=label)
-
-
-def _prediction_record(
-    stem: str, predicted: Summit | Extraction[Summit] | None, score: ArticleScore
-) -> dict[str, Any]:
-    summit = predicted.value if isinstance(predicted, Extraction) else predicted
-    record: dict[str, Any] = {
-        "article": stem,
-        "error": score.error,
-        "seconds": score.seconds,
-        "tokens": score.tokens,
-        "prediction": None if summit is None else summit.model_dump(mode="json", warnings=False),
-    }
-    if isinstance(predicted, Extraction):
-        record.update(
-            attempts=predicted.attempts,
-            model=predicted.model,
-            backend=predicted.backend,
-            prompt_tokens=predicted.usage.prompt_tokens,
-            completion_tokens=predicted.usage.completion_tokens,
-            dropped=len(predicted.dropped),
-            flagged=len(predicted.flagged),
-        )
-    return record
-
-
-class SummitScoring:
-    """The Summit's matching rules, as ``evaluate()`` uses them (see the module docstring)."""
-
-    def evaluate(self, devset_dir: Path, **options: Any) -> EvalReport:
-        """Score a dev set of Summit gold annotations."""
-        return evaluate(devset_dir, **options)
+def evaluate(devset_dir: Path, **options: Any) -> EvalReport:
+    """Score a dev set of Summit gold annotations (the engine's ``evaluate`` with ``schema=Summit``)."""
+    return _evaluate(devset_dir, schema=Summit, **options)

@@ -27,6 +27,7 @@ from summit_extract import (
     Usage,
     _dates,
 )
+from summit_extract._calling import usage_of
 from summit_extract._exceptions import ExtractionError
 from summit_extract.providers import local
 
@@ -65,7 +66,8 @@ def to_summit(raw: BaselineSummit) -> Summit:
         is_summit=raw.is_summit,
         name=None,
         location=Location.model_construct(evidence="", city=raw.location, venue=None, country=None, span=None)
-        if raw.location else None,
+        if raw.location
+        else None,
         date=_date(raw.date),
         host_country=None,
         participants=[
@@ -74,17 +76,15 @@ def to_summit(raw: BaselineSummit) -> Summit:
             )
             for p in raw.participants
         ],
-        topics=[],
         agreements=[
             Agreement.model_construct(
-                evidence="", parties=a.parties, subject=a.subject, kind="other", status=a.status, date=None,
-                span=None,
+                evidence="", parties=a.parties, subject=a.subject, status=a.status, span=None
             )
             for a in raw.agreements
         ],
         disputes=[
             Dispute.model_construct(
-                evidence="", parties=d.parties, subject=d.subject, background=None, status=d.status, span=None
+                evidence="", parties=d.parties, subject=d.subject, status=d.status, span=None
             )
             for d in raw.disputes
         ],
@@ -137,7 +137,7 @@ def extract_baseline(text: str, published: str | None = None, *, client: Any = N
     usage = completion.usage
     return Extraction(
         value=to_summit(raw),
-        usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
+        usage=usage_of(usage) if usage else Usage(),
         attempts=calls[0],
         model=local.MODEL_NAME,
         backend="baseline",

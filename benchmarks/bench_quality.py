@@ -1,15 +1,27 @@
-"""Quality benchmark: the library and a plain-instructor baseline, same embedded model, same dev set.
+"""Quality benchmark: the library, a plain-instructor baseline and LangExtract, one model, one dev set.
 
-    flock /tmp/summit-model.lock python benchmarks/bench_quality.py [--only library|baseline] [--articles N]
+    flock /tmp/summit-model.lock python benchmarks/bench_quality.py [--only SYSTEM ...] [--articles N]
 
-Writes benchmarks/results/quality_<system>.{md,json} (and <system>/predictions.jsonl) for each system it
-runs, then rebuilds benchmarks/results/quality.md side by side from whichever quality_*.json exist, so the
-two halves can be run at different times. Scores and matching rules: summit_extract/_evaluating.py.
+Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/predictions.jsonl):
+
+- ``library``: ``extract_result(text, Summit)`` as shipped (three passes, worked example, all overrule
+  rules). It runs with the overrule rules switched off and applies them afterwards in code, which is
+  exact (a rule only ever turns the model's is_summit=True into False): that is how the ablation rows
+  for each rule come from the same model answers;
+- ``library-one-pass``: everything asked in one request (``passes=["main"]``), the ablation of passes;
+- ``library-no-examples``: no worked example (``examples=False``), the ablation of examples;
+- ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
+- ``langextract``: benchmarks/langextract_peer.py, LangExtract with examples written for it.
+
+Then it rebuilds benchmarks/results/quality.md side by side from whichever quality_*.json exist, so
+systems can be run at different times (each table says when each column ran). Scores and matching
+rules: summit_extract/summit/_scoring.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import json
 import sys
@@ -20,24 +32,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from summit_extract import Extraction, Summit, extract_result, load_provider  # noqa: E402
-from summit_extract._evaluating import ArticleScore, EvalReport, evaluate  # noqa: E402
-from summit_extract._prompting import PROMPT_VERSION  # noqa: E402
+from summit_extract import PROMPT_VERSION, Extraction, Summit, evaluate, extract_result, load_provider  # noqa: E402
+from summit_extract.summit._normalizing import OVERRULES, summit_check  # noqa: E402
 
-SYSTEMS = ("library", "baseline")
+SYSTEMS = ("library", "library-one-pass", "library-no-examples", "baseline", "langextract")
+#: Columns of the main table, in order (ablations go in their own table).
+MAIN = ("library", "baseline", "langextract")
+
+ExtractFn = Callable[[str, str | None], Extraction[Summit]]
 
 
-def library_fn() -> Callable[[str, str | None], Extraction[Summit]]:
-    """The library as shipped: extract_result on the embedded model, ungrounded items dropped."""
+def library_fn(**options: Any) -> ExtractFn:
+    """The library on the embedded model, ungrounded items dropped, with extract_result's options."""
     backend = load_provider("local")
 
     def run(text: str, published: str | None) -> Extraction[Summit]:
-        return extract_result(text, Summit, published=published, backend=backend)
+        return extract_result(text, Summit, published=published, backend=backend, **options)
 
     return run
 
 
-def baseline_fn() -> Callable[[str, str | None], Extraction[Summit]]:
+def baseline_fn() -> ExtractFn:
     """The plain-instructor baseline (benchmarks/baseline.py)."""
     import baseline
 
@@ -45,52 +60,136 @@ def baseline_fn() -> Callable[[str, str | None], Extraction[Summit]]:
     return lambda text, published: baseline.extract_baseline(text, published, client=client)
 
 
-def progress(score: ArticleScore) -> None:
+def langextract_fn() -> ExtractFn:
+    """LangExtract, the peer a user would pick instead (benchmarks/langextract_peer.py)."""
+    import langextract_peer
+
+    return langextract_peer.make_peer()
+
+
+def progress(score: Any) -> None:
     print(
         f"  {score.article}: is_summit {score.is_summit}, participants {score.participants.f1:.2f}, "
         f"agreements {score.agreements.f1:.2f}, disputes {score.disputes.f1:.2f}, "
         f"ungrounded {score.ungrounded}, {score.seconds}s, {score.tokens} tokens"
         + (f", ERROR {score.error[:100]}" if score.error else ""),
-        file=sys.stderr, flush=True,
+        file=sys.stderr,
+        flush=True,
     )
 
 
-def run(system: str, devset: Path, results: Path, articles: int | None) -> EvalReport:
-    fn = library_fn() if system == "library" else baseline_fn()
+def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str) -> Extraction[Summit]:
+    """A copy of a result made with no overrule rule, as if ``rules`` had been on (see module doc)."""
+    value = copy.deepcopy(extraction.value)
+    if value.is_summit and (reason := summit_check(value, text, rules)):
+        value.is_summit = False
+        value.is_summit_reason = reason
+        value.clear_event()
+    return Extraction(**{**extraction.__dict__, "value": value})
+
+
+def costs(runs: dict[str, Extraction[Summit]]) -> dict[str, Any]:
+    """Cost per article: prompt tokens read and reused from the server's cache, completion, requests."""
+    n = max(len(runs), 1)
+    prompt = sum(r.usage.prompt_tokens for r in runs.values())
+    cached = sum(r.usage.cached_tokens for r in runs.values())
+    return {
+        "prompt_tokens_per_article": round(prompt / n),
+        "prompt_tokens_cached_per_article": round(cached / n),
+        "prompt_tokens_read_per_article": round((prompt - cached) / n),
+        "completion_tokens_per_article": round(sum(r.usage.completion_tokens for r in runs.values()) / n),
+        "requests_per_article": round(sum(r.attempts for r in runs.values()) / n, 2),
+        "reasks": sum(max(0, count - 1) for r in runs.values() for count in r.requests.values()),
+    }
+
+
+def run(system: str, devset: Path, results: Path, articles: int | None) -> list[tuple[str, dict[str, Any]]]:
+    """Run one system over the dev set; return (label, report dict) for it and any offline variants."""
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
+    runs: dict[str, Extraction[Summit]] = {}
+    if system == "library":
+        Summit.overrules = frozenset()  # applied afterwards, rule by rule (see the module docstring)
+        base = library_fn()
+    elif system == "library-one-pass":
+        base = library_fn(passes=["main"])
+    elif system == "library-no-examples":
+        base = library_fn(examples=False)
+    elif system == "baseline":
+        base = baseline_fn()
+    else:
+        base = langextract_fn()
+
+    def fn(text: str, published: str | None) -> Extraction[Summit]:
+        result = base(text, published)
+        stem = next(k for k, v in texts.items() if v == text)
+        runs[stem] = result
+        return result if system != "library" else with_rules(result, OVERRULES, text)
+
     print(f"{system}: evaluating {devset}", file=sys.stderr, flush=True)
     report = evaluate(
-        devset, extract_fn=fn, out_dir=results / system, limit=articles, label=system, on_article=progress
+        devset,
+        schema=Summit,
+        extract_fn=fn,
+        out_dir=results / system,
+        limit=articles,
+        label=system,
+        on_article=progress,
     )
+    Summit.overrules = OVERRULES
+    out = [(system, _save(system, report, runs, results))]
+    if system == "library":
+        # The overrule ablation: the same answers with all rules, none, or all but one.
+        variants = {"library-no-overrules": frozenset[str]()}
+        variants |= {f"library-without-{rule}": OVERRULES - {rule} for rule in sorted(OVERRULES)}
+        for label, rules in variants.items():
+            preds = {stem: with_rules(r, rules, texts[stem]) for stem, r in runs.items()}
+            variant = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label=label)
+            out.append((label, _save(label, variant, runs, results)))
+    return out
+
+
+def _save(system: str, report: Any, runs: dict[str, Extraction[Summit]], results: Path) -> dict[str, Any]:
     header = _provenance(system)
+    data = {**report.to_dict(), "costs": costs(runs), "provenance": header}
     (results / f"quality_{system}.md").write_text(
         report.to_markdown() + "\n" + "\n".join(f"- {k}: {v}" for k, v in header.items()) + "\n"
     )
-    data = {**report.to_dict(), "provenance": header}
     (results / f"quality_{system}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return report
+    return data
 
 
 def _provenance(system: str) -> dict[str, Any]:
     from summit_extract.providers import local
 
+    prompts = {"baseline": "one-line prompt", "langextract": "LangExtract's own prompt and examples"}
     return {
         "system": system,
         "model": local.MODEL_NAME,
-        "prompt_version": PROMPT_VERSION if system == "library" else "baseline (one-line prompt)",
+        "prompt_version": prompts.get(system, PROMPT_VERSION),
         "run_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
 _ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-    ("**macro** (mean of the next six)", lambda a: f"**{a['macro']:.3f}**"),
-    ("is_summit accuracy", lambda a: f"{a['is_summit']:.3f}"),
-    ("location accuracy", lambda a: f"{a['location']:.3f}"),
-    ("date accuracy", lambda a: f"{a['date']:.3f}"),
-    *[(f"{f} F1 (P / R)", lambda a, f=f: _prf(a[f])) for f in ("participants", "agreements", "disputes")],
-    ("ungrounded values kept", lambda a: str(a["ungrounded_kept"])),
-    ("failed articles", lambda a: f"{a['failures']} of {a['articles']}"),
-    ("seconds per article", lambda a: _num(a["seconds_per_article"])),
-    ("tokens per article", lambda a: _num(a["tokens_per_article"])),
+    ("**macro** (mean of the next six)", lambda r: f"**{r['aggregate']['macro']:.3f}**"),
+    ("is_summit accuracy", lambda r: f"{r['aggregate']['is_summit']:.3f}"),
+    ("location accuracy", lambda r: f"{r['aggregate']['location']:.3f}"),
+    ("date accuracy", lambda r: f"{r['aggregate']['date']:.3f}"),
+    *[
+        (f"{f} F1 (P / R)", lambda r, f=f: _prf(r["aggregate"][f]))
+        for f in ("participants", "agreements", "disputes")
+    ],
+    ("ungrounded values kept", lambda r: str(r["aggregate"]["ungrounded_kept"])),
+    ("failed articles", lambda r: f"{r['aggregate']['failures']} of {r['aggregate']['articles']}"),
+    ("seconds per article", lambda r: _num(r["aggregate"]["seconds_per_article"])),
+    ("requests per article", lambda r: _cost(r, "requests_per_article", "{:.2f}")),
+    ("re-asks (all articles)", lambda r: _cost(r, "reasks", "{:d}")),
+    ("prompt tokens per article", lambda r: _cost(r, "prompt_tokens_per_article", "{:,}")),
+    (
+        "… of which reused from the prompt cache",
+        lambda r: _cost(r, "prompt_tokens_cached_per_article", "{:,}"),
+    ),
+    ("completion tokens per article", lambda r: _cost(r, "completion_tokens_per_article", "{:,}")),
 ]
 
 
@@ -102,25 +201,54 @@ def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
-def side_by_side(results: Path) -> str:
-    """quality.md: the aggregate scores of every system with a quality_<system>.json, in columns."""
-    reports = {
-        s: json.loads(p.read_text()) for s in SYSTEMS if (p := results / f"quality_{s}.json").exists()
-    }
-    lines = [
-        "# Quality: summit-extract vs a plain-instructor baseline",
-        "",
-        "Same embedded model, same dev set (devset/), scored by `summit_extract._evaluating` (matching rules",
-        "in its docstring; agreements and disputes matched by subject meaning, optional gold items not",
-        "counted). Regenerate: `flock /tmp/summit-model.lock python benchmarks/bench_quality.py`.",
-        "",
-        "| | " + " | ".join(reports) + " |",
-        "|---|" + "---|" * len(reports),
-    ]
+def _cost(report: dict[str, Any], key: str, fmt: str) -> str:
+    value = report.get("costs", {}).get(key)
+    return "—" if value is None else fmt.format(value)
+
+
+def _table(reports: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["| | " + " | ".join(reports) + " |", "|---|" + "---|" * len(reports)]
     for name, cell in _ROWS:
-        lines.append(f"| {name} | " + " | ".join(cell(r["aggregate"]) for r in reports.values()) + " |")
-    lines.append("")
-    for system, r in reports.items():
+        lines.append(f"| {name} | " + " | ".join(cell(r) for r in reports.values()) + " |")
+    return lines
+
+
+def side_by_side(results: Path) -> str:
+    """quality.md: the main comparison, then the ablation table, from every quality_<system>.json."""
+    found = {
+        p.stem.removeprefix("quality_"): json.loads(p.read_text()) for p in results.glob("quality_*.json")
+    }
+    main = {s: found[s] for s in MAIN if s in found}
+    ablation_order = [
+        "library",
+        "library-one-pass",
+        "library-no-examples",
+        "library-no-overrules",
+        *sorted(k for k in found if k.startswith("library-without-")),
+    ]
+    ablation = {s: found[s] for s in ablation_order if s in found}
+    lines = [
+        "# Quality: summit-extract vs a plain-instructor baseline and LangExtract",
+        "",
+        "Same embedded model (Qwen2.5-Coder-1.5B, Q4_K_M, 2 CPU threads), same dev set (devset/), scored by",
+        "`summit_extract/summit/_scoring.py` (agreements and disputes matched by subject meaning, optional",
+        "gold items not counted).",
+        "Regenerate: `flock /tmp/summit-model.lock python benchmarks/bench_quality.py`.",
+        "Seconds depend on the machine's load at the time of each run (see run times below); tokens do not.",
+        "",
+        *_table(main),
+        "",
+        "## What each element earns (ablation)",
+        "",
+        "Each column removes one element from the library. `library-one-pass` asks everything in one",
+        "request; `library-no-examples` drops the worked example; `library-no-overrules` keeps the model's",
+        "is_summit as it said it; `library-without-<rule>` keeps every overrule rule but that one (rules in",
+        "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
+        "",
+        *_table(ablation),
+        "",
+    ]
+    for system, r in found.items():
         p = r.get("provenance", {})
         lines.append(
             f"- {system}: model {p.get('model')}, prompt {p.get('prompt_version')}, run {p.get('run_at')}, "
@@ -130,16 +258,17 @@ def side_by_side(results: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=SYSTEMS, help="run one system only")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--only", choices=SYSTEMS, nargs="+", help="run only these systems")
     parser.add_argument("--articles", type=int, default=None, help="score only the first N articles")
     parser.add_argument("--devset", type=Path, default=ROOT / "devset")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--table-only", action="store_true", help="only rebuild quality.md")
     args = parser.parse_args(argv)
     args.results.mkdir(parents=True, exist_ok=True)
-    for system in [args.only] if args.only else list(SYSTEMS):
-        report = run(system, args.devset, args.results, args.articles)
-        print(f"{system}: macro {report.macro:.3f}", file=sys.stderr)
+    for system in [] if args.table_only else (args.only or list(SYSTEMS)):
+        for label, data in run(system, args.devset, args.results, args.articles):
+            print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
     (args.results / "quality.md").write_text(side_by_side(args.results))
     print((args.results / "quality.md").read_text())
     return 0

@@ -33,7 +33,7 @@ def show(summit: Summit) -> None:
     if summit.agreements:
         print("Agreements:")
         for a in summit.agreements:
-            print(f"  - [{a.status}] {a.subject} ({', '.join(a.parties)}; {a.kind})")
+            print(f"  - [{a.status}] {a.subject} ({', '.join(a.parties)})")
             print(f'      evidence: "{a.evidence}"')
     if summit.disputes:
         print("Disputes:")

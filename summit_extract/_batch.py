@@ -32,7 +32,7 @@ from ._backend import Backend, client_backend, resolve_backend
 from ._cache import ResultCache, atomic_write, cache_key
 from ._document import default_article_type
 from ._exceptions import ConfigurationError, ExtractionError, InputError, Usage
-from ._extracting import aextract_result
+from ._extracting import aextract_result, request_slots
 from ._planning import published_date as _published
 from ._result import Extraction
 
@@ -345,6 +345,7 @@ async def aextract_many(
     summary.skipped = len(todo) - len(pending)
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
     semaphore = asyncio.Semaphore(limit)
+    slots = asyncio.Semaphore(limit)
     abort: list[ConfigurationError] = []
 
     def record(rec: dict[str, Any]) -> None:
@@ -415,7 +416,8 @@ async def aextract_many(
             if abort:
                 semaphore.release()
                 break
-            task = asyncio.create_task(run(item, pub, key))
+            with request_slots(slots):  # the task's passes share the batch's slots (context copied here)
+                task = asyncio.create_task(run(item, pub, key))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             if key is not None:

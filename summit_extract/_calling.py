@@ -53,6 +53,7 @@ from ._exceptions import (
     TruncatedOutputError,
     Usage,
 )
+from ._salvaging import salvage
 
 log = logging.getLogger("summit_extract")
 T = TypeVar("T", bound=BaseModel)
@@ -127,9 +128,17 @@ class Ledger:
             self.declined = f"a refusal ({_clip(str(refused), 200)})" if refused else None
         usage = getattr(response, "usage", None)
         if usage is not None:
-            self.usage += Usage(
-                int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0)
-            )
+            self.usage += usage_of(usage)
+
+
+def usage_of(usage: Any) -> Usage:
+    """Tokens of one response's ``usage``, with the prompt tokens the server served from its cache."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    return Usage(
+        int(getattr(usage, "prompt_tokens", 0) or 0),
+        int(getattr(usage, "completion_tokens", 0) or 0),
+        int(getattr(details, "cached_tokens", 0) or 0),
+    )
 
 
 class _Truncated(Exception):
@@ -212,6 +221,8 @@ class Call:
     max_tokens: int
     ledger: Ledger = field(default_factory=Ledger)
     strategy_index: int = 0
+    #: Keep the complete items of an answer cut off at max_tokens instead of asking again.
+    salvage: bool = False
 
     def kwargs(self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying) -> dict[str, Any]:
         strategy = STRATEGIES[self.strategy_index]
@@ -249,6 +260,12 @@ class Call:
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("attempt %d failed (%s); retrying", state.attempt_number, _describe(exc))
+
+    def salvaged(self, exc: BaseException) -> BaseModel | None:
+        """The complete items of an answer cut off at max_tokens, if it holds any (see _salvaging)."""
+        if not (self.salvage and isinstance(exc, IncompleteOutputException)):
+            return None
+        return salvage(exc.last_completion, self.schema, self.context)
 
     def translate(self, exc: BaseException) -> BaseException:
         """Map what instructor or openai raised to a retryable signal or the library's own error."""
@@ -371,6 +388,8 @@ def call_sync(call: Call) -> BaseModel:
                         result: BaseModel = client.create(**call.kwargs())
                     return result
                 except Exception as exc:  # every failure is translated: none leaks raw
+                    if (kept := call.salvaged(exc)) is not None:
+                        return kept
                     _reraise(call.translate(exc), exc)
     except ExtractionError:
         raise
@@ -391,6 +410,8 @@ async def call_async(call: Call) -> BaseModel:
                         result: BaseModel = await client.create(**call.kwargs(AsyncRetrying))
                     return result
                 except Exception as exc:
+                    if (kept := call.salvaged(exc)) is not None:
+                        return kept
                     _reraise(call.translate(exc), exc)
     except ExtractionError:
         raise

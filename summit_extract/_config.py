@@ -20,9 +20,11 @@ class RetryPolicy:
       with full jitter; a Retry-After (or retry-after-ms) header is honoured as given, on any status; when
       it asks for longer than what is left of ``total_timeout`` the call fails at once.
     - ``timeout`` is generous because a 1.5B model on two busy CPU cores can take minutes per answer.
-    - ``reask_ungrounded``: whether evidence not found in the article is worth a re-ask. Off by default:
-      measured on the embedded model, a re-ask mostly repeated the first answer at the full price of the
-      article, so such an item is dropped (or flagged) at once. Other validation errors are re-asked.
+    - ``reask_ungrounded``: whether an item whose evidence is not in the article, or which is malformed
+      (a title where the name goes, an unknown status), is worth a re-ask. Off by default: measured on
+      the embedded model, a re-ask mostly repeated the first answer at the full price of the article,
+      so such an item is dropped (or flagged) at once. Errors in the answer as a whole (not JSON, a
+      required field missing, a validator of your own schema) are still re-asked.
     """
 
     max_retries: int = 1

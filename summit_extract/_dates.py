@@ -133,7 +133,8 @@ def resolve(date: PartialDate, published: dt.date | None) -> PartialDate:
     return date
 
 
-_DATELINE_PLACE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40},\s*(?:[A-Z][\w.'’ -]{1,30}\s*[-–—,]\s*)?")
+_DATELINE_CITY = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40},\s*")
+_DATELINE_COUNTRY = re.compile(r"^[A-Z][\w.'’ -]{1,30}\s*[-–—,]\s*")
 _DATELINE_WEEKDAY = re.compile(rf"^(?:{_WEEKDAY_RE}),?\s+", re.I)
 #: How many non-empty lines at the top of an article may hold its dateline (title, byline, dateline).
 DATELINE_LINES = 5
@@ -147,17 +148,20 @@ def dateline(text: str) -> PartialDate | None:
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()][:DATELINE_LINES]
     for line in lines:
-        head = _DATELINE_WEEKDAY.sub("", _DATELINE_PLACE.sub("", line))[:40]
-        for pattern in _PATTERNS[:-1]:  # a bare year is not a dateline
-            m = pattern.match(head)
-            if not m or not m.groupdict().get("year"):
-                continue
-            try:
-                found = parse(m.group(0))
-            except NotADate:
-                continue
-            if found.year and found.month:
-                return found
+        after_city = _DATELINE_CITY.sub("", line)
+        # "BRASÍLIA, Brazil – November 16, 2004" and "WASHINGTON, December 8, 2004": try both readings.
+        for rest in (after_city, _DATELINE_COUNTRY.sub("", after_city)):
+            head = _DATELINE_WEEKDAY.sub("", rest)[:40]
+            for pattern in _PATTERNS[:-1]:  # a bare year is not a dateline
+                m = pattern.match(head)
+                if not m or not m.groupdict().get("year"):
+                    continue
+                try:
+                    found = parse(m.group(0))
+                except NotADate:
+                    continue
+                if found.year and found.month:
+                    return found
     return None
 
 

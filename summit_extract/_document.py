@@ -30,7 +30,7 @@ from pydantic import BaseModel, create_model
 
 from ._context import ExtractionContext
 from ._exceptions import ConfigurationError
-from ._grounding import LibraryFilled
+from ._grounding import LibraryFilled, library_fields
 
 if TYPE_CHECKING:
     from ._evaluating import Scoring
@@ -59,6 +59,9 @@ class Pass:
     name: str
     fields: tuple[str, ...]
     instruction: str
+    #: Ask it of each piece of at most ``Document.max_chunk_chars`` rather than of the whole article: a
+    #: small model lists more of a long article's agreements when shown a part at a time.
+    piecewise: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,7 @@ class Document(LibraryFilled):
     instructions: ClassVar[str] = ""
     #: Fields cleared when ``reports_event()`` is False (the event's frame, never the findings).
     event_fields: ClassVar[tuple[str, ...]] = ()
-    #: Most article characters one request reads (None: as many as the context holds). A small model
-    #: finds more in smaller pieces; each piece is asked every pass and the pieces are merged.
+    #: Most article characters a ``piecewise`` pass reads at once (None: as many as the context holds).
     max_chunk_chars: ClassVar[int | None] = None
     #: Matching rules for ``evaluate()``; None: this type cannot be scored.
     scoring: ClassVar[Scoring | None] = None
@@ -118,17 +120,25 @@ class Document(LibraryFilled):
 ONE_PASS = "main"
 
 
+#: The name of the pass that asks for the fields no declared pass asks for (a subclass's own fields).
+REST_PASS = "rest"
+
+
 def passes_of(schema: type[BaseModel]) -> tuple[Pass, ...]:
-    """Every pass a schema declares, or one pass over all the fields the model fills."""
+    """Every pass a schema declares, or one pass over all the fields the model fills.
+
+    A subclass that adds fields to an article type with passes gets one more pass asking for them, so
+    no field the model should fill is ever left unasked.
+    """
     if isinstance(schema, type) and issubclass(schema, Document) and schema.passes:
-        return schema.passes
+        covered = {f for p in schema.passes for f in p.fields}
+        rest = tuple(f for f in schema.model_fields if f not in covered and f not in library_fields(schema))
+        return schema.passes + ((Pass(REST_PASS, rest, "Fill in the remaining fields."),) if rest else ())
     return (one_pass(schema),)
 
 
 def one_pass(schema: type[BaseModel]) -> Pass:
     """A single pass asking for every field the model fills, in declaration order."""
-    from ._grounding import library_fields
-
     fields = tuple(f for f in schema.model_fields if f not in library_fields(schema))
     instruction = " ".join(p.instruction for p in getattr(schema, "passes", ()))
     return Pass(ONE_PASS, fields, instruction if issubclass(schema, Document) else "")
@@ -139,7 +149,7 @@ def choose_passes(schema: type[BaseModel], names: Sequence[str] | None) -> tuple
     declared = passes_of(schema)
     if names is None:
         default = getattr(schema, "default_passes", None)
-        return tuple(p for p in declared if default is None or p.name in default)
+        return tuple(p for p in declared if default is None or p.name in (*default, REST_PASS))
     if list(names) == [ONE_PASS]:
         return (one_pass(schema),)
     known = {p.name: p for p in declared}

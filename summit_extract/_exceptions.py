@@ -15,6 +15,8 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: Of ``prompt_tokens``, how many the server reused from its prompt cache (when it says).
+    cached_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -25,6 +27,7 @@ class Usage:
         return Usage(
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
         )
 
 

@@ -8,8 +8,10 @@ it), then join, merge, drop or flag and finalize (_planning.ArticlePlan.finish).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 import instructor
@@ -19,10 +21,11 @@ from pydantic import BaseModel
 from ._backend import Backend, client_backend, resolve_backend
 from ._calling import call_async, call_sync
 from ._config import RetryPolicy, Ungrounded
+from ._exceptions import ExtractionError
 from ._planning import ArticlePlan, plan_article, with_mode
 from ._result import Extraction
 
-__all__ = ["aextract", "aextract_result", "extract", "extract_result", "prepare"]
+__all__ = ["aextract", "aextract_result", "extract", "extract_result", "prepare", "request_slots"]
 
 T = TypeVar("T", bound=BaseModel)
 Client = openai.OpenAI | openai.AsyncOpenAI
@@ -112,7 +115,10 @@ def extract_result(
         passes=passes,
         examples=examples,
     )
-    values = {job.key: call_sync(job.call) for job in plan.jobs}
+    try:
+        values = {job.key: call_sync(job.call) for job in plan.jobs}
+    except ExtractionError as exc:
+        raise plan.charge(exc) from exc.__cause__
     return cast(Extraction[T], plan.finish(values))
 
 
@@ -150,15 +156,35 @@ async def aextract_result(
         passes=passes,
         examples=examples,
     )
-    limit = asyncio.Semaphore(max(1, plan.backend.max_concurrency))
+    # A batch shares its slots with every article's passes, so its concurrency bounds requests in flight.
+    limit = _request_slots.get() or asyncio.Semaphore(max(1, plan.backend.max_concurrency))
 
     async def one(call: Any) -> BaseModel:
         async with limit:  # one at a time on a one-slot server keeps its prompt cache warm, in order
             return await call_async(call)
 
-    answers = await asyncio.gather(*(one(job.call) for job in plan.jobs))
-    values = {job.key: answer for job, answer in zip(plan.jobs, answers, strict=True)}
+    try:
+        async with asyncio.TaskGroup() as group:  # a failed pass cancels its siblings
+            tasks = [group.create_task(one(job.call)) for job in plan.jobs]
+    except* ExtractionError as failed:
+        first = failed.exceptions[0]
+        assert isinstance(first, ExtractionError)
+        raise plan.charge(first) from first.__cause__
+    values = {job.key: task.result() for job, task in zip(plan.jobs, tasks, strict=True)}
     return cast(Extraction[T], plan.finish(values))
+
+
+_request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)
+
+
+@contextlib.contextmanager
+def request_slots(slots: asyncio.Semaphore) -> Iterator[None]:
+    """Bound the requests in flight of every extraction started inside the block (used by batches)."""
+    token = _request_slots.set(slots)
+    try:
+        yield
+    finally:
+        _request_slots.reset(token)
 
 
 def extract(text: str, schema: type[T], **options: Any) -> T:

@@ -28,6 +28,8 @@ G = TypeVar("G", bound=Grounded)
 
 def merge_models(values: Sequence[T]) -> T:
     """Field by field: booleans any, scalars first non-null, lists joined (Grounded items deduplicated)."""
+    if not values:
+        raise ValueError("nothing to merge")
     first = values[0]
     update: dict[str, Any] = {}
     for name in type(first).model_fields:

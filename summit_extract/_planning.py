@@ -29,14 +29,14 @@ from pydantic import BaseModel, ValidationError
 
 from . import _chunking, _dates, _input, _prompting
 from ._backend import Backend
-from ._calling import Call, Ledger, max_tokens_for
+from ._calling import Call, Ledger, max_tokens_for, usage_of
 from ._chunking import Chunk
 from ._config import RetryPolicy, Ungrounded
 from ._context import DateSource, ExtractionContext, active
 from ._document import Document, Pass, choose_passes, pass_model
-from ._exceptions import ConfigurationError, OutputValidationError, Usage
+from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
-from ._merging import merge_models
+from ._merging import dedupe, merge_models
 from ._result import Extraction
 
 __all__ = ["ArticlePlan", "PlannedRequest", "Request", "plan_article"]
@@ -87,6 +87,13 @@ class ArticlePlan:
             out.append(PlannedRequest(job.key, body))
         return out
 
+    def charge(self, error: ExtractionError) -> ExtractionError:
+        """``error`` with the requests and tokens of the whole article, not just of the failed request."""
+        ledgers = [j.call.ledger for j in self.jobs]
+        error.attempts = sum(ledger.attempts for ledger in ledgers)
+        error.usage = sum((ledger.usage for ledger in ledgers), Usage())
+        return error
+
     def whole_context(self) -> ExtractionContext:
         """The context of the whole article, as the article type's hooks see it."""
         return ExtractionContext(self.text, published=self.published, published_from=self.published_from)
@@ -126,20 +133,20 @@ class ArticlePlan:
             usage = getattr(completion, "usage", None)
             if usage is not None:
                 job.call.ledger.attempts += 1
-                job.call.ledger.usage += Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+                job.call.ledger.usage += usage_of(usage)
         return self.finish(values)
 
     def finish(self, values: Mapping[str, BaseModel]) -> Extraction[Any]:
-        """Join passes, merge chunks, drop or flag ungrounded items, finalize (module doc, steps 4-5)."""
-        parts: list[BaseModel] = []
-        for chunk in self.chunks:
-            jobs = [j for j in self.jobs if j.chunk is chunk]
-            joined = self._join([(j.asked, values[j.key]) for j in jobs])
-            context = jobs[0].call.context
-            if context is not None:
-                quarantine(joined, context)
-            parts.append(joined)
-        value = parts[0] if len(parts) == 1 else self._merge(parts)
+        """Merge each pass over its chunks, join the passes, drop or flag, finalize (module doc: 4-5)."""
+        answers: list[tuple[Pass, BaseModel]] = []
+        for asked in dict.fromkeys(j.asked for j in self.jobs):
+            jobs = [j for j in self.jobs if j.asked == asked]
+            for job in jobs:
+                if job.call.context is not None:
+                    quarantine(values[job.key], job.call.context)
+            parts = [values[j.key] for j in jobs]
+            answers.append((asked, parts[0] if len(parts) == 1 else self._merge(asked, parts)))
+        value = self._join(answers)
         dropped: list[Grounded] = []
         flagged: list[Grounded] = []
         if self.ungrounded == "drop":
@@ -164,16 +171,32 @@ class ArticlePlan:
         )
 
     def _join(self, answers: Sequence[tuple[Pass, BaseModel]]) -> BaseModel:
-        """One object of the schema from the answers of a chunk's passes."""
+        """One object of the schema from the (merged) answers of its passes."""
         if len(answers) == 1 and isinstance(answers[0][1], self.schema):
             return answers[0][1]
         fields = {name: getattr(answer, name) for asked, answer in answers for name in asked.fields}
+        for name, value in fields.items():
+            if isinstance(value, list) and value and all(isinstance(v, Grounded) for v in value):
+                fields[name] = dedupe(value)  # a small model may list one fact twice
         return self.schema.model_construct(**fields)
 
-    def _merge(self, parts: list[BaseModel]) -> BaseModel:
-        if issubclass(self.schema, Document):
-            return self.schema.merge_chunks(parts)  # type: ignore[arg-type]
-        return merge_models(parts)
+    def _merge(self, asked: Pass, parts: list[BaseModel]) -> BaseModel:
+        """One answer from a pass's answers over several chunks, by the article type's merge rule."""
+        if not issubclass(self.schema, Document):
+            return merge_models(parts)
+        documents = [self.schema.model_construct(**{f: getattr(p, f) for f in asked.fields}) for p in parts]
+        return self.schema.merge_chunks(documents)
+
+
+def _budget(text: str, backend: Backend, focused: bool) -> int:
+    """Output tokens for one request. A focused pass writes a few fields, so a runaway loop is cut sooner
+    (and salvaged): 200 plus one token per five characters of text holds a dozen list items."""
+    budget = max_tokens_for(text, backend.context_tokens)
+    return min(budget, 200 + len(text) // 5) if focused else budget
+
+
+def _size(messages: list[dict[str, str]]) -> int:
+    return sum(len(m["content"]) for m in messages)
 
 
 def published_date(value: dt.date | str | None) -> dt.date | None:
@@ -227,17 +250,17 @@ def plan_article(
             examples=examples,
         )
 
-    longest = max(
-        (request_messages(article, p) for p in chosen), key=lambda m: sum(len(x["content"]) for x in m)
-    )
-    planned = _chunking.plan(article, longest, backend.context_tokens)
+    longest = max((request_messages(article, p) for p in chosen), key=_size)
+    whole = _chunking.plan(article, longest, backend.context_tokens) or [Chunk(0, article)]
     piece = getattr(schema, "max_chunk_chars", None)
-    if piece and (planned is None or max(len(c.text) for c in planned) > piece) and len(article) > piece:
-        planned = _chunking.split(article, piece, overlap=piece // 8)
-    chunks = planned or [Chunk(0, article)]
+    pieces = whole
+    if piece and len(article) > piece and max(len(c.text) for c in whole) > piece:
+        # The first piece starts the article, so a server that cached the whole article reuses it.
+        pieces = _chunking.split(article, piece, overlap=piece // 8)
     jobs: list[Request] = []
-    for n, chunk in enumerate(chunks, start=1):
-        for asked in chosen:
+    for asked in chosen:
+        chunks = pieces if asked.piecewise else whole
+        for n, chunk in enumerate(chunks, start=1):
             context = ExtractionContext(
                 chunk.text,
                 published=pub,
@@ -252,11 +275,16 @@ def plan_article(
                 messages=request_messages(chunk.text, asked),
                 context=context,
                 policy=policy,
-                max_tokens=max_tokens_for(chunk.text, backend.context_tokens),
+                max_tokens=_budget(chunk.text, backend, document),
                 ledger=Ledger(),
+                salvage=document,
             )
-            key = asked.name if len(chunks) == 1 else f"chunk{n}/{asked.name}"
+            key = asked.name if len(chunks) == 1 else f"{asked.name}@{n}"
             jobs.append(Request(key, chunk, asked, call))
+    # Requests over the same piece go together, whole-article passes first: each request then shares
+    # the longest possible prefix with the one before it (llama.cpp keeps one cached prompt per slot).
+    jobs.sort(key=lambda j: (j.chunk.start, len(j.chunk.text) != len(article)))
+    chunks = sorted({(c.start, c.text): c for j in jobs for c in [j.chunk]}.values(), key=lambda c: c.start)
     return ArticlePlan(
         text=article,
         schema=schema,

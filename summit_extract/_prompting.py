@@ -5,13 +5,14 @@ For an article type with passes, every request of an article is, in order:
 1. the system message (rules and the article type's instructions),
 2. the worked examples as earlier turns: an example article, then each pass's request and its answer,
 3. the article,
-4. the pass's request: its instruction and a field guide rendered from its fields' descriptions.
+4. the pass's request: its instruction.
 
 Parts 1-3 are identical bytes across the passes of one article, and 1-2 across all articles, so servers
 that cache a prompt prefix (llama.cpp, OpenAI) read them once. The examples sit in earlier turns rather
 than beside the request because a 1.5B model given an example answer next to the article copied it.
-In JSON_SCHEMA mode the schema only becomes a grammar and the model never reads its descriptions; the
-field guide is how they reach the model.
+In JSON_SCHEMA mode the schema only becomes a grammar and the model never reads its descriptions: the
+example answers show what goes where; an article type without examples gets a field guide rendered
+from the descriptions in its system message instead.
 
 A plain pydantic schema gets the original one-request layout: system message with the field guide, then
 the article.
@@ -121,16 +122,13 @@ def _article(text: str, published: dt.date | None) -> dict[str, str]:
 
 
 def pass_request(chosen: Pass) -> str:
-    """What one pass asks: its name and instruction (its field guide is in the system message)."""
-    return f"Part {chosen.name}: {chosen.instruction}".rstrip(": ")
+    """What one pass asks: its instruction."""
+    return f"Task: {chosen.instruction}" if chosen.instruction else "Task: fill in the JSON for this article."
 
 
 def pass_guides(schema: type[BaseModel], passes: tuple[Pass, ...]) -> str:
-    """The field guide of every pass, for the system message: read once, cached with the prefix."""
-    return "\n\n".join(
-        f"Part {p.name} answers in JSON with these fields:\n{field_guide(pass_model(schema, p))}"
-        for p in passes
-    )
+    """The field guide of every pass, for the system message of an article type without examples."""
+    return "\n\n".join(f"Task {p.name} fields:\n{field_guide(pass_model(schema, p))}" for p in passes)
 
 
 def _example_answer(example: Example, chosen: Pass) -> str:
@@ -155,9 +153,14 @@ def messages(
         ]
     extra = [getattr(schema, "instructions", "") if issubclass(schema, Document) else "", instructions or ""]
     passes = passes or (chosen,)
+    shown = getattr(schema, "examples", ()) if examples else ()
     system = "\n".join([SYSTEM_PASSES, *(e.strip() for e in extra if e.strip())])
-    out = [{"role": "system", "content": f"{system}\n\n{pass_guides(schema, passes)}"}]
-    for example in getattr(schema, "examples", ()) if examples else ():
+    if not shown:
+        # Without examples the field guide is how the fields' descriptions reach the model. With them,
+        # the example answers show it, and the guide only cost tokens and (measured) recall.
+        system = f"{system}\n\n{pass_guides(schema, passes)}"
+    out = [{"role": "system", "content": system}]
+    for example in shown:
         out.append(_article(example.text, None))
         for each in passes:
             out.append({"role": "user", "content": pass_request(each)})

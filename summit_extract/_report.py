@@ -61,7 +61,7 @@ class _Item:
 
 
 def kind_of(cls: type[Grounded]) -> str:
-    """The CSS-safe kind of an item class: its name in kebab case ("SummitDate" -> "summit-date")."""
+    """The CSS-safe kind of an item class: its name in kebab case ("WrittenDate" -> "written-date")."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", cls.__name__).lower()
 
 

@@ -112,11 +112,6 @@ def test_default_concurrency_is_the_backends() -> None:
     assert gauge.peak == 2
 
 
-@pytest.mark.xfail(
-    reason="batch concurrency bounds articles, not requests: each article's passes run concurrently "
-    "on top of it (up to the backend's max_concurrency), so concurrency=1 sends 3 requests at once",
-    strict=True,
-)
 @pytest.mark.parametrize("limit", [1, 2])
 def test_concurrency_bounds_requests_in_flight_with_passes(limit: int) -> None:
     gauge = InFlight()

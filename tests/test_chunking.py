@@ -329,8 +329,6 @@ def test_merge_of_one_part_is_that_part(seed_parts: list[Extraction[Summit]]) ->
     assert only.usage == seed_parts[0].usage and only.attempts == 1
 
 
-@pytest.mark.xfail(reason="merge_models([]) raises a bare IndexError, not a ValueError naming the fault",
-                   strict=True)
 def test_merging_no_chunk_results_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         Summit.merge_chunks([])

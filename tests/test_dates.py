@@ -57,11 +57,6 @@ def test_only_the_first_lines_can_hold_a_dateline() -> None:
     assert dateline("\n".join([*lines[1:], "November 16, 2004"])) is not None
 
 
-@pytest.mark.xfail(
-    reason="_DATELINE_PLACE's optional 'Country -' group also matches 'December 8,' after 'CITY, ', "
-    "eating the month: the common 'WASHINGTON, December 8, 2004 —' dateline is missed",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "opening",
     ["WASHINGTON, December 8, 2004 — President Bush met Prime Minister Martin.",

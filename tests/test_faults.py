@@ -410,11 +410,6 @@ SHORT = (
 )
 
 
-@pytest.mark.xfail(
-    reason="an error in one pass reports only that pass's attempts and usage, not the article's: the "
-    "answered frame and agreements requests are missing from ExtractionError.attempts/usage",
-    strict=True,
-)
 def test_a_failing_pass_reports_every_request_and_token_of_the_article(srv: FakeOpenAI) -> None:
     srv.script(ok_summit(), ok_summit())  # frame and agreements answered (sync: in this order)
     srv.default = status(500)  # disputes never is

@@ -165,9 +165,8 @@ def test_highlights_render_with_the_colour_of_their_kind(
         assert mark["background"] == rgb(palette[primary]), mark
         assert mark["visible"], mark
     rendered = {kind for mark in marks for kind in mark["kinds"].split()}
-    assert rendered == set(palette) == {
-        "participant", "location", "summit-date", "agreement", "dispute", "statement"
-    }
+    classes = {"participant", "location", "summit-date", "agreement", "dispute", "statement"}
+    assert rendered == set(palette) == classes
     # Each participant's name is highlighted where the article names them.
     highlighted = " ".join(m["text"] for m in marks if "participant" in m["kinds"])
     for person in summit.participants:
@@ -226,3 +225,35 @@ def test_legend_toggle_hides_a_kind(browser: Browser, seed_report: tuple[Path, S
     state = browser.evaluate(toggle)
     assert state["hidden"] == "rgba(0, 0, 0, 0)"
     assert state["shown"] == rgb(colours(summit)["statement"])
+
+
+def test_a_trade_deal_renders_in_the_colours_of_its_own_classes(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_tradedeal_rules import ANSWER, TEXT, finished
+
+    deal = finished(ANSWER)
+    page = tmp_path / "deal.html"
+    page.write_text(render_html(TEXT, deal, title="Chile and Canada"), encoding="utf-8")
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.getElementById('article').textContent") == TEXT
+    palette = colours(deal)
+    assert set(palette) == {"party", "deal-date", "commitment", "concern"}
+    marks = browser.evaluate(MARKS_JS)
+    assert {kind for mark in marks for kind in mark["kinds"].split()} == set(palette)
+    for mark in marks:
+        assert mark["background"] == rgb(palette[mark["kinds"].split()[0]]), mark
+    hover = """
+    (() => {
+      const marks = Array.from(document.querySelectorAll("mark"));
+      const mark = marks.find(m => m.dataset.items === "commitment-1");
+      mark.dispatchEvent(new MouseEvent("mouseenter"));
+      const lit = document.getElementById("item-commitment-1").classList.contains("active");
+      mark.dispatchEvent(new MouseEvent("mouseleave"));
+      return {lit, text: mark.textContent, legend: document.querySelectorAll("input[data-toggle]").length};
+    })()
+    """
+    state = browser.evaluate(hover)
+    assert state == {
+        "lit": True,
+        "text": "Chile will cut its duty on Canadian pork from 12% to 4%",
+        "legend": 4,
+    }

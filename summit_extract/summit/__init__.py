@@ -13,7 +13,6 @@ from .._document import register
 from .._extracting import aextract_result, extract_result
 from ._models import (
     Agreement,
-    AgreementKind,
     AgreementStatus,
     Dispute,
     DisputeStatus,
@@ -27,7 +26,6 @@ from ._scoring import SummitScoring
 
 __all__ = [
     "Agreement",
-    "AgreementKind",
     "AgreementStatus",
     "Dispute",
     "DisputeStatus",

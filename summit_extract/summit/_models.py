@@ -8,6 +8,7 @@ dates) are hidden from the model and set only by the library.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -20,12 +21,11 @@ from .._countries import Country
 from .._document import Document, Example, Pass
 from .._fields import OptionalText, StatedText, WrittenDate, clean
 from .._grounding import Grounded, same_words, spans_overlap
-from ._normalizing import finalize_summit
+from ._normalizing import OVERRULES, finalize_summit
 from ._passes import DEFAULT_PASSES, EXAMPLE, INSTRUCTIONS, PASSES
 
 __all__ = [
     "Agreement",
-    "AgreementKind",
     "AgreementStatus",
     "Dispute",
     "DisputeStatus",
@@ -36,18 +36,6 @@ __all__ = [
     "SummitDate",
 ]
 
-AgreementKind = Literal[
-    "security",
-    "trade",
-    "economic",
-    "technology",
-    "energy",
-    "environment",
-    "political",
-    "humanitarian",
-    "cultural",
-    "other",
-]
 AgreementStatus = Literal["agreed", "signed", "planned", "proposed", "offered", "in progress", "rejected"]
 DisputeStatus = Literal["ongoing", "escalating", "easing", "resolved"]
 
@@ -76,6 +64,11 @@ TITLE_WORDS = {
     "envoy",
     "delegate",
 }
+
+#: Longest evidence the model may write for an agreement or dispute. Sent as the JSON Schema's maxLength
+#: (a grammar-constrained server enforces it): a small model otherwise copies whole sentences, and on two
+#: CPU cores every output token costs about 70 ms. A cut evidence is still a verbatim prefix.
+EVIDENCE_CHARS = 110
 
 #: Items with subjects at least this similar (rapidfuzz token_sort_ratio, 0-100) are the same fact.
 SUBJECT_SIMILARITY = 85.0
@@ -129,6 +122,10 @@ class Location(Grounded):
     venue: OptionalText = Field(default=None, description="Building or venue as written; null if not stated.")
     country: OptionalText = Field(default=None, description="Country as written; null if not stated.")
 
+    def fallback_evidence(self) -> list[str]:
+        """The place names themselves, when the quoted phrase was not copied exactly ("in Damascus")."""
+        return [v for v in (self.venue, self.city, self.country) if v]
+
     def check(self) -> None:
         """A location names a city, venue or country."""
         if not (self.city or self.venue or self.country):
@@ -145,8 +142,18 @@ def _same_subject(a: Agreement | Dispute, b: Grounded) -> bool:
     if spans_overlap(a.span, b.span):
         return True
     similar = fuzz.token_sort_ratio(fold(a.subject), fold(b.subject)) >= SUBJECT_SIMILARITY
+    sa, sb = _stems(a.subject), _stems(b.subject)
+    shared = len(sa & sb)
+    # Told twice in other words ("paying compensation to Koreans forced to work" and "compensation for
+    # Japan's use of Korean forced labor"): most content words of the shorter subject recur.
+    similar = similar or (shared >= 3 and shared >= 0.6 * min(len(sa), len(sb)))
     pa, pb = {fold(p) for p in a.parties}, {fold(p) for p in b.parties}
     return similar and (not pa or not pb or bool(pa & pb))
+
+
+def _stems(text: str) -> set[str]:
+    """Content words of a subject, cut to five letters (a crude stem: "Koreans" and "Korean" agree)."""
+    return {w[:5] for w in re.findall(r"\w+", fold(text)) if len(w) >= 4}
 
 
 def _subject(value: str, what: str) -> str:
@@ -168,13 +175,15 @@ def _parties(values: list[str]) -> list[str]:
 class Agreement(Grounded):
     """Something two or more parties agreed, signed, planned, proposed or offered."""
 
-    evidence: str = Field(description="The shortest words of the article that state this agreement.")
+    evidence: str = Field(
+        description="The shortest words of the article that state this agreement.",
+        json_schema_extra={"maxLength": EVIDENCE_CHARS},
+    )
     subject: str = Field(
         description="What was agreed: a short English phrase, whatever the article's language."
     )
     parties: list[str] = Field(description="Countries or organizations that are party to it.")
     status: AgreementStatus = Field(description="How far it got, as the article says.")
-    kind: AgreementKind = Field(default="other", description="Area of the agreement.")
 
     @field_validator("subject")
     @classmethod
@@ -194,7 +203,10 @@ class Agreement(Grounded):
 class Dispute(Grounded):
     """A disagreement between parties that the article reports."""
 
-    evidence: str = Field(description="The shortest words of the article that state this dispute.")
+    evidence: str = Field(
+        description="The shortest words of the article that state this dispute.",
+        json_schema_extra={"maxLength": EVIDENCE_CHARS},
+    )
     subject: str = Field(
         description="What the dispute is about (not who): a short English phrase, whatever the article's "
         "language."
@@ -289,7 +301,9 @@ class Summit(Document):
     default_passes: ClassVar[tuple[str, ...] | None] = DEFAULT_PASSES
     examples: ClassVar[tuple[Example, ...]] = (EXAMPLE,)
     instructions: ClassVar[str] = INSTRUCTIONS
-    max_chunk_chars: ClassVar[int | None] = 2500
+    max_chunk_chars: ClassVar[int | None] = 4000
+    #: The rules that may overrule the model's is_summit=True (see ``_normalizing.OVERRULES``).
+    overrules: ClassVar[frozenset[str]] = OVERRULES
     event_fields: ClassVar[tuple[str, ...]] = ("participants", "location", "date", "name", "host_country")
 
     def reports_event(self) -> bool:

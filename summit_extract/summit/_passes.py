@@ -30,12 +30,14 @@ PASSES = (
         ("agreements",),
         "List every agreement the article reports: each thing the parties agreed, signed, decided, plan, "
         "proposed or offered. One item per thing agreed: split 'agreed to X and Y' into two items.",
+        piecewise=True,
     ),
     Pass(
         "disputes",
         ("disputes",),
         "List every dispute the article reports: each disagreement, row, rift, accusation, protest, boycott "
         "or conflict between states, governments or groups, current or past. One item per issue.",
+        piecewise=True,
     ),
     Pass(
         "statements",
@@ -83,21 +85,18 @@ EXAMPLE = Example(
                 "subject": "gas supply deal",
                 "parties": ["Norway", "Poland"],
                 "status": "signed",
-                "kind": "energy",
             },
             {
                 "evidence": "agreed to hold joint naval exercises",
                 "subject": "joint naval exercises",
                 "parties": ["Norway", "Poland"],
                 "status": "agreed",
-                "kind": "security",
             },
             {
                 "evidence": "Poland's offer to build a shared ammunition plant",
                 "subject": "shared ammunition plant",
                 "parties": ["Poland", "Norway"],
                 "status": "offered",
-                "kind": "security",
             },
         ],
         "disputes": [

@@ -1,32 +1,31 @@
-"""``extract_many`` over several processes, for a remote backend when this machine's CPU is the limit.
+"""Work spread over forked processes, each streaming JSON lines back to the parent as it makes them.
 
-The library's own work per extraction (parsing, validation, alignment) holds the GIL, so one process tops
-out at roughly 1 / (CPU seconds per extraction) items per second however fast the endpoint answers.
-Here the pending items are dealt round-robin to forked workers, each running the ordinary
-``extract_many`` with its own event loop and HTTP clients; every record travels back over a pipe as soon
-as it is made and the parent alone writes OUT (same records, same resume, one file). The embedded model
-is never forked: it is one server per process and the cores are its own, so ``"auto"`` means one process
-for it.
+For ``extract_many(processes=N)``: the library's own work per extraction (parsing, validation, alignment)
+holds the GIL, so one process tops out at about 1 / (CPU seconds per extraction) items per second however
+fast a remote endpoint answers. The batch deals its pending items to forked workers, each running the
+ordinary ``extract_many`` with its own event loop and HTTP clients; every record travels back over a pipe
+as soon as it is made and the parent alone writes OUT (same records, same resume, one file). The embedded
+model is never forked: it is one server per process and the cores are its own, so ``"auto"`` means one
+process for it. This module knows nothing of batches: ``_batch`` hands it the work and the sink.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
+import multiprocessing.connection
 import os
-import time
 import traceback
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ._backend import Backend, resolve_backend
-from ._batch import BatchSummary, Item, _items, _Progress, _Sink, extract_many
-from ._exceptions import ConfigurationError, ExtractionError, Usage
+from ._exceptions import ConfigurationError, ExtractionError
 
-__all__ = ["choose_processes", "extract_many_processes"]
+__all__ = ["LineStream", "Processes", "choose_processes", "run_in_processes"]
 
 Processes = int | Literal["auto"] | None
+T = TypeVar("T")
 
 
 def choose_processes(processes: Processes, backend: Backend | None) -> int:
@@ -41,8 +40,8 @@ def choose_processes(processes: Processes, backend: Backend | None) -> int:
     return processes
 
 
-class _PipeStream:
-    """A text stream whose lines go to the parent, one message per record."""
+class LineStream:
+    """A text stream whose lines go to the parent process, one message per line."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -50,16 +49,16 @@ class _PipeStream:
     def write(self, text: str) -> int:
         for line in text.splitlines():
             if line.strip():
-                self.conn.send(("record", line))
+                self.conn.send(("line", line))
         return len(text)
 
     def flush(self) -> None:
         pass
 
 
-def _worker(conn: Connection, items: list[Item], options: dict[str, Any]) -> None:
+def _worker(conn: Connection, work: Callable[[T, LineStream], None], shard: T) -> None:
     try:
-        extract_many(items, out=_PipeStream(conn), progress=False, **options)  # type: ignore[arg-type]
+        work(shard, LineStream(conn))
         conn.send(("done", None))
     except ExtractionError as exc:
         conn.send(("error", exc))
@@ -69,56 +68,38 @@ def _worker(conn: Connection, items: list[Item], options: dict[str, Any]) -> Non
         conn.close()
 
 
-def extract_many_processes(
-    items: list[str | Item],
-    *,
-    processes: int,
-    out: Path | str | IO[str] | None = None,
-    progress: bool | None = None,
-    retry_failed: bool = True,
-    **options: Any,
-) -> BatchSummary:
-    """``extract_many`` with the pending items spread over ``processes`` forked workers."""
-    import sys
+def run_in_processes(
+    shards: Sequence[T], work: Callable[[T, LineStream], None], on_line: Callable[[str], None]
+) -> None:
+    """Run ``work(shard, stream)`` for every shard in a forked process; ``on_line`` gets every line written.
 
-    started = time.monotonic()
-    todo = _items(items)
-    summary = BatchSummary(items=len(todo))
-    sink = _Sink(out, summary)
-    done = sink.resume(retry_failed)
-    pending = [item for item in todo if item.id not in done]
-    summary.skipped = len(todo) - len(pending)
-    shards = [pending[n::processes] for n in range(processes)]
-    context = multiprocessing.get_context("fork")  # the backend's factories are closures: inherit, not pickle
+    Forked, not spawned: ``work`` and the backend it closes over are inherited, never pickled (a backend's
+    client factories are closures). The first failure of a worker is raised once every worker has ended.
+    """
+    context = multiprocessing.get_context("fork")
     workers: list[tuple[Any, Connection]] = []
-    bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
     failure: BaseException | None = None
     try:
         for shard in shards:
-            if not shard:
-                continue
             mine, theirs = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(theirs, shard, options), daemon=True)
+            process = context.Process(target=_worker, args=(theirs, work, shard), daemon=True)
             process.start()
             theirs.close()
             workers.append((process, mine))
         live = [conn for _, conn in workers]
         while live:
-            for conn in multiprocessing.connection.wait(live):
-                assert isinstance(conn, Connection)
+            for ready in multiprocessing.connection.wait(live):
+                assert isinstance(ready, Connection)
                 try:
-                    kind, payload = conn.recv()
+                    kind, payload = ready.recv()
                 except EOFError:
-                    live.remove(conn)
-                    failure = failure or RuntimeError("a worker process died without finishing its items")
+                    live.remove(ready)
+                    failure = failure or RuntimeError("a worker process died before finishing its items")
                     continue
-                if kind == "record":
-                    record = json.loads(payload)
-                    sink.write(record)
-                    _count(summary, record)
-                    bar.advance(summary.failed)
+                if kind == "line":
+                    on_line(payload)
                 else:
-                    live.remove(conn)
+                    live.remove(ready)
                     if kind == "error":
                         failure = failure or payload
     finally:
@@ -127,20 +108,5 @@ def extract_many_processes(
             if process.is_alive():
                 process.kill()
             conn.close()
-        sink.close()
-        bar.stop()
-        summary.seconds = time.monotonic() - started
     if failure is not None:
         raise failure
-    return summary
-
-
-def _count(summary: BatchSummary, record: dict[str, Any]) -> None:
-    summary.attempts += int(record.get("attempts", 0))
-    summary.usage += Usage(**record["usage"])
-    if record["status"] == "ok":
-        summary.done += 1
-        summary.cached += int(bool(record.get("cached")))
-    else:
-        summary.failed += 1
-        summary.errors[record["error"]["type"]] += 1

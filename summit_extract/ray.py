@@ -374,9 +374,8 @@ def _connect(ray: Any, address: str | None) -> None:
     """Join or start the cluster; the package travels with the job so workers run this very version."""
     if ray.is_initialized():
         return
-    import summit_extract
-
-    kwargs: dict[str, Any] = {"runtime_env": {"py_modules": [summit_extract]}, "log_to_driver": False}
+    package = str(Path(__file__).resolve().parent)  # this package's folder, shipped to every worker
+    kwargs: dict[str, Any] = {"runtime_env": {"py_modules": [package]}, "log_to_driver": False}
     if address in (None, "local"):
         kwargs.update(num_cpus=os.cpu_count() or 1, include_dashboard=False)
     else:

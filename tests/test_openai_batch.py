@@ -284,7 +284,7 @@ def test_the_cli_submits_shows_status_and_collects(tmp_path: Path, monkeypatch: 
     out = tmp_path / "out.jsonl"
     runner = CliRunner()
     with FakeBatchAPI() as api:
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-cli-secret-key-1234567890")
+        monkeypatch.setenv("OPENAI_API_KEY", "cli-secret-do-not-print-7f3a")
         monkeypatch.setenv("SUMMIT_EXTRACT_MODEL", MODEL)
         monkeypatch.setenv("SUMMIT_EXTRACT_MODE", "json_schema_mode")
         common = ["--out", str(out), "--base-url", api.base_url]
@@ -309,8 +309,8 @@ def test_the_cli_submits_shows_status_and_collects(tmp_path: Path, monkeypatch: 
     assert sorted(r["id"] for r in rows) == sorted(str(p) for p in folder.glob("*.txt"))
     assert all(Summit.model_validate(r["result"]) for r in rows)
     for path in [out, *manifest_path(out).parent.iterdir()]:
-        assert "sk-cli-secret" not in path.read_text(encoding="utf-8")
-    assert "sk-cli-secret" not in sub.output + stat.output + col.output
+        assert "cli-secret-do-not-print" not in path.read_text(encoding="utf-8")
+    assert "cli-secret-do-not-print" not in sub.output + stat.output + col.output
 
 
 @pytest.mark.parametrize("mode", [instructor.Mode.TOOLS, instructor.Mode.JSON_SCHEMA, instructor.Mode.JSON])

@@ -41,10 +41,18 @@ _YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)"
 
 _PATTERNS = [
     re.compile(rf"\b{_YEAR}-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})\b"),
+    # A range ("7-9 December", "7 au 9 décembre 2004"): the meeting starts on its first day.
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:er)?\s*(?:[-–—]|to|au|a|al|bis)\s*\d{{1,2}}\.?\s+(?:de\s+)?"
+        rf"(?P<mname>{_MONTH_RE})\b\.?(?:,?\s+(?:de\s+)?{_YEAR}\b)?",
+        re.I,
+    ),
     re.compile(r"(?P<year>\d{4})\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?:(?P<day>\d{1,2})\s*[日일])?"),
     re.compile(r"(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"),
     re.compile(
-        rf"\b(?P<mname>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR}\b)?", re.I
+        rf"\b(?P<mname>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{{1,2}}\b)?"
+        rf"(?:,?\s+{_YEAR}\b)?",
+        re.I,
     ),
     re.compile(
         rf"\b(?P<day>\d{{1,2}})(?:er|º|st|nd|rd|th)?\.?\s+(?:de\s+)?(?P<mname>{_MONTH_RE})\b\.?"

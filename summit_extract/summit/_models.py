@@ -21,7 +21,7 @@ from .._countries import Country
 from .._document import Document, Example, Pass
 from .._fields import OptionalText, StatedText, WrittenDate, clean
 from .._grounding import Grounded, same_words, spans_overlap
-from ._normalizing import OVERRULES, finalize_summit
+from ._normalizing import FILTERS, OVERRULES, finalize_summit
 from ._passes import DEFAULT_PASSES, EXAMPLE, INSTRUCTIONS, PASSES
 
 __all__ = [
@@ -304,6 +304,8 @@ class Summit(Document):
     max_chunk_chars: ClassVar[int | None] = 4000
     #: The rules that may overrule the model's is_summit=True (see ``_normalizing.OVERRULES``).
     overrules: ClassVar[frozenset[str]] = OVERRULES
+    #: The rules that drop findings whose evidence states none (see ``_normalizing.FILTERS``).
+    filters: ClassVar[frozenset[str]] = FILTERS
     event_fields: ClassVar[tuple[str, ...]] = ("participants", "location", "date", "name", "host_country")
 
     def reports_event(self) -> bool:

@@ -4,10 +4,11 @@
 
 Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/predictions.jsonl):
 
-- ``library``: ``extract_result(text, Summit)`` as shipped (three passes, worked example, all overrule
-  rules). It runs with the overrule rules switched off and applies them afterwards in code, which is
-  exact (a rule only ever turns the model's is_summit=True into False): that is how the ablation rows
-  for each rule come from the same model answers;
+- ``library``: ``extract_result(text, Summit)`` as shipped (three passes, worked example, every code
+  rule). It runs with the code rules (overrules of is_summit, finding filters) switched off, keeps those
+  raw answers in library/raw.jsonl, and applies the rules afterwards in code, which is exact (a rule
+  only ever drops a finding or turns is_summit=True into False): that is how the ablation rows for each
+  rule come from the same model answers, and how ``--rescore`` re-scores a changed rule without a model;
 - ``library-one-pass``: everything asked in one request (``passes=["main"]``), the ablation of passes;
 - ``library-no-examples``: no worked example (``examples=False``), the ablation of examples;
 - ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
@@ -32,8 +33,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from summit_extract import PROMPT_VERSION, Extraction, Summit, evaluate, extract_result, load_provider  # noqa: E402
-from summit_extract.summit._normalizing import OVERRULES, summit_check  # noqa: E402
+from summit_extract import (  # noqa: E402
+    PROMPT_VERSION,
+    Extraction,
+    Summit,
+    Usage,
+    evaluate,
+    extract_result,
+    load_provider,
+)
+from summit_extract.summit._normalizing import FILTERS, OVERRULES, filter_findings, summit_check  # noqa: E402
+
+#: Every code rule of the Summit that may overrule or drop what the model said, by name.
+RULES = OVERRULES | FILTERS
 
 SYSTEMS = ("library", "library-one-pass", "library-no-examples", "baseline", "langextract")
 #: Columns of the main table, in order (ablations go in their own table).
@@ -79,9 +91,10 @@ def progress(score: Any) -> None:
 
 
 def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str) -> Extraction[Summit]:
-    """A copy of a result made with no overrule rule, as if ``rules`` had been on (see module doc)."""
+    """A copy of a result made with no code rule, as if ``rules`` had been on (see module doc)."""
     value = copy.deepcopy(extraction.value)
-    if value.is_summit and (reason := summit_check(value, text, rules)):
+    filter_findings(value, text, rules & FILTERS)
+    if value.is_summit and (reason := summit_check(value, text, rules & OVERRULES)):
         value.is_summit = False
         value.is_summit_reason = reason
         value.clear_event()
@@ -108,7 +121,7 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
     runs: dict[str, Extraction[Summit]] = {}
     if system == "library":
-        Summit.overrules = frozenset()  # applied afterwards, rule by rule (see the module docstring)
+        Summit.overrules = Summit.filters = frozenset()  # applied afterwards, rule by rule (module doc)
         base = library_fn()
     elif system == "library-one-pass":
         base = library_fn(passes=["main"])
@@ -123,7 +136,7 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         result = base(text, published)
         stem = next(k for k, v in texts.items() if v == text)
         runs[stem] = result
-        return result if system != "library" else with_rules(result, OVERRULES, text)
+        return result if system != "library" else with_rules(result, RULES, text)
 
     print(f"{system}: evaluating {devset}", file=sys.stderr, flush=True)
     report = evaluate(
@@ -135,17 +148,66 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         label=system,
         on_article=progress,
     )
-    Summit.overrules = OVERRULES
+    Summit.overrules, Summit.filters = OVERRULES, FILTERS
     out = [(system, _save(system, report, runs, results))]
     if system == "library":
-        # The overrule ablation: the same answers with all rules, none, or all but one.
-        variants = {"library-no-overrules": frozenset[str]()}
-        variants |= {f"library-without-{rule}": OVERRULES - {rule} for rule in sorted(OVERRULES)}
-        for label, rules in variants.items():
-            preds = {stem: with_rules(r, rules, texts[stem]) for stem, r in runs.items()}
-            variant = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label=label)
-            out.append((label, _save(label, variant, runs, results)))
+        with (results / "library" / "raw.jsonl").open("w", encoding="utf-8") as raw:
+            for stem, r in sorted(runs.items()):
+                raw.write(json.dumps({"article": stem, **_raw_record(r)}, ensure_ascii=False) + "\n")
+        out += variants(devset, results, runs, texts, articles)
     return out
+
+
+def _raw_record(r: Extraction[Summit]) -> dict[str, Any]:
+    return {
+        "value": r.value.model_dump(mode="json"),
+        "usage": [r.usage.prompt_tokens, r.usage.completion_tokens, r.usage.cached_tokens],
+        "attempts": r.attempts,
+        "requests": r.requests,
+        "seconds": r.seconds,
+        "model": r.model,
+        "backend": r.backend,
+    }
+
+
+def variants(
+    devset: Path,
+    results: Path,
+    runs: dict[str, Extraction[Summit]],
+    texts: dict[str, str],
+    articles: int | None,
+    *,
+    rescored: bool = False,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rule ablation: the same raw answers with every rule, none, or all but one."""
+    chosen = {"library": RULES} if rescored else {}
+    chosen |= {"library-no-overrules": FILTERS, "library-no-filters": OVERRULES}
+    chosen |= {f"library-without-{rule}": RULES - {rule} for rule in sorted(RULES)}
+    out = []
+    for label, rules in chosen.items():
+        preds = {stem: with_rules(r, rules, texts[stem]) for stem, r in runs.items()}
+        report = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label=label)
+        out.append((label, _save(label, report, runs, results)))
+    return out
+
+
+def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str, dict[str, Any]]]:
+    """Re-score the library's last raw answers (library/raw.jsonl) with the code as it is now."""
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
+    runs: dict[str, Extraction[Summit]] = {}
+    for line in (results / "library" / "raw.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        prompt, completion, cached = row["usage"]
+        runs[row["article"]] = Extraction(
+            value=Summit.model_validate(row["value"]),
+            usage=Usage(prompt, completion, cached),
+            attempts=row["attempts"],
+            model=row["model"],
+            backend=row["backend"],
+            seconds=row["seconds"],
+            requests=row["requests"],
+        )
+    return variants(devset, results, runs, texts, articles, rescored=True)
 
 
 def _save(system: str, report: Any, runs: dict[str, Extraction[Summit]], results: Path) -> dict[str, Any]:
@@ -224,6 +286,7 @@ def side_by_side(results: Path) -> str:
         "library-one-pass",
         "library-no-examples",
         "library-no-overrules",
+        "library-no-filters",
         *sorted(k for k in found if k.startswith("library-without-")),
     ]
     ablation = {s: found[s] for s in ablation_order if s in found}
@@ -242,7 +305,8 @@ def side_by_side(results: Path) -> str:
         "",
         "Each column removes one element from the library. `library-one-pass` asks everything in one",
         "request; `library-no-examples` drops the worked example; `library-no-overrules` keeps the model's",
-        "is_summit as it said it; `library-without-<rule>` keeps every overrule rule but that one (rules in",
+        "is_summit as it said it; `library-no-filters` keeps every agreement and dispute it listed;",
+        "`library-without-<rule>` keeps every code rule but that one (rules in",
         "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
         "",
         *_table(ablation),
@@ -264,9 +328,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devset", type=Path, default=ROOT / "devset")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--table-only", action="store_true", help="only rebuild quality.md")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="re-score library/raw.jsonl with the code rules as they are now",
+    )
     args = parser.parse_args(argv)
     args.results.mkdir(parents=True, exist_ok=True)
-    for system in [] if args.table_only else (args.only or list(SYSTEMS)):
+    if args.rescore:
+        for label, data in rescore(args.devset, args.results, args.articles):
+            print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
+    for system in [] if args.table_only or args.rescore else (args.only or list(SYSTEMS)):
         for label, data in run(system, args.devset, args.results, args.articles):
             print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
     (args.results / "quality.md").write_text(side_by_side(args.results))

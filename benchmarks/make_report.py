@@ -18,6 +18,10 @@ SECTIONS = [
     ("batch_prompt_tokens.md", "python benchmarks/bench_prompt_tokens.py"),
     ("batch_local_prefix.md", "flock /tmp/summit-model.lock python benchmarks/bench_local_prefix.py"),
     ("faults.md", "python benchmarks/bench_faults.py"),
+    ("scale_throughput.md", "nice -n 19 python benchmarks/bench_scale.py"),
+    ("scale_records.md", "nice -n 19 python benchmarks/bench_scale_records.py"),
+    ("batch_api_dry_run.md", "nice -n 19 python benchmarks/bench_batch_api.py"),
+    ("cpu_per_extraction.md", "nice -n 19 python benchmarks/bench_cpu.py"),
 ]
 
 HEADER = """# Benchmark report

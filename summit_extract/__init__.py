@@ -27,6 +27,7 @@ from ._exceptions import (
 from ._extracting import aextract, aextract_result, extract, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate
 from ._grounding import Grounded, Span
+from ._openai_batch import batch_status, collect_batch, submit_batch
 from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
 from ._report import render_html
@@ -98,6 +99,8 @@ __all__ = [
     "aextract_result",
     "aextract_summit",
     "article_types",
+    "batch_status",
+    "collect_batch",
     "evaluate",
     "extract",
     "extract_many",
@@ -108,5 +111,6 @@ __all__ = [
     "register",
     "render_html",
     "resolve_backend",
+    "submit_batch",
     "written_in_article",
 ]

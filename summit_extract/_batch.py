@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import instructor
 import openai
@@ -593,9 +593,21 @@ def extract_many(
     concurrency: int | None = None,
     cache: ResultCache | bool = True,
     progress: bool | None = None,
+    processes: int | Literal["auto"] | None = None,
     **extract_options: Any,
 ) -> BatchSummary:
-    """The synchronous twin of :func:`aextract_many` (it runs its own event loop)."""
+    """The synchronous twin of :func:`aextract_many` (it runs its own event loop).
+
+    ``processes`` (an int, or "auto": one per core unless the backend is the embedded model) spreads the
+    items over that many processes, for a remote backend when the library's own CPU work is the limit.
+    """
+    if processes is not None and processes != 1:
+        from ._processes import choose_processes
+
+        n = choose_processes(processes, extract_options.get("backend"))
+        if n > 1:
+            options = dict(extract_options, schema=schema, concurrency=concurrency, cache=cache)
+            return _in_processes(items, n, out, progress, options)
     return asyncio.run(
         aextract_many(
             items,
@@ -607,3 +619,47 @@ def extract_many(
             **extract_options,
         )
     )
+
+
+def _in_processes(
+    items: Iterable[str | Item],
+    n: int,
+    out: Path | str | IO[str] | None,
+    progress: bool | None,
+    options: dict[str, Any],
+) -> BatchSummary:
+    """extract_many over ``n`` forked processes (see _processes); this process alone writes ``out``."""
+    from ._processes import LineStream, run_in_processes
+
+    started = time.monotonic()
+    todo = _items(items)
+    summary = BatchSummary(items=len(todo))
+    sink = _Sink(out, summary)
+    done = sink.resume(bool(options.pop("retry_failed", True)))
+    pending = [item for item in todo if item.id not in done]
+    summary.skipped = len(todo) - len(pending)
+    bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
+
+    def work(shard: list[Item], stream: LineStream) -> None:
+        extract_many(shard, out=stream, progress=False, **options)  # type: ignore[arg-type]
+
+    def on_line(line: str) -> None:
+        record = json.loads(line)
+        sink.write(record)
+        summary.attempts += int(record.get("attempts", 0))
+        summary.usage += Usage(**record["usage"])
+        if record["status"] == "ok":
+            summary.done += 1
+            summary.cached += int(bool(record.get("cached")))
+        else:
+            summary.failed += 1
+            summary.errors[record["error"]["type"]] += 1
+        bar.advance(summary.failed)
+
+    try:
+        run_in_processes([s for s in (pending[k::n] for k in range(n)) if s], work, on_line)
+    finally:
+        sink.close()
+        bar.stop()
+        summary.seconds = time.monotonic() - started
+    return summary

@@ -11,8 +11,10 @@ Two loops, each owning one kind of failure:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -90,6 +92,36 @@ def max_tokens_for(text: str, context_tokens: int | None) -> int:
         prompt_estimate = 900 + len(text) // 3  # field guide and instructions, then the article
         budget = min(budget, max(256, context_tokens - prompt_estimate))
     return budget
+
+
+@functools.cache
+def _ready(schema: type[BaseModel]) -> type[BaseModel]:
+    """instructor's own wrapper of ``schema``, made once, its JSON schema generated once.
+
+    On every call instructor wraps the response model in a new class (``response_schema``) and generates
+    its JSON schema again: ~3 ms of CPU a request, and a new class each time. A model that is already
+    wrapped is used as it is, so the wrapper is made here once per schema and reused; its answers are the
+    same class instructor would have made (a subclass of ``schema``), its schema the same dict, copied.
+    """
+    from instructor.v2.core.function_calls import ResponseSchema, response_schema
+
+    if issubclass(schema, ResponseSchema):
+        return schema
+    wrapped = response_schema(schema)
+    generate = wrapped.model_json_schema
+    made: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if cls is not wrapped:  # a subclass: pydantic's own, uncached
+            parent: Any = super(wrapped, cls)
+            return dict(parent.model_json_schema(*args, **kwargs))
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in made:
+            made[key] = generate(*args, **kwargs)
+        return copy.deepcopy(made[key])
+
+    wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    return wrapped
 
 
 class Ledger:
@@ -259,7 +291,7 @@ class Call:
             reraise=True,
         )
         return dict(
-            response_model=self.schema,
+            response_model=_ready(self.schema),
             messages=self.messages,
             model=self.backend.model,
             max_retries=reasks,

@@ -352,6 +352,10 @@ def extract(
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Run on Ray: 'local' starts a cluster; 'auto', ray://HOST:10001 join."),
+    ] = None,
 ) -> None:
     """Extract the article type (default: summit) from articles: a summary for one, JSONL for several."""
     with _errors():
@@ -359,6 +363,9 @@ def extract(
         published = _date(published, "--published")
         model_type = load_schema(schema)
         items = read_items(articles)
+        if ray is not None:  # summit-extract[ray]: see _cli_ray
+            importlib.import_module("summit_extract._cli_ray").run(items, ray, out, model_type, locals())
+            return
         chosen = build_backend(backend, model, base_url)
         options: dict[str, Any] = dict(
             schema=model_type,
@@ -719,6 +726,9 @@ def eval_command(
 
 def _as_json(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+app.add_typer(importlib.import_module("summit_extract._cli_batch").batch_app, name="batch")
 
 
 def main() -> None:

@@ -57,6 +57,9 @@ class ExtractionContext:
     reask_ungrounded: bool = False
     attempts: Attempts = field(default_factory=Attempts)
     whole_text: str | None = None
+    #: Items found only in an instruction planted inside the article (a prompt injection), set aside as
+    #: ungrounded; ``finalize`` hooks see them in the whole article's context.
+    quarantined: list[object] = field(default_factory=list)
     _folded: FoldedText | None = field(default=None, repr=False)
 
     @property

@@ -79,6 +79,77 @@ def country_mentions(name: str, text: str) -> bool:
 NAME_LANGUAGES = ("fr", "pt", "es", "de", "it")
 
 
+#: Adjectives no suffix rule derives from the country's name ("French" from "France", "Thai" from
+#: "Thailand"); "American" is left out, since "South American" names no state.
+_IRREGULAR_DEMONYMS = {
+    "french": "FR",
+    "francais": "FR",
+    "francaise": "FR",
+    "dutch": "NL",
+    "swiss": "CH",
+    "british": "GB",
+    "english": "GB",
+    "scottish": "GB",
+    "welsh": "GB",
+    "irish": "IE",
+    "greek": "GR",
+    "danish": "DK",
+    "swedish": "SE",
+    "finnish": "FI",
+    "norwegian": "NO",
+    "polish": "PL",
+    "turkish": "TR",
+    "spanish": "ES",
+    "thai": "TH",
+    "filipino": "PH",
+    "philippine": "PH",
+    "lao": "LA",
+    "czech": "CZ",
+    "slovak": "SK",
+    "icelandic": "IS",
+    "peruvian": "PE",
+    "argentine": "AR",
+    "argentinian": "AR",
+    "emirati": "AE",
+    "saudi": "SA",
+    "kuwaiti": "KW",
+    "qatari": "QA",
+    "bahraini": "BH",
+    "omani": "OM",
+    "yemeni": "YE",
+    "afghan": "AF",
+    "uzbek": "UZ",
+    "kazakh": "KZ",
+    "kyrgyz": "KG",
+    "tajik": "TJ",
+    "turkmen": "TM",
+    "belarusian": "BY",
+    "malagasy": "MG",
+    "ivorian": "CI",
+    "somali": "SO",
+    "maltese": "MT",
+    "cypriot": "CY",
+    "montenegrin": "ME",
+    "bosnian": "BA",
+    "croatian": "HR",
+    "serbian": "RS",
+    "slovenian": "SI",
+    "macedonian": "MK",
+    "belgian": "BE",
+    "libyan": "LY",
+    "moroccan": "MA",
+    "chilean": "CL",
+    "vietnamese": "VN",
+    "lebanese": "LB",
+    "burmese": "MM",
+    "nepali": "NP",
+    "bangladeshi": "BD",
+    "sri lankan": "LK",
+    "new zealand": "NZ",
+    "kiwi": "NZ",
+    "pakistani": "PK",
+}
+
 _NAME_SUFFIX = "(?:n|an|ian|ien|ienne|ese|i|ish|ais|aise|o|a)?"
 _STEM_SUFFIX = "(?:ian|ien|ienne|ese|n|an)?"
 
@@ -100,6 +171,7 @@ def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
                     names[fold(form)] = record.alpha_2
     for short, code in (("u.s.", "US"), ("usa", "US"), ("u.k.", "GB"), ("britain", "GB"), ("russia", "RU")):
         names[short] = code
+    names.update(_IRREGULAR_DEMONYMS)
     # Adjectives count too ("Nigerian", "Japanese", "brésilien"): a name, or a name ending in "a" without
     # it ("Canadian", "Chinese"), followed by a common demonym suffix.
     stems = {n[:-1]: code for n, code in names.items() if n[-1] in "ay" and " " not in n}

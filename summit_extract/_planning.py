@@ -17,7 +17,9 @@ path build exactly the same requests and run their answers through exactly the s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,8 +85,7 @@ class ArticlePlan:
             for private in ("max_retries", "hooks", "strict", "context", "timeout"):
                 kwargs.pop(private, None)
             response_model = kwargs.pop("response_model")
-            _, body = handle_response_model(response_model, mode=self.backend.mode, **kwargs)
-            out.append(PlannedRequest(job.key, body))
+            out.append(PlannedRequest(job.key, _body(response_model, self.backend.mode, kwargs)))
         return out
 
     def charge(self, error: ExtractionError) -> ExtractionError:
@@ -139,11 +140,12 @@ class ArticlePlan:
     def finish(self, values: Mapping[str, BaseModel]) -> Extraction[Any]:
         """Merge each pass over its chunks, join the passes, drop or flag, finalize (module doc: 4-5)."""
         answers: list[tuple[Pass, BaseModel]] = []
+        whole = self.whole_context()
         for asked in dict.fromkeys(j.asked for j in self.jobs):
             jobs = [j for j in self.jobs if j.asked == asked]
             for job in jobs:
                 if job.call.context is not None:
-                    quarantine(values[job.key], job.call.context)
+                    whole.quarantined += quarantine(values[job.key], job.call.context)
             parts = [values[j.key] for j in jobs]
             answers.append((asked, parts[0] if len(parts) == 1 else self._merge(asked, parts)))
         value = self._join(answers)
@@ -154,7 +156,7 @@ class ArticlePlan:
         else:
             flagged = [g for g in walk(value) if is_unaligned(g)]
         if isinstance(value, Document):
-            value.finalize(self.whole_context())
+            value.finalize(whole)
             if not value.reports_event():
                 value.clear_event()
         ledgers = [j.call.ledger for j in self.jobs]
@@ -197,6 +199,33 @@ def _budget(text: str, backend: Backend, focused: bool) -> int:
 
 def _size(messages: list[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages)
+
+
+#: instructor rebuilds a request's schema part (JSON schema, tools) on every call, ~3 ms each; it depends
+#: only on the response model, the mode and the sampling settings, so a batch builds it once per pass.
+_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
+_MARK_MESSAGES = [{"role": "user", "content": "\x00summit-extract-template\x00"}]
+_MARK_TOKENS = 987_654_321
+
+
+def _body(response_model: Any, mode: instructor.Mode, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What ``handle_response_model`` makes of these arguments, its schema part built once and reused."""
+    messages, max_tokens = kwargs.pop("messages"), kwargs.pop("max_tokens")
+    key = (response_model, mode, json.dumps(kwargs, sort_keys=True, default=str))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        _, template = handle_response_model(
+            response_model, mode=mode, messages=_MARK_MESSAGES, max_tokens=_MARK_TOKENS, **kwargs
+        )
+        _TEMPLATES[key] = template
+    if template.get("messages") != _MARK_MESSAGES or template.get("max_tokens") != _MARK_TOKENS:
+        # This mode writes into the messages (e.g. the schema into the system prompt): build it in full.
+        _, body = handle_response_model(
+            response_model, mode=mode, messages=messages, max_tokens=max_tokens, **kwargs
+        )
+        return dict(body)
+    body = copy.deepcopy({k: v for k, v in template.items() if k not in ("messages", "max_tokens")})
+    return {**body, "messages": messages, "max_tokens": max_tokens}
 
 
 def published_date(value: dt.date | str | None) -> dt.date | None:

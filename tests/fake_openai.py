@@ -33,7 +33,6 @@ import instructor
 import openai
 
 from summit_extract import Backend
-from summit_extract.summit._normalizing import DISPUTE_CUES
 
 __all__ = [
     "PERMANENT", "TRANSIENT", "Exchange", "FakeOpenAI", "Reply", "article_of", "drip", "empty_choices",
@@ -142,11 +141,8 @@ def for_request(body: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def _phrase(article: str, words: int = 12) -> str:
-    """A short verbatim span of the article: from its first word that states a dispute, if any (so the
-    Summit's dispute filters keep it), else from its first word."""
-    cue = DISPUTE_CUES.search(article)
-    start = cue.start() if cue else 0
-    match = re.compile(rf"\S+(?:[ \t]+\S+){{0,{words - 1}}}").search(article, start)
+    """A short verbatim span of the article: the first words of its first non-blank line."""
+    match = re.search(rf"\S+(?:[ \t]+\S+){{0,{words - 1}}}", article)
     return match.group(0) if match else article.strip()
 
 
@@ -166,7 +162,7 @@ def summit_json(article: str) -> dict[str, Any]:
         "disputes": [
             {
                 "evidence": _phrase(article),
-                "parties": ["Japan", "South Korea"],
+                "parties": ["Side A", "Side B"],
                 "subject": "the matter the article reports",
                 "status": "ongoing",
             }

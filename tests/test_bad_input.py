@@ -23,7 +23,6 @@ from summit_extract import (
     InputError,
     RetryPolicy,
     Summit,
-    TransportError,
     aextract_result,
     extract_result,
     plan_article,
@@ -39,13 +38,6 @@ FAST = RetryPolicy(backoff_initial=0.01, backoff_max=0.05, timeout=5.0)
 REASK = RetryPolicy(backoff_initial=0.01, backoff_max=0.05, timeout=5.0, reask_ungrounded=True)
 #: A Summit is asked in three passes over one article (sync: one after the other, in this order).
 PASSES = ["frame", "agreements", "disputes"]
-#: Replaying a cassette recorded with the old one-request Summit prompt: no recorded request matches
-#: (vcrpy refuses it, seen as a TransportError) until it is re-recorded from the embedded model.
-OLD_CASSETTE = pytest.mark.xfail(
-    reason="cassette recorded with the old Summit prompt; re-record with --record-mode=rewrite",
-    raises=TransportError,
-    strict=False,
-)
 
 #: A short report with no summit in it, and an injected order to report one in Paris.
 INJECTED = (
@@ -212,7 +204,6 @@ def test_injected_summit_that_persists_is_dropped(srv: FakeOpenAI) -> None:
     assert dropped == {"Agreement", "Dispute", "Location", "Participant"}
 
 
-@OLD_CASSETTE
 @pytest.mark.vcr
 def test_embedded_model_obeys_the_injection_and_the_library_drops_it(local_backend: Backend) -> None:
     # Recorded: the model did report "a summit in Paris" with a signed France-Germany peace agreement,

@@ -315,3 +315,8 @@ class Summit(Document):
     def finalize(self, context: ExtractionContext) -> None:
         """Countries to ISO, titles unified, people merged; then the verdict checked against the facts."""
         finalize_summit(self, context)
+        planted = any(isinstance(item, (Participant, Location)) for item in context.quarantined)
+        if self.is_summit and not self.participants and planted:
+            # The only people or place of this summit came from an instruction planted in the article.
+            self.is_summit = False
+            self.is_summit_reason = "the summit rests only on instructions inside the article"

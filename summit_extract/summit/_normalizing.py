@@ -95,9 +95,10 @@ FILTERS: frozenset[str] = frozenset({"agreement_cues", "dispute_cues", "dispute_
 #: The rules that may overrule the model's ``is_summit=True``, by name (all on by default):
 #: - ``two_states``: the participants represent fewer than two states, and the article neither calls the
 #:   meeting a summit nor names two states;
-#: - ``leader_rank``: every participant has a title and none is of summit rank (vice-ministers, envoys);
-#: - ``no_participants``: nobody taking part was found in the article.
-OVERRULES: frozenset[str] = frozenset({"two_states", "leader_rank", "no_participants"})
+#: - ``leader_rank``: every participant has a title and none is of summit rank (vice-ministers, envoys).
+#: A third rule, "nobody taking part was found", was measured and removed: on the dev set it only ever
+#: overruled a real summit whose frame listed no one (benchmarks/REPORT.md, 0.697 with it, 0.738 without).
+OVERRULES: frozenset[str] = frozenset({"two_states", "leader_rank"})
 
 
 def title(value: str | None) -> str | None:
@@ -140,8 +141,6 @@ def _states(people: Iterable[Participant]) -> set[str]:
 def summit_check(summit: Summit, text: str, rules: frozenset[str] = OVERRULES) -> str | None:
     """Why the facts contradict a summit, or None when they allow one (see :data:`OVERRULES`)."""
     people = summit.participants
-    if "no_participants" in rules and not people:
-        return "no participant taking part was found in the article"
     if "two_states" in rules and len(_states(people)) < 2:
         called = bool(_SUMMIT_WORD.search(text)) or bool(summit.name and _SUMMIT_WORD.search(summit.name))
         if not (called and len(states_named(text)) >= 2):
@@ -240,9 +239,24 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     if summit.is_summit and (reason := summit_check(summit, context.article, rules)):
         summit.is_summit = False
         summit.is_summit_reason = reason
+
     # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
     summit.participants = keep_people(summit.participants)
+    if summit.name and fold(summit.name).strip(" .") in _GENERIC_NAMES:
+        summit.name = None  # "Summit" is what it is, not what it is called
 
+
+#: Words that say what a meeting is, not what it is called.
+_GENERIC_NAMES = {
+    "summit",
+    "the summit",
+    "rare summit",
+    "meeting",
+    "the meeting",
+    "talks",
+    "sommet",
+    "cumbre",
+}
 
 _FILLER = re.compile(r"\b(the|and|of|between|with|leaders?|government|officials?|relations?|talks)\b", re.I)
 

@@ -1,0 +1,155 @@
+"""The Summit's rules in code: findings must be stated, groups are not people, the verdict and its reasons.
+
+Each rule is measured on the dev set for what it costs and saves (benchmarks/REPORT.md); these tests pin
+what each one does on small invented texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from summit_extract import ExtractionContext, Summit, _dates
+from summit_extract.summit._normalizing import FILTERS, is_person_name, name_in
+
+TEXT = (
+    "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
+    "The two sides agreed that Thai engineers will build a railway to Hanoi. "
+    "A row over fishing rights flared again. North Korea is also on the agenda. "
+    "Local student unions protested against tuition fees set by the city council."
+)
+
+
+def finalized(data: dict[str, Any], text: str = TEXT, rules: frozenset[str] | None = None) -> Summit:
+    context = ExtractionContext(text)
+    summit = Summit.model_validate(data, context=context)
+    if rules is not None:
+        from summit_extract.summit._normalizing import finalize_summit
+
+        finalize_summit(summit, context, rules)
+    else:
+        summit.finalize(context)
+    if not summit.reports_event():
+        summit.clear_event()
+    return summit
+
+
+def person(evidence: str, name: str | None, country: str | None, title: str | None = None) -> dict[str, Any]:
+    return {"evidence": evidence, "name": name, "title": title, "country": country}
+
+
+FRAME: dict[str, Any] = {
+    "participants": [
+        person("Thai Prime Minister Suda Kanchana", "Suda Kanchana", "Thailand", "Prime Minister"),
+        person("Vietnamese President Le Van Minh", "Le Van Minh", "Vietnam", "President"),
+    ],
+    "is_summit": True,
+}
+
+
+def test_an_agreement_needs_a_word_that_states_one_in_or_just_before_its_evidence() -> None:
+    summit = finalized(
+        {
+            **FRAME,
+            "agreements": [
+                # "agreed that" stands just before the evidence: kept.
+                {
+                    "evidence": "Thai engineers will build a railway to Hanoi",
+                    "subject": "railway to Hanoi",
+                    "parties": ["Thailand", "Vietnam"],
+                    "status": "agreed",
+                },
+                # Nothing agrees anything here.
+                {
+                    "evidence": "North Korea is also on the agenda",
+                    "subject": "North Korea",
+                    "parties": ["Thailand", "Vietnam"],
+                    "status": "agreed",
+                },
+            ],
+        }
+    )
+    assert [a.subject for a in summit.agreements] == ["railway to Hanoi"]
+
+
+def test_a_dispute_needs_a_stated_quarrel_and_a_state() -> None:
+    disputes = [
+        {
+            "evidence": "A row over fishing rights",
+            "subject": "fishing rights",
+            "parties": ["Thailand", "Vietnam"],
+            "status": "ongoing",
+        },
+        {
+            "evidence": "North Korea is also on the agenda",
+            "subject": "North Korea",
+            "parties": ["North Korea"],
+            "status": "ongoing",
+        },
+        {
+            "evidence": "student unions protested against tuition fees",
+            "subject": "tuition fees",
+            "parties": ["student unions", "city council"],
+            "status": "ongoing",
+        },
+    ]
+    summit = finalized({**FRAME, "disputes": disputes})
+    assert [d.subject for d in summit.disputes] == ["fishing rights"]
+    unfiltered = finalized({**FRAME, "disputes": disputes}, rules=frozenset())
+    assert len(unfiltered.disputes) == 3, "with the filters off the model's findings stay"
+    assert {"agreement_cues", "dispute_cues", "dispute_states"} == FILTERS
+
+
+def test_the_verdict_never_clears_findings() -> None:
+    summit = finalized(
+        {
+            "participants": [person("Thai Prime Minister Suda Kanchana", "Suda Kanchana", "Thailand")],
+            "is_summit": True,
+            "disputes": [
+                {
+                    "evidence": "A row over fishing rights",
+                    "subject": "fishing rights",
+                    "parties": ["Thailand", "Vietnam"],
+                    "status": "ongoing",
+                }
+            ],
+        },
+        text=TEXT.replace("in Osaka", "by phone").replace("Vietnamese", "Thai"),
+    )
+    assert summit.is_summit is False
+    assert summit.is_summit_reason == "the participants represent fewer than two states"
+    assert summit.participants == [] and summit.location is None
+    assert [d.subject for d in summit.disputes] == ["fishing rights"]
+
+
+def test_groups_and_offices_are_not_people() -> None:
+    for group in ("Southeast Asian leaders", "Syrian President", "heads of state", "foreign ministers"):
+        assert not is_person_name(group), group
+    for name in ("Yoon Suk Yeol", "Luiz Inácio Lula da Silva", "Roh Moo-hyun", "George W. Bush"):
+        assert is_person_name(name), name
+    assert name_in("Syrian President Bashar al-Assad acknowledged differences") == "Bashar al-Assad"
+    assert name_in("Iraqi leaders refused to endorse the declaration") is None
+
+
+def test_an_office_named_as_a_person_gives_way_to_the_name_its_evidence_gives() -> None:
+    summit = finalized(
+        {
+            "participants": [
+                person("Thai Prime Minister Suda Kanchana", "Thai Prime Minister", "Thailand"),
+                person("Vietnamese President Le Van Minh", "Le Van Minh", "Vietnam"),
+                person("Osaka", "Japanese officials", None),
+            ],
+            "is_summit": True,
+        }
+    )
+    assert [p.name for p in summit.participants] == ["Suda Kanchana", "Le Van Minh"]
+
+
+def test_a_generic_word_is_no_summit_name() -> None:
+    summit = finalized({**FRAME, "name": "summit"}, text=TEXT + " The summit ended on Friday.")
+    assert summit.name is None
+
+
+def test_a_date_range_starts_on_its_first_day() -> None:
+    assert _dates.parse("7-9 December") == _dates.PartialDate(None, 12, 7)
+    assert _dates.parse("December 7-9, 2004") == _dates.PartialDate(2004, 12, 7)
+    assert _dates.parse("7 au 9 décembre 2004") == _dates.PartialDate(2004, 12, 7)

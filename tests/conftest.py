@@ -64,9 +64,6 @@ def vcr_config() -> dict[str, Any]:
 #: Tests whose committed recording is known to hold interactions they do not play, with the reason; each
 #: is reported as a warning instead of a failure until its cassette is re-recorded (then remove it here).
 KNOWN_UNPLAYED = {
-    "tests/test_extract_recorded.py::test_seed_summit_async_twin": (
-        "replays a copy of the sync test's recording (issue 10: the async test gets its own recording)"
-    ),
     "tests/test_tradedeal.py::test_cli_extracts_a_trade_deal_then_summarizes_it_from_the_cache": (
         "its recording holds 9 interactions and the test makes 3 (the second run is a cache hit)"
     ),

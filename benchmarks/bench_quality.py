@@ -301,7 +301,7 @@ def side_by_side(results: Path) -> str:
         "",
         *_table(main),
         "",
-        "## What each element earns (ablation)",
+        "### What each element earns (ablation)",
         "",
         "Each column removes one element from the library. `library-one-pass` asks everything in one",
         "request; `library-no-examples` drops the worked example; `library-no-overrules` keeps the model's",

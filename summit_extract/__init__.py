@@ -47,6 +47,18 @@ from .tradedeal import Commitment, Concern, DealDate, Party, TradeDeal
 
 __version__ = "0.2.0"
 
+# Errors show the path users import them from (summit_extract.InputError), as httpx's do.
+for _error in (
+    ExtractionError,
+    ConfigurationError,
+    InputError,
+    TransportError,
+    OutputValidationError,
+    TruncatedOutputError,
+    RefusalError,
+):
+    _error.__module__ = "summit_extract"
+
 # A library logs, the application decides where to: no output unless logging is configured.
 logging.getLogger("summit_extract").addHandler(logging.NullHandler())
 

@@ -41,7 +41,7 @@ OutOpt = Annotated[
     typer.Option("--out", "-o", help="The JSONL records file; the batch manifest lives in OUT.batch/."),
 ]
 SchemaOpt = Annotated[
-    str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: Summit).")
+    str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: summit).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+__all__ = ["NotADate", "PartialDate", "anchor", "dateline", "parse", "resolve"]
+
 _MONTHS: dict[str, int] = {}
 for _names in (
     # English, French, Portuguese, Spanish, German, Italian (full names and common abbreviations)

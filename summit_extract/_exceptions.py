@@ -1,12 +1,32 @@
 """The library's exception hierarchy: everything it raises on purpose derives from ExtractionError.
 
-Messages name what failed, after how many attempts and at what token cost, and say what to do. They never
+    ExtractionError                 an extraction failed; carries .attempts and .usage
+    ├── ConfigurationError          no usable backend, a bad key, model, URL or option
+    ├── InputError (ValueError)     the article cannot be used as given
+    ├── TransportError              the endpoint kept failing (429, 5xx, timeouts, lost connections)
+    ├── OutputValidationError       the model's output never validated
+    │   └── TruncatedOutputError    it kept running into max_tokens
+    └── RefusalError                the model refused, or returned no choices
+
+Each is re-exported as ``summit_extract.<Name>`` and reports that path as its module. Messages name what
+failed, after how many attempts and at what token cost, and say what to do. They never
 carry an API key: the library never formats request headers or client settings into a message.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+__all__ = [
+    "ConfigurationError",
+    "ExtractionError",
+    "InputError",
+    "OutputValidationError",
+    "RefusalError",
+    "TransportError",
+    "TruncatedOutputError",
+    "Usage",
+]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Actors reach the fake server over real HTTP on 127.0.0.1, as they would reach a remote endpoint. The
 records must be ``extract_many``'s for the same answers, one per article, a failed item a failed record,
 and a rerun after an interruption must skip what was written. The live test at the end runs the
-embedded model on two actors (``-m local_model``).
+embedded model on two actors (``-m local_model_cluster``; two models on two cores take minutes, so
+.ci/run leaves it to a manual run).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def test_the_cli_runs_extract_on_ray(cluster: None, api: FakeBatchAPI, tmp_path:
     assert no_out.exit_code == 2 and "--out" in no_out.output
 
 
-@pytest.mark.local_model
+@pytest.mark.local_model_cluster
 def test_live_embedded_model_on_two_actors(tmp_path: Path) -> None:
     """Two actors, each with its own embedded model, on two short articles (slow: minutes)."""
     if not ray.is_initialized():

@@ -12,12 +12,14 @@ from ._batch import BatchSummary, Item, aextract_many, extract_many
 from ._config import RetryPolicy
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
+from ._deadline import Deadline
 from ._document import Document, Example, Pass, article_types, register
 from ._evaluating import ArticleScore, Counts, EvalReport, ListRule, Scoring, evaluate
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
     InputError,
+    OutputError,
     OutputValidationError,
     RefusalError,
     TransportError,
@@ -56,6 +58,7 @@ for _error in (
     OutputValidationError,
     TruncatedOutputError,
     RefusalError,
+    OutputError,
 ):
     _error.__module__ = "summit_extract"
 
@@ -74,6 +77,7 @@ __all__ = [
     "ConfigurationError",
     "Country",
     "Counts",
+    "Deadline",
     "DealDate",
     "Dispute",
     "Document",
@@ -88,6 +92,7 @@ __all__ = [
     "ListRule",
     "Location",
     "OptionalText",
+    "OutputError",
     "OutputValidationError",
     "Participant",
     "Party",

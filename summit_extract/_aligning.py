@@ -23,6 +23,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+__all__ = ["FUZZY_THRESHOLD", "Alignment", "FoldedText", "Match", "align", "contains", "fold"]
+
 Alignment = Literal["exact", "normalized", "fuzzy"]
 
 #: Minimum rapidfuzz partial-ratio score (0-100) for a fuzzy alignment to count as grounded.

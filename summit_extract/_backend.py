@@ -18,6 +18,17 @@ import openai
 
 from ._exceptions import ConfigurationError
 
+__all__ = [
+    "BACKEND_ENV",
+    "DEFAULT_OPENAI_MODEL",
+    "MODEL_ENV",
+    "Backend",
+    "client_backend",
+    "load_provider",
+    "resolve_backend",
+    "shared",
+]
+
 #: Environment variable that names the model for an OpenAI-compatible endpoint.
 MODEL_ENV = "SUMMIT_EXTRACT_MODEL"
 #: Environment variable that forces a backend: "openai" or "local".

@@ -45,6 +45,8 @@ from ._extracting import aextract_result, request_slots
 from ._planning import published_date as _published
 from ._result import Extraction
 
+__all__ = ["BatchSummary", "Item", "aextract_many", "extract_many", "id_key"]
+
 log = logging.getLogger("summit_extract")
 
 

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 
 from ._prompting import PROMPT_VERSION, schema_json
 
+__all__ = ["CACHE_ENV", "ResultCache", "atomic_write", "cache_key", "default_cache_dir"]
+
 #: Environment variable naming the library's cache folder (results go to its ``results/`` subfolder).
 CACHE_ENV = "SUMMIT_EXTRACT_CACHE"
 

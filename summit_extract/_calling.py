@@ -58,6 +58,17 @@ from ._exceptions import (
 )
 from ._salvaging import salvage
 
+__all__ = [
+    "STRATEGIES",
+    "Call",
+    "Ledger",
+    "Strategy",
+    "call_async",
+    "call_sync",
+    "max_tokens_for",
+    "usage_of",
+]
+
 log = logging.getLogger("summit_extract")
 T = TypeVar("T", bound=BaseModel)
 _secrets.guard_loggers()  # instructor logs a failed request's error body, echoed key included

@@ -31,6 +31,32 @@ from ._exceptions import ConfigurationError, ExtractionError, InputError
 from ._fields import WrittenDate
 from ._grounding import Grounded, library_fields
 
+__all__ = [
+    "DEBUG_ENV",
+    "EXIT_CODES",
+    "EXIT_CONFIG",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "BackendOpt",
+    "BaseUrlOpt",
+    "ModelOpt",
+    "PublishedOpt",
+    "SchemaOpt",
+    "UngroundedOpt",
+    "UsageProblem",
+    "build_backend",
+    "eval_command",
+    "extract",
+    "load_schema",
+    "main",
+    "print_summary",
+    "printable",
+    "read_items",
+    "report",
+    "schema_command",
+]
+
 EXIT_OK = 0
 #: Some items failed (their error records are in the output), or a schema check found drift.
 EXIT_FAILED = 1

@@ -6,7 +6,8 @@
     ├── TransportError              the endpoint kept failing (429, 5xx, timeouts, lost connections)
     ├── OutputValidationError       the model's output never validated
     │   └── TruncatedOutputError    it kept running into max_tokens
-    └── RefusalError                the model refused, or returned no choices
+    ├── RefusalError                the model refused, or returned no choices
+    └── OutputError                 a batch's output could not be written (disk full, a closed pipe)
 
 Each is re-exported as ``summit_extract.<Name>`` and reports that path as its module. Messages name what
 failed, after how many attempts and at what token cost, and say what to do. They never
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigurationError",
     "ExtractionError",
     "InputError",
+    "OutputError",
     "OutputValidationError",
     "RefusalError",
     "TransportError",

@@ -10,6 +10,8 @@ import unicodedata
 from ._aligning import FoldedText
 from ._exceptions import InputError
 
+__all__ = ["MAX_CHARS", "check_text", "injected_spans"]
+
 #: Longest article accepted, in characters. Longer texts are chunked up to this size, never beyond.
 MAX_CHARS = 400_000
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
+from instructor.core.exceptions import IncompleteOutputException
 from instructor.processing import handle_response_model, process_response
 from pydantic import BaseModel, ValidationError
 
@@ -35,6 +36,7 @@ from ._calling import Call, Ledger, max_tokens_for, usage_of
 from ._chunking import Chunk
 from ._config import RetryPolicy, Ungrounded
 from ._context import DateSource, ExtractionContext, active
+from ._deadline import Deadline
 from ._document import Document, Pass, choose_passes, pass_model
 from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
@@ -125,6 +127,14 @@ class ArticlePlan:
                         strict=False,
                         mode=self.backend.mode,
                     )
+            except IncompleteOutputException as exc:
+                # Cut off at max_tokens: keep its complete items, as the live path does (see _salvaging).
+                kept = job.call.salvaged(exc)
+                if kept is None:
+                    raise OutputValidationError(
+                        f"Extraction failed: the answer to {job.key!r} was cut off at max_tokens.", attempts=1
+                    ) from None
+                values[job.key] = kept
             except (ValidationError, ValueError) as exc:
                 raise OutputValidationError(
                     f"Extraction failed: the answer to {job.key!r} does not validate against "
@@ -287,6 +297,8 @@ def plan_article(
         # The first piece starts the article, so a server that cached the whole article reuses it.
         pieces = _chunking.split(article, piece, overlap=piece // 8)
     jobs: list[Request] = []
+    # One wall-clock budget for the whole article: every pass, chunk, re-ask and retry draws on it.
+    deadline = Deadline(policy.total_timeout)
     for asked in chosen:
         chunks = pieces if asked.piecewise else whole
         for n, chunk in enumerate(chunks, start=1):
@@ -307,6 +319,7 @@ def plan_article(
                 max_tokens=_budget(chunk.text, backend, document),
                 ledger=Ledger(),
                 salvage=document,
+                deadline=deadline,
             )
             key = asked.name if len(chunks) == 1 else f"{asked.name}@{n}"
             jobs.append(Request(key, chunk, asked, call))

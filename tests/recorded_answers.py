@@ -126,6 +126,12 @@ def _with_content(answer: dict[str, Any], content: str, body: dict[str, Any]) ->
     return dict(answer, choices=[choice])
 
 
+def _merged(answer: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` with ``fields`` as its JSON content: the answers of an article's passes, joined."""
+    choice = dict(answer["choices"][0], message={"role": "assistant", "content": json.dumps(fields)})
+    return dict(answer, choices=[choice])
+
+
 @functools.cache
 def recorded() -> RecordedAnswers:
     """Load every cassette once."""
@@ -142,14 +148,24 @@ def recorded() -> RecordedAnswers:
             raw = response["body"]["string"]
             answer = json.loads(raw if isinstance(raw, str) else raw.decode("utf-8"))
             answers.setdefault(answer_key(body), answer)
-            name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+            name = str(((body.get("response_format") or {}).get("json_schema") or {}).get("name") or "")
             article = article_of(body)
-            first = len(body.get("messages", [])) == 2 and "frequency_penalty" not in body
-            if name == "Summit" and first and article not in articles:
+            if not name.startswith("Summit") or "frequency_penalty" in body:
+                continue
+            # A Summit is asked in passes (SummitFrame, SummitAgreements, ...): an article counts once,
+            # by its first frame request; each pass's answers are kept by turn, merged into one answer.
+            turn = _turn(body)
+            if name in ("SummitFrame", "Summit") and turn == 0 and article not in articles:
                 articles.append(article)
-            if name == "Summit" and "frequency_penalty" not in body:
-                turn = (len(body.get("messages", [])) - 2) // 2
-                recorded_turns = turns.setdefault(article, [])
-                if turn == len(recorded_turns):
-                    recorded_turns.append(answer)
+            recorded_turns = turns.setdefault(article, [])
+            while len(recorded_turns) <= turn:
+                recorded_turns.append(_merged(answer, {}))
+            content = _content(answer)
+            try:
+                fields = json.loads(content) if content else {}
+            except ValueError:
+                fields = {}
+            if isinstance(fields, dict):
+                merged = {**json.loads(_content(recorded_turns[turn]) or "{}"), **fields}
+                recorded_turns[turn] = _merged(answer, merged)
     return RecordedAnswers(answers, articles, turns)

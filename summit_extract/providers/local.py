@@ -36,6 +36,22 @@ import openai
 from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
 
+__all__ = [
+    "CACHE_ENV",
+    "CONTEXT_TOKENS",
+    "GGUF_ENV",
+    "MAX_RESTARTS",
+    "MODEL_FILE",
+    "MODEL_NAME",
+    "MODEL_SHA256",
+    "MODEL_SIZE",
+    "PART_COUNT",
+    "backend",
+    "cache_dir",
+    "ensure_model_file",
+    "server_url",
+]
+
 #: The model's name as the library reports it and sends it in requests (llama.cpp ignores it).
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"

@@ -10,6 +10,16 @@ import openai
 from .._backend import DEFAULT_OPENAI_MODEL, MODEL_ENV, Backend, shared
 from .._exceptions import ConfigurationError
 
+__all__ = [
+    "COMPATIBLE_CONTEXT_TOKENS",
+    "CONTEXT_ENV",
+    "MODE_ENV",
+    "OPENAI_CONTEXT_TOKENS",
+    "OPENAI_URL",
+    "backend",
+    "context_tokens",
+]
+
 #: Environment variable that overrides the instructor mode (e.g. "json_schema" for llama.cpp servers).
 MODE_ENV = "SUMMIT_EXTRACT_MODE"
 #: Environment variable giving the served model's context window in tokens (longer articles are chunked).

@@ -637,8 +637,8 @@ def _in_processes(
     todo = _items(items)
     summary = BatchSummary(items=len(todo))
     sink = _Sink(out, summary)
-    done = sink.resume(bool(options.pop("retry_failed", True)))
-    pending = [item for item in todo if item.id not in done]
+    done = sink.resume(bool(options.pop("retry_failed", True)), {id_key(item.id) for item in todo})
+    pending = [item for item in todo if id_key(item.id) not in done]
     summary.skipped = len(todo) - len(pending)
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
 

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ._backend import Backend, load_provider, resolve_backend
-from ._batch import BatchSummary, Item, _error_record, _items, _Sink, extract_many
+from ._batch import BatchSummary, Item, _error_record, _items, _Sink, extract_many, id_key
 from ._cache import atomic_write
 from ._document import default_article_type
 from ._exceptions import ConfigurationError, InputError, Usage
@@ -307,7 +307,8 @@ def extract_dataset(
     summary = BatchSummary(items=len(items))
     sink: _Sink | _ParquetParts = _ParquetParts(out, 1000) if fmt == "parquet" else _Sink(out, summary)
     done = sink.resume(retry_failed)
-    todo = [i for i in items if i.id not in done]
+    # The JSONL sink keys ids by their JSON form (so 7 and "7" differ); Parquet parts by the id itself.
+    todo = [i for i in items if i.id not in done and id_key(i.id) not in done]
     summary.skipped = len(items) - len(todo)
     if not todo:
         summary.seconds = time.monotonic() - started

@@ -89,6 +89,17 @@ class BatchSummary:
         """True when no item failed."""
         return self.failed == 0
 
+    def count(self, record: dict[str, Any]) -> None:
+        """Add one written record (ok or error) to the counts, requests and tokens."""
+        self.attempts += int(record.get("attempts", 0))
+        self.usage += Usage(**record["usage"])
+        if record["status"] == "ok":
+            self.done += 1
+            self.cached += int(bool(record.get("cached")))
+        else:
+            self.failed += 1
+            self.errors[record["error"]["type"]] += 1
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-able values (without the records)."""
         return {
@@ -484,14 +495,7 @@ async def aextract_many(
         except OutputError as exc:
             broken.append(exc)
             raise
-        summary.attempts += rec["attempts"]
-        summary.usage += Usage(**rec["usage"])
-        if rec["status"] == "ok":
-            summary.done += 1
-            summary.cached += int(rec.get("cached", False))
-        else:
-            summary.failed += 1
-            summary.errors[rec["error"]["type"]] += 1
+        summary.count(rec)
         bar.advance(summary.failed)
 
     async def run(item: Item, pub: dt.date | None, key: str | None) -> None:
@@ -648,14 +652,7 @@ def _in_processes(
     def on_line(line: str) -> None:
         record = json.loads(line)
         sink.write(record)
-        summary.attempts += int(record.get("attempts", 0))
-        summary.usage += Usage(**record["usage"])
-        if record["status"] == "ok":
-            summary.done += 1
-            summary.cached += int(bool(record.get("cached")))
-        else:
-            summary.failed += 1
-            summary.errors[record["error"]["type"]] += 1
+        summary.count(record)
         bar.advance(summary.failed)
 
     try:

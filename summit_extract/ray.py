@@ -34,7 +34,7 @@ from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, _error_record, _items, _Sink, extract_many, id_key
 from ._cache import atomic_write
 from ._document import default_article_type
-from ._exceptions import ConfigurationError, InputError, Usage
+from ._exceptions import ConfigurationError, InputError
 
 __all__ = ["Endpoint", "extract_dataset", "iter_records", "read_articles"]
 
@@ -337,23 +337,12 @@ def extract_dataset(
             for line in batch["record"]:
                 record = json.loads(str(line))
                 sink.write(record)
-                _count(summary, record)
+                summary.count(record)
                 bar(summary)
     finally:
         sink.close()
         summary.seconds = time.monotonic() - started
     return summary
-
-
-def _count(summary: BatchSummary, record: dict[str, Any]) -> None:
-    summary.attempts += int(record.get("attempts", 0))
-    summary.usage += Usage(**record["usage"])
-    if record["status"] == "ok":
-        summary.done += 1
-        summary.cached += int(bool(record.get("cached")))
-    else:
-        summary.failed += 1
-        summary.errors[record["error"]["type"]] += 1
 
 
 def _progress(enabled: bool, total: int) -> Callable[[BatchSummary], None]:

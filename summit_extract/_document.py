@@ -21,10 +21,11 @@ Article types register themselves with :func:`register` so the command line, ``s
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, get_origin
 
 from pydantic import BaseModel, create_model
 
@@ -62,6 +63,10 @@ class Pass:
     #: Ask it of each piece of at most ``Document.max_chunk_chars`` rather than of the whole article: a
     #: small model lists more of a long article's agreements when shown a part at a time.
     piecewise: bool = False
+    #: Most items each list field of this pass may hold in one answer, sent as the JSON Schema's
+    #: ``maxItems`` of the pass's response model only (a grammar-constrained server enforces it): at
+    #: temperature 0 a small model can repeat one item until its token budget runs out. None: no limit.
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,10 @@ def pass_model(schema: type[BaseModel], chosen: Pass) -> type[BaseModel]:
         info = schema.model_fields.get(field)
         if info is None:
             raise ConfigurationError(f"pass {name!r} of {schema.__name__} names unknown field {field!r}.")
+        if chosen.max_items is not None and get_origin(info.annotation) is list:
+            info = copy.copy(info)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            info.json_schema_extra = {**extra, "maxItems": chosen.max_items}
         fields[field] = (info.annotation, info)
     title = "".join(part.capitalize() for part in name.split("_"))
     model: type[BaseModel] = create_model(

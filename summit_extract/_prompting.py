@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the prompt changes, so caches keyed on it are invalidated.
-PROMPT_VERSION = "5"
+PROMPT_VERSION = "6"
 
 SYSTEM = "\n".join(
     [

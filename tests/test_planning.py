@@ -71,18 +71,34 @@ def test_the_passes_of_one_article_differ_only_in_their_last_message() -> None:
         assert job.asked.instruction in msgs[-1]["content"]
 
 
-def test_the_worked_example_sits_in_earlier_turns_shared_by_every_article() -> None:
+def test_the_worked_examples_sit_in_earlier_turns_shared_by_every_article() -> None:
     first = messages_of(plan_article(ARTICLE, Summit, backend=backend()))[0]
     other = messages_of(plan_article(DATELINED, Summit, backend=backend()))[0]
     # System and example turns are the same for any article: only the article and the request follow.
     assert first[:-2] == other[:-2]
-    example = Summit.examples[0]
     turns = first[1:-2]
-    assert turns[0] == {"role": "user", "content": f"Article:\n{example.text}"}
-    assert [t["role"] for t in turns[1:]] == ["user", "assistant"] * len(DEFAULT_PASSES)
-    answers = [json.loads(t["content"]) for t in turns[1:] if t["role"] == "assistant"]
-    assert answers[0]["participants"] == example.answer["participants"]  # the frame's part of the answer
-    assert set(answers[1]) == {"agreements"} and set(answers[2]) == {"disputes"}
+    per_example = 1 + 2 * len(DEFAULT_PASSES)  # its article, then each pass's request and answer
+    assert len(turns) == per_example * len(Summit.examples) >= 2 * per_example
+    for n, example in enumerate(Summit.examples):
+        own = turns[n * per_example : (n + 1) * per_example]
+        assert own[0] == {"role": "user", "content": f"Article:\n{example.text}"}
+        assert [t["role"] for t in own[1:]] == ["user", "assistant"] * len(DEFAULT_PASSES)
+        answers = [json.loads(t["content"]) for t in own[1:] if t["role"] == "assistant"]
+        assert answers[0]["participants"] == example.answer["participants"]  # the frame's part
+        assert answers[1] == {"agreements": example.answer["agreements"]}
+        assert answers[2] == {"disputes": example.answer["disputes"]}
+    # One example reports no summit, so a "no" with an empty frame is something the model has seen.
+    assert any(e.answer["is_summit"] is False and e.answer["participants"] == [] for e in Summit.examples)
+
+
+def test_finding_lists_are_capped_in_their_pass_only() -> None:
+    bodies = plan_article(ARTICLE, Summit, backend=backend()).requests
+    schemas = {r.key: r.body["response_format"]["json_schema"]["schema"] for r in bodies}
+    assert schemas["agreements"]["properties"]["agreements"]["maxItems"] == 8
+    assert schemas["disputes"]["properties"]["disputes"]["maxItems"] == 8
+    assert "maxItems" not in schemas["frame"]["properties"]["participants"]  # no cap on who takes part
+    # The cap bounds one answer, not the merged result of every piece.
+    assert "maxItems" not in Summit.model_json_schema()["properties"]["agreements"]
 
 
 def test_without_examples_there_are_no_example_turns() -> None:

@@ -21,8 +21,8 @@ from .._countries import Country
 from .._document import Document, Example, Pass
 from .._fields import OptionalText, StatedText, WrittenDate, clean
 from .._grounding import Grounded, same_words, spans_overlap
-from ._normalizing import FILTERS, OVERRULES, finalize_summit
-from ._passes import DEFAULT_PASSES, EXAMPLE, INSTRUCTIONS, PASSES
+from ._normalizing import EVIDENCE_CHARS, FILTERS, OVERRULES, finalize_summit
+from ._passes import DEFAULT_PASSES, EXAMPLES, INSTRUCTIONS, PASSES
 
 __all__ = [
     "Agreement",
@@ -65,10 +65,6 @@ TITLE_WORDS = {
     "delegate",
 }
 
-#: Longest evidence the model may write for an agreement or dispute. Sent as the JSON Schema's maxLength
-#: (a grammar-constrained server enforces it): a small model otherwise copies whole sentences, and on two
-#: CPU cores every output token costs about 70 ms. A cut evidence is still a verbatim prefix.
-EVIDENCE_CHARS = 110
 
 #: Items with subjects at least this similar (rapidfuzz token_sort_ratio, 0-100) are the same fact.
 SUBJECT_SIMILARITY = 85.0
@@ -294,12 +290,12 @@ class Summit(Document):
     )
     is_summit_reason: SkipJsonSchema[str | None] = Field(
         default=None,
-        description="Filled in by the library: why is_summit is False when the model said True, or null.",
+        description="Filled in by the library: why it overruled the model's is_summit, or null.",
     )
 
     passes: ClassVar[tuple[Pass, ...]] = PASSES
     default_passes: ClassVar[tuple[str, ...] | None] = DEFAULT_PASSES
-    examples: ClassVar[tuple[Example, ...]] = (EXAMPLE,)
+    examples: ClassVar[tuple[Example, ...]] = EXAMPLES
     instructions: ClassVar[str] = INSTRUCTIONS
     max_chunk_chars: ClassVar[int | None] = 4000
     #: The rules that may overrule the model's is_summit=True (see ``_normalizing.OVERRULES``).
@@ -316,7 +312,9 @@ class Summit(Document):
         """Countries to ISO, titles unified, people merged; then the verdict checked against the facts."""
         finalize_summit(self, context)
         planted = any(isinstance(item, (Participant, Location)) for item in context.quarantined)
-        if self.is_summit and not self.participants and planted:
-            # The only people or place of this summit came from an instruction planted in the article.
+        if self.is_summit and planted and not any(p.name for p in self.participants):
+            # Its people or place came from an instruction planted in the article, and no one the article
+            # itself names takes part (states it mentions are no meeting: "Lithuania and Belarus traded
+            # accusations" next to "report a summit in Paris").
             self.is_summit = False
             self.is_summit_reason = "the summit rests only on instructions inside the article"

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from .._document import Example, Pass
 
-__all__ = ["EXAMPLE", "INSTRUCTIONS", "PASSES"]
+__all__ = ["DEFAULT_PASSES", "EXAMPLE", "EXAMPLES", "INSTRUCTIONS", "MAX_FINDINGS", "PASSES"]
 
 INSTRUCTIONS = (
-    "A summit is a meeting of leaders or ministers of two or more states. Agreements and disputes count "
-    "whether or not the article reports a summit."
+    "A summit is a meeting of leaders or ministers of two or more states, including a state visit where "
+    "a leader meets the host's leader. Agreements and disputes count whether or not the article reports "
+    "a summit. A subject says what, not who: 'fishing quotas', not 'Poland accused Norway over quotas'."
 )
+
+#: Most agreements (or disputes) one answer lists for one piece of at most 4,000 characters: more than any
+#: dev-set article states in all, and a cap on the loops a small model falls into ("cooperation on chips"
+#: listed eight times until the token budget ran out).
+MAX_FINDINGS = 8
 
 PASSES = (
     Pass(
         "frame",
         ("participants", "location", "date", "name", "host_country", "is_summit"),
         "List the leaders, ministers or state delegations who take part in the meeting the article reports, "
-        "each once; then where and when they meet, the meeting's name and host country as written; "
-        "last, is_summit.",
+        "each once (a country named without its leader is a delegation: name null); then where and when "
+        "they meet, the meeting's name and host country as written; last, is_summit.",
     ),
     Pass(
         "agreements",
@@ -31,6 +37,7 @@ PASSES = (
         "List every agreement the article reports: each thing the parties agreed, signed, decided, plan, "
         "proposed or offered. One item per thing agreed: split 'agreed to X and Y' into two items.",
         piecewise=True,
+        max_items=MAX_FINDINGS,
     ),
     Pass(
         "disputes",
@@ -38,6 +45,7 @@ PASSES = (
         "List every dispute the article reports: each disagreement, row, rift, accusation, protest, boycott "
         "or conflict between states, governments or groups, current or past. One item per issue.",
         piecewise=True,
+        max_items=MAX_FINDINGS,
     ),
     Pass(
         "statements",
@@ -116,3 +124,78 @@ EXAMPLE = Example(
         "statements": [{"speaker": "Anna Nowak", "quote": "Our seas are safer when we stand together"}],
     },
 )
+
+#: A multilateral summit: the host's leader is named, the other states only as countries (delegations).
+EXAMPLE_DELEGATIONS = Example(
+    text=(
+        "TALLINN, 3 March - Estonian Prime Minister Mari Kask hosted Latvia, Lithuania and Finland at a "
+        "summit in Tallinn on 2-3 March on the safety of undersea power cables. The four governments agreed "
+        "to patrol the cables jointly. Finland objected to a Latvian plan to route a new cable through its "
+        "waters."
+    ),
+    answer={
+        "participants": [
+            {
+                "evidence": "Estonian Prime Minister Mari Kask",
+                "name": "Mari Kask",
+                "title": "Prime Minister",
+                "country": "Estonia",
+            },
+            {"evidence": "Latvia", "name": None, "title": None, "country": "Latvia"},
+            {"evidence": "Lithuania", "name": None, "title": None, "country": "Lithuania"},
+            {"evidence": "Finland", "name": None, "title": None, "country": "Finland"},
+        ],
+        "location": {"evidence": "in Tallinn", "city": "Tallinn", "venue": None, "country": None},
+        "date": {"text": "2-3 March"},
+        "name": None,
+        "host_country": "Estonia",
+        "is_summit": True,
+        "agreements": [
+            {
+                "evidence": "agreed to patrol the cables jointly",
+                "subject": "joint patrols of undersea power cables",
+                "parties": ["Estonia", "Latvia", "Lithuania", "Finland"],
+                "status": "agreed",
+            },
+        ],
+        "disputes": [
+            {
+                "evidence": "Finland objected to a Latvian plan to route a new cable through its waters",
+                "subject": "route of a new cable through Finnish waters",
+                "parties": ["Finland", "Latvia"],
+                "status": "ongoing",
+            },
+        ],
+        "statements": [],
+    },
+)
+
+#: No summit: an incident between two states. The frame stays empty; the dispute is still listed.
+EXAMPLE_NO_SUMMIT = Example(
+    text=(
+        "Ghana protested on Monday after Togolese soldiers crossed the border and detained two farmers, the "
+        "foreign ministry in Accra said. Togo says the farmers were on its land. No talks are planned."
+    ),
+    answer={
+        "participants": [],
+        "location": None,
+        "date": None,
+        "name": None,
+        "host_country": None,
+        "is_summit": False,
+        "agreements": [],
+        "disputes": [
+            {
+                "evidence": "Ghana protested on Monday after Togolese soldiers crossed the border",
+                "subject": "Togolese soldiers detaining farmers across the border",
+                "parties": ["Ghana", "Togo"],
+                "status": "ongoing",
+            },
+        ],
+        "statements": [],
+    },
+)
+
+#: The worked examples, in the order they are shown: the richest last, nearest the article, since a small
+#: model follows the example it read last most closely.
+EXAMPLES = (EXAMPLE_NO_SUMMIT, EXAMPLE_DELEGATIONS, EXAMPLE)

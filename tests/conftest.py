@@ -157,9 +157,13 @@ def _canned_findings_are_kept(request: pytest.FixtureRequest, monkeypatch: pytes
     """The fault server answers with canned findings that state nothing ("the matter the article
     reports", parties "Side A"), which the Summit's finding filters (tested on their own in
     test_models.py) would drop. Plumbing tests switch those filters off; tests that replay the
-    embedded model's recordings keep them, like every other test."""
+    embedded model's recordings keep them, like every other test. They also switch off the rule that
+    adds the states an attendance list names ("leaders of South Korea and Japan" in the seed): these
+    tests check which of the server's answers survive, and that rule is tested on its own in
+    test_summit_rules.py."""
     module = request.module.__name__.rsplit(".", 1)[-1]
     if module in PLUMBING_MODULES and "local_backend" not in request.fixturenames:
         from summit_extract import Summit
 
         monkeypatch.setattr(Summit, "filters", frozenset())
+        monkeypatch.setattr(Summit, "overrules", Summit.overrules - {"listed_states"})

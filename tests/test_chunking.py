@@ -109,9 +109,10 @@ def test_an_article_that_fits_is_not_split(seed_text: str) -> None:
 def test_budget_leaves_room_for_the_fixed_prompt_and_the_output(seed_text: str) -> None:
     msgs = summit_messages(seed_text)
     fixed_chars = sum(len(m["content"]) for m in msgs) - len(seed_text)
-    room = budget(msgs, seed_text, 2304)
-    assert room is not None and 0 < room < (2304 - 256) * CHARS_PER_TOKEN - fixed_chars + 100
-    chunks = plan(seed_text, msgs, 2304)
+    context = 4096  # too small for the seed and the fixed prompt (system message and worked examples)
+    room = budget(msgs, seed_text, context)
+    assert room is not None and 0 < room < (context - 256) * CHARS_PER_TOKEN - fixed_chars + 100
+    chunks = plan(seed_text, msgs, context)
     assert chunks is not None and len(chunks) >= max(2, len(seed_text) // room)
     assert_covers(seed_text, chunks, room)
 
@@ -519,4 +520,6 @@ def test_chunks_naming_one_country_each_make_a_summit_once_merged(seed_text: str
     # A chunk that names one country's leader alone does not make the merged article "no summit":
     # the summit check reads the states the article names, not one chunk's participants.
     alone = merge([a, part(seed_text, 1000, 2500, summit())]).value
-    assert alone.is_summit is True and [p.name for p in alone.participants] == ["Yoon Suk Yeol"]
+    assert alone.is_summit is True and alone.participants[0].name == "Yoon Suk Yeol"
+    # ... and Japan, which the article's own "leaders of South Korea and Japan" lists, joins as a delegation.
+    assert [(p.name, p.country) for p in alone.participants[1:]] == [(None, "Japan")]

@@ -189,8 +189,9 @@ def test_negative_article_scores_right_when_no_summit_is_found() -> None:
         "disputes": [{"parties": ["Japan", "South Korea"], "status": "ongoing",
                       "subject": "compensation for wartime forced labour"}],
     }
-    right = score(with_(PERFECT, is_summit=False, agreements=[]), gold)
-    assert right.is_summit and right.location and right.date  # the model drops location/date/participants
+    # The model answers "no summit" and lists no one (a "no" beside two named leaders would be overruled).
+    right = score(with_(PERFECT, is_summit=False, participants=[], agreements=[]), gold)
+    assert right.is_summit and right.location and right.date  # the frame is cleared: no location, no date
     assert right.participants.f1 == 1.0 and right.agreements.f1 == 1.0 and right.disputes.f1 == 1.0
 
     wrong = score(PERFECT, gold)

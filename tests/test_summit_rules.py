@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from summit_extract import ExtractionContext, Summit, _dates
-from summit_extract.summit._normalizing import FILTERS, is_person_name, name_in
+from summit_extract.summit._normalizing import EVIDENCE_CHARS, FILTERS, OVERRULES, is_person_name, name_in
 
 TEXT = (
     "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
@@ -119,6 +119,97 @@ def test_the_verdict_never_clears_findings() -> None:
     assert summit.is_summit_reason == "the participants represent fewer than two states"
     assert summit.participants == [] and summit.location is None
     assert [d.subject for d in summit.disputes] == ["fishing rights"]
+
+
+def test_leaders_of_two_states_in_the_frame_overrule_a_no() -> None:
+    summit = finalized({**FRAME, "is_summit": False, "location": {"evidence": "in Osaka", "city": "Osaka"}})
+    assert summit.is_summit is True
+    assert summit.is_summit_reason == "leaders or ministers of two or more states take part"
+    assert [p.name for p in summit.participants] == ["Suda Kanchana", "Le Van Minh"]
+    assert summit.location is not None and summit.location.city == "Osaka"
+    # The rule switched off: the model's "no" stands and clears the frame.
+    kept = finalized({**FRAME, "is_summit": False}, rules=OVERRULES - {"leaders_meet"})
+    assert kept.is_summit is False and kept.participants == []
+
+
+def test_envoys_or_one_state_do_not_make_a_summit() -> None:
+    envoys = [
+        person("Thai envoy Suda Kanchana", "Suda Kanchana", "Thailand", "Vice Foreign Minister"),
+        person("Vietnamese ambassador Le Van Minh", "Le Van Minh", "Vietnam", "Ambassador"),
+    ]
+    one_state = [
+        person("Thai Prime Minister Suda Kanchana", "Suda Kanchana", "Thailand", "Prime Minister"),
+        person("Thai Foreign Minister Anan Chai", "Anan Chai", "Thailand", "Foreign Minister"),
+    ]
+    groups = [
+        person("Thai Prime Minister", "Thai Prime Minister", "Thailand", "Prime Minister"),
+        person("Vietnamese President", "Vietnamese President", "Vietnam", "President"),
+    ]
+    for people in (envoys, one_state, groups):
+        summit = finalized({"participants": people, "is_summit": False})
+        assert summit.is_summit is False and summit.is_summit_reason is None, people
+
+
+def test_a_cut_evidence_finds_its_cue_later_in_its_sentence() -> None:
+    text = (
+        "Japan's plans to release treated radioactive water from the wrecked Fukushima nuclear facility "
+        "have caused a backlash in South Korea. Japan's plans to build a new research reactor near the "
+        "coast of the island of Kyushu were announced on Monday by the ministry. Nothing else."
+    )
+    cut = text[:EVIDENCE_CHARS]  # what a grammar-capped model writes: a verbatim prefix, cut mid-sentence
+    second = text.index("Japan's plans to build")
+    unstated = text[second : second + EVIDENCE_CHARS]
+    disputes = [
+        {"evidence": e, "subject": "treated water", "parties": ["Japan", "South Korea"], "status": "ongoing"}
+        for e in (cut, unstated)
+    ]
+    summit = finalized({"disputes": disputes}, text=text)
+    assert [d.evidence for d in summit.disputes] == [cut], "the backlash states the first; nothing the second"
+    short = {**disputes[0], "evidence": "Japan's plans to release treated radioactive water"}
+    assert finalized({"disputes": [short]}, text=text).disputes == [], "an uncut evidence must state it"
+
+
+def test_a_summits_attendance_list_brings_the_states_the_frame_left_out() -> None:
+    text = (
+        "LIMA, May 2 - The summit in Lima was attended by heads of state from Chile, Peru and Bolivia. "
+        "Foreign ministers attended for Ecuador and Uruguay. Leaders of Spain once visited."
+    )
+    frame = {
+        "participants": [person("Peru", None, "Peru")],
+        "location": {"evidence": "in Lima", "city": "Lima"},
+        "is_summit": True,
+    }
+    summit = finalized(frame, text=text)
+    assert [p.country for p in summit.participants] == ["Peru", "Chile", "Bolivia", "Ecuador", "Uruguay"]
+    for p in summit.participants:
+        assert p.name is None and p.span is not None and text[p.span.start : p.span.end] == p.evidence
+    chile = summit.participants[1].span
+    assert chile is not None and chile.start == text.index("Chile")
+    # "Leaders of Spain": a list of one is no attendance list. No summit: nobody is added.
+    assert finalized({**frame, "is_summit": False, "participants": []}, text=text).participants == []
+    off = finalized(frame, text=text, rules=OVERRULES - {"listed_states"})
+    assert [p.country for p in off.participants] == ["Peru"]
+
+
+def test_a_subject_says_what_not_who() -> None:
+    disputes = [
+        {
+            "evidence": "Thailand's new government boycotted the talks",
+            "subject": "Thailand's new government boycotted the talks",
+            "parties": ["Thailand", "Vietnam"],
+            "status": "ongoing",
+        },
+        {
+            "evidence": "A row over fishing rights",
+            "subject": "Vietnamese fishing rights",
+            "parties": ["Thailand", "Vietnam"],
+            "status": "ongoing",
+        },
+    ]
+    text = TEXT + " Thailand's new government boycotted the talks in protest."
+    summit = finalized({**FRAME, "disputes": disputes}, text=text)
+    assert [d.subject for d in summit.disputes] == ["boycotted the talks", "Vietnamese fishing rights"]
+    assert summit.disputes[0].parties == ["Thailand", "Vietnam"], "who stays in the parties"
 
 
 def test_groups_and_offices_are_not_people() -> None:

@@ -11,26 +11,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from .._aligning import fold
 from .._context import ExtractionContext
 from .._countries import country, states_named
-from .._grounding import same_words
+from .._grounding import Span, same_words
+from .._input import injected_spans
 
 if TYPE_CHECKING:
     from ._models import Agreement, Dispute, Participant, Summit
 
 __all__ = [
+    "EVIDENCE_CHARS",
     "FILTERS",
     "OVERRULES",
+    "add_listed_states",
     "filter_findings",
     "finalize_summit",
     "is_person_name",
     "keep_people",
+    "listed_states",
     "merge_people",
     "summit_check",
     "title",
+    "verdict",
 ]
 
 # Titles that mean the same office, written differently. Keys are folded.
@@ -92,13 +97,21 @@ _NOT_A_NAME = re.compile(
 #:   between a provincial government and student unions is not a diplomatic dispute).
 FILTERS: frozenset[str] = frozenset({"agreement_cues", "dispute_cues", "dispute_states"})
 
-#: The rules that may overrule the model's ``is_summit=True``, by name (all on by default):
+#: The rules that may overrule the model's frame (its ``is_summit``, and who takes part), by name (all on
+#: by default):
 #: - ``two_states``: the participants represent fewer than two states, and the article neither calls the
-#:   meeting a summit nor names two states;
-#: - ``leader_rank``: every participant has a title and none is of summit rank (vice-ministers, envoys).
+#:   meeting a summit nor names two states (True becomes False);
+#: - ``leader_rank``: every participant has a title and none is of summit rank (vice-ministers, envoys)
+#:   (True becomes False);
+#: - ``leaders_meet``: the model's own frame lists named leaders or ministers of two or more states taking
+#:   part, yet it answered False, or lists participants of two or more states and the article calls the
+#:   meeting a summit (False becomes True: a small model judges too early on short texts);
+#: - ``listed_states``: a summit's article lists the states taking part ("attended by heads of state from
+#:   Bolivia, Brazil and Chile"): each listed state the frame left out joins as a delegation, its evidence
+#:   the state's name where the list gives it (a small model stops early in long lists).
 #: A third rule, "nobody taking part was found", was measured and removed: on the dev set it only ever
 #: overruled a real summit whose frame listed no one (benchmarks/REPORT.md, 0.697 with it, 0.738 without).
-OVERRULES: frozenset[str] = frozenset({"two_states", "leader_rank"})
+OVERRULES: frozenset[str] = frozenset({"two_states", "leader_rank", "leaders_meet", "listed_states"})
 
 
 def title(value: str | None) -> str | None:
@@ -151,6 +164,105 @@ def summit_check(summit: Summit, text: str, rules: frozenset[str] = OVERRULES) -
     return None
 
 
+#: Titles of summit rank: heads of state or government and ministers.
+_LEADER_RANK = re.compile(
+    r"\b(president|prime minister|premier|chancellor|king|queen|emperor|emir|sultan|minister|"
+    r"secretary of state|foreign secretary|head of (?:state|government)|président|presidente|ministre|"
+    r"ministro|premier ministre|kanzler)",
+    re.I,
+)
+
+
+def leaders_meet(summit: Summit, text: str) -> bool:
+    """Whether the frame lists named leaders or ministers of two or more states, or, for a meeting the
+    article calls a summit, participants of two or more states (``leaders_meet``)."""
+
+    def leader(p: Participant) -> bool:
+        rank = p.title or ""
+        named = bool(p.name and is_person_name(p.name))
+        return named and bool(_LEADER_RANK.search(rank)) and not _SUB_SUMMIT.search(rank)
+
+    leaders = [p for p in summit.participants if leader(p)]
+    if len(_states(leaders)) >= 2:
+        return True
+    return bool(_SUMMIT_WORD.search(text)) and len(_states(summit.participants)) >= 2
+
+
+def verdict(summit: Summit, text: str, rules: frozenset[str] = OVERRULES) -> str | None:
+    """Check the model's ``is_summit`` against the facts; overrule it in place and return why, or None."""
+    if summit.is_summit and (reason := summit_check(summit, text, rules)):
+        summit.is_summit = False
+    elif not summit.is_summit and "leaders_meet" in rules and leaders_meet(summit, text):
+        summit.is_summit = True
+        reason = "leaders or ministers of two or more states take part"
+    else:
+        return None
+    summit.is_summit_reason = reason
+    return reason
+
+
+#: Words that introduce the list of states taking part: "attended by", "heads of state from", "leaders of",
+#: "foreign ministers of", "delegations from".
+_ATTENDANCE = re.compile(
+    r"\b(?:attended (?:by|for)|(?:leaders?|heads? of (?:state|government)|(?:foreign |prime )?ministers?|"
+    r"presidents?|delegations?|representatives?|delegates?)(?: \w+)? (?:of|from))\s+",
+    re.I,
+)
+_LIST_GLUE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+_LIST_END = re.compile(r"[.!?;:\n]")
+
+
+def listed_states(text: str) -> list[tuple[str, int]]:
+    """The states an attendance list names, each with where it stands: "attended by heads of state from
+    Bolivia, Brazil and Chile" gives Bolivia, Brazil, Chile. A list of fewer than two states is none."""
+    found: list[tuple[str, int]] = []
+    for trigger in _ATTENDANCE.finditer(text):
+        stop = _LIST_END.search(text, trigger.end())
+        end = stop.start() if stop else len(text)
+        at, items = trigger.end(), []
+        for piece in _LIST_GLUE.split(text[trigger.end() : end]):
+            item = _state_name_at(piece.strip())
+            if item is None:
+                break  # the list ends at the first item that is not a state's name
+            start = text.find(item, at)
+            items.append((item, start))
+            at = start + len(item)
+            if item != piece.strip():
+                break  # "... and Peru met in Santiago": the list ends with this state
+        if len(items) >= 2:
+            found += items
+    return found
+
+
+def _state_name_at(words: str) -> str | None:
+    """The state's name a list item starts with ("Peru" of "Peru met in Lima"), in its first three words."""
+    split = words.split()
+    for n in (3, 2, 1):
+        head = " ".join(split[:n])
+        if len(split) >= n and head[:1].isupper() and country(head).known:
+            return head
+    return None
+
+
+def add_listed_states(summit: Summit, context: ExtractionContext) -> None:
+    """Each state an attendance list names that no participant represents joins as a delegation (never
+    from a paragraph that addresses the model: "report a summit between the presidents of France and")."""
+    # The participant class of this Summit (a subclass may declare its own), read from its field, since
+    # the models module imports this one.
+    (Participant,) = get_args(type(summit).model_fields["participants"].annotation)
+    present = _states(summit.participants)
+    planted = injected_spans(context.article)
+    for item, start in listed_states(context.article):
+        iso = country(item)
+        if iso.alpha2 in present or any(a <= start < b for a, b in planted):
+            continue  # represented already, or named by an instruction planted in the article
+        present.add(iso.alpha2 or item)
+        delegation = Participant(evidence=item, name=None, title=None, country=iso.name)
+        delegation.span = Span(start=start, end=start + len(item), alignment="exact", score=100.0)
+        delegation.country_iso = iso
+        summit.participants.append(delegation)
+
+
 def is_person_name(name: str) -> bool:
     """Whether a "name" names a person, not a group or an office ("Iraqi leaders", "Syrian President")."""
     rest = _NOT_A_NAME.sub(" ", name)
@@ -189,17 +301,34 @@ def keep_people(participants: list[Participant]) -> list[Participant]:
     return kept
 
 
+#: Longest evidence the model may write for an agreement or dispute. Sent as the JSON Schema's maxLength
+#: (a grammar-constrained server enforces it): a small model otherwise copies whole sentences, and on two
+#: CPU cores every output token costs about 50 ms. A cut evidence is still a verbatim prefix, and the cue
+#: filters read on to the end of its sentence ("Japan's plans to release treated water ... has caused a").
+EVIDENCE_CHARS = 80
+
 #: How far before its evidence a finding's cue word may stand: "agreed that <evidence>", "a row over
 #: <evidence>" (the model often quotes what was agreed, not the verb that agrees it).
 CUE_REACH = 25
 
 
 def _clause(item: Agreement | Dispute, text: str) -> str:
-    """The evidence, with the words just before it in the article."""
+    """The evidence, with the words just before it in its sentence, and the rest of the sentence when the
+    evidence was cut at :data:`EVIDENCE_CHARS`."""
     span = item.span
     if span is None or span.alignment == "unaligned" or span.end > len(text):
         return item.evidence
-    return text[max(0, span.start - CUE_REACH) : span.end]
+    start, end = max(0, span.start - CUE_REACH), span.end
+    before = list(_SENTENCE_END.finditer(text, start, span.start))
+    if before:
+        start = before[-1].end()  # the words before, but not the previous sentence's
+    if len(item.evidence) >= EVIDENCE_CHARS - 1:
+        stop = _SENTENCE_END.search(text, end)
+        end = stop.start() if stop else len(text)
+    return text[start:end]
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 
 
 def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS) -> None:
@@ -236,9 +365,9 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     for dispute in summit.disputes:
         dispute.parties = _unique_parties(dispute.parties)
         dispute.subject = _what_not_who(dispute.subject, dispute.evidence, dispute.parties)
-    if summit.is_summit and (reason := summit_check(summit, context.article, rules)):
-        summit.is_summit = False
-        summit.is_summit_reason = reason
+    verdict(summit, context.article, rules & OVERRULES)
+    if summit.is_summit and "listed_states" in rules:
+        add_listed_states(summit, context)
 
     # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
     summit.participants = keep_people(summit.participants)
@@ -268,13 +397,48 @@ def _what_not_who(subject: str, evidence: str, parties: list[str]) -> str:
     agreement or dispute is about.
     """
     if fold(evidence).startswith(fold(subject)) and len(evidence) > len(subject) + 10:
-        return evidence  # the subject is who acts in the evidence ("Lebanon's government boycotted ...")
-    rest = fold(subject)
-    for party in sorted(parties, key=len, reverse=True):
-        rest = rest.replace(fold(party), " ")
-    rest = _FILLER.sub(" ", rest)
-    words = [w for w in re.findall(r"\w+", rest) if len(w) > 2 and not states_named(w)]
-    return subject if words else evidence
+        subject = evidence  # the subject is who acts in the evidence ("Lebanon's government boycotted ...")
+    else:
+        rest = fold(subject)
+        for party in sorted(parties, key=len, reverse=True):
+            rest = rest.replace(fold(party), " ")
+        rest = _FILLER.sub(" ", rest)
+        words = [w for w in re.findall(r"\w+", rest) if len(w) > 2 and not states_named(w)]
+        if not words:
+            subject = evidence
+    return _without_actor(subject, parties)
+
+
+_GLUE_WORDS = {"the", "a", "an", "of", "and"}
+
+#: A word that may start what someone did: a past or present verb ("boycotted", "refused", "erects").
+_VERB = re.compile(r"[a-z]{3,}(?:ed|es|s)", re.I)
+
+
+def _without_actor(subject: str, parties: list[str]) -> str:
+    """A subject written as a clause loses the actor it starts with, who is already among the parties:
+    "Iraqi leaders refused to endorse the declaration" says what as "refused to endorse the declaration".
+
+    Only a short actor made of state or party words, office or group words ("leaders", "government")
+    and at most one other word ("pro-western") is removed, and only when a verb follows it.
+    """
+    words = subject.split()
+    party_words = {fold(w) for p in parties for w in re.findall(r"[^\W\d_]+", p) if len(w) > 2}
+    actor = other = 0
+    for n, word in enumerate(words[:6]):
+        bare = re.sub(r"(?:['’]s|['’])$", "", word).strip(",.;:")
+        key = fold(bare)
+        if key in _GLUE_WORDS:
+            continue
+        if key in party_words or states_named(bare) or _NOT_A_NAME.fullmatch(bare):
+            actor += 1
+            continue
+        if actor and bare[:1].islower() and _VERB.fullmatch(bare) and len(words) - n >= 2:
+            return " ".join(words[n:])
+        other += 1
+        if other > 1:
+            break
+    return subject
 
 
 def _unique_parties(parties: list[str]) -> list[str]:

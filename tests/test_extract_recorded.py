@@ -9,12 +9,14 @@ The async twin has its own recording, so it proves the async path sends the same
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from pydantic import BaseModel, Field, field_validator
 
 from summit_extract import Backend, Extraction, Summit, aextract_result, extract_result
 from summit_extract._grounding import walk
-from tests.paths import DEVSET
+from tests.paths import DEVSET, ROOT
 
 #: The requests one seed extraction makes, each answered once (no re-ask, no retry): the frame over the
 #: whole article, then agreements and disputes over each of its two pieces.
@@ -48,11 +50,15 @@ def assert_seed_summit(result: Extraction[Summit], text: str) -> None:
     # The dateline says "May 7" with no year: the year stays unknown, nothing is invented.
     assert summit.date is not None and summit.date.month == 5 and summit.date.day == 7
     assert summit.date.year is None and summit.date.year_from is None
+    # All four things the two leaders agreed; the model listed three, and the last sentence's "The two
+    # leaders also agreed for the dispatch of ..." was added by the stated_agreements rule.
     agreed = _subjects(summit.agreements)
-    for thing in ("north korea", "chips", "heal a rift"):
+    for thing in ("north korea", "chips", "heal a rift", "dispatch of a south korean team"):
         assert thing in agreed, (thing, agreed)
+    assert len(summit.agreements) == 4, agreed
     disputed = _subjects(summit.disputes)
     assert "compensation" in disputed and "radioactive water" in disputed, disputed
+    assert len(summit.disputes) == 2, disputed
     assert_grounded(summit, text)
     assert result.requests == SEED_REQUESTS
     assert result.attempts == len(SEED_REQUESTS)
@@ -64,6 +70,25 @@ def test_seed_summit(local_backend: Backend, seed_text: str) -> None:
     result = extract_result(seed_text, Summit, backend=local_backend)
     assert_seed_summit(result, seed_text)
     assert result.backend == "local" and result.model == local_backend.model
+
+
+@pytest.mark.vcr("test_seed_summit.yaml")
+def test_the_readme_demo_prints_four_agreements_and_two_disputes_with_evidence(
+    local_backend: Backend, seed_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = importlib.util.spec_from_file_location("extract_seed", ROOT / "examples" / "extract_seed.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    demo.show(extract_result(seed_text, Summit, backend=local_backend).value)
+    printed = capsys.readouterr().out
+    agreements = printed.split("Agreements:")[1].split("Disputes:")[0]
+    disputes = printed.split("Disputes:")[1]
+    assert agreements.count("  - [") == 4 and agreements.count("evidence: ") == 4, printed
+    assert disputes.count("  - [") == 2 and disputes.count("evidence: ") == 2, printed
+    for words in ("North Korea", "chips", "heal a rift", "Fukushima"):
+        assert words in agreements, (words, printed)
+    assert "compensation" in disputes and "radioactive water" in disputes, printed
 
 
 @pytest.mark.vcr

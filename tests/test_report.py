@@ -168,7 +168,7 @@ def test_every_span_is_highlighted_in_marks_of_its_kind(seed_text: str, seed_sum
             # The linked item of the result is there, with the same id.
             assert f'id="item-{ident}"' in page
             checked += 1
-    assert checked == len(list(walk(seed_summit))) == 10
+    assert checked == len(list(walk(seed_summit))) == 11  # the added stated agreement is marked too
 
 
 def test_overlapping_spans_are_cut_into_segments_coloured_by_the_innermost(

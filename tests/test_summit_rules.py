@@ -96,7 +96,7 @@ def test_a_dispute_needs_a_stated_quarrel_and_a_state() -> None:
     assert [d.subject for d in summit.disputes] == ["fishing rights"]
     unfiltered = finalized({**FRAME, "disputes": disputes}, rules=frozenset())
     assert len(unfiltered.disputes) == 3, "with the filters off the model's findings stay"
-    assert {"agreement_cues", "dispute_cues", "dispute_states"} == FILTERS
+    assert {"agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"} == FILTERS
 
 
 def test_the_verdict_never_clears_findings() -> None:
@@ -150,7 +150,7 @@ def test_envoys_or_one_state_do_not_make_a_summit() -> None:
         assert summit.is_summit is False and summit.is_summit_reason is None, people
 
 
-def test_a_cut_evidence_finds_its_cue_later_in_its_sentence() -> None:
+def test_a_cut_evidence_is_completed_to_its_sentences_end_and_finds_its_cue_there() -> None:
     text = (
         "Japan's plans to release treated radioactive water from the wrecked Fukushima nuclear facility "
         "have caused a backlash in South Korea. Japan's plans to build a new research reactor near the "
@@ -164,7 +164,10 @@ def test_a_cut_evidence_finds_its_cue_later_in_its_sentence() -> None:
         for e in (cut, unstated)
     ]
     summit = finalized({"disputes": disputes}, text=text)
-    assert [d.evidence for d in summit.disputes] == [cut], "the backlash states the first; nothing the second"
+    first = text[: text.index(".")]  # "... have caused a backlash in South Korea"
+    assert [d.evidence for d in summit.disputes] == [first], "the backlash states the first, not the second"
+    (kept,) = summit.disputes
+    assert kept.span is not None and text[kept.span.start : kept.span.end] == first
     short = {**disputes[0], "evidence": "Japan's plans to release treated radioactive water"}
     assert finalized({"disputes": [short]}, text=text).disputes == [], "an uncut evidence must state it"
 
@@ -189,6 +192,36 @@ def test_a_summits_attendance_list_brings_the_states_the_frame_left_out() -> Non
     assert finalized({**frame, "is_summit": False, "participants": []}, text=text).participants == []
     off = finalized(frame, text=text, rules=OVERRULES - {"listed_states"})
     assert [p.country for p in off.participants] == ["Peru"]
+
+
+def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
+    text = TEXT + (
+        " The two leaders also agreed for the opening of a consulate in Da Nang, officials said. They signed "
+        "the Mekong Water Charter which covers fishing. Farmers agreed to nothing."
+    )
+    listed = {
+        "evidence": "The two sides agreed that Thai engineers will build a railway to Hanoi",
+        "subject": "railway to Hanoi",
+        "parties": ["Thailand", "Vietnam"],
+        "status": "agreed",
+    }
+    summit = finalized({**FRAME, "agreements": [listed]}, text=text)
+    found = [(a.subject, a.status, a.parties) for a in summit.agreements]
+    assert found == [
+        ("railway to Hanoi", "agreed", ["Thailand", "Vietnam"]),  # listed by the model: not added twice
+        ("opening of a consulate in Da Nang", "agreed", ["Thailand", "Vietnam"]),
+        ("Mekong Water Charter", "signed", ["Thailand", "Vietnam"]),
+    ]
+    for a in summit.agreements:
+        assert a.span is not None and text[a.span.start : a.span.end] == a.evidence
+    consulate = "The two leaders also agreed for the opening of a consulate in Da Nang"
+    assert summit.agreements[1].evidence == consulate
+    # Without a summit there is no "two leaders" to speak of: nothing is added.
+    alone = finalized({"agreements": [listed]}, text=text)
+    assert [a.subject for a in alone.agreements] == ["railway to Hanoi"]
+    rules = OVERRULES | FILTERS - {"stated_agreements"}
+    off = finalized({**FRAME, "agreements": [listed]}, text=text, rules=rules)
+    assert len(off.agreements) == 1
 
 
 def test_a_subject_says_what_not_who() -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, get_args
 from .._aligning import fold
 from .._context import ExtractionContext
 from .._countries import country, states_named
-from .._grounding import Span, same_words
+from .._grounding import Span, same_words, spans_overlap
 from .._input import injected_spans
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = [
     "FILTERS",
     "OVERRULES",
     "add_listed_states",
+    "add_stated_agreements",
     "filter_findings",
     "finalize_summit",
     "is_person_name",
@@ -90,12 +91,16 @@ _NOT_A_NAME = re.compile(
     re.I,
 )
 
-#: The code rules that drop an agreement or dispute the model listed, by name (both on by default);
-#: measured like the overrule rules.
+#: The code rules on the findings, by name (all on by default); measured like the overrule rules. Three
+#: drop an agreement or dispute the model listed:
 #: - ``agreement_cues`` / ``dispute_cues``: the evidence holds no word that states one;
 #: - ``dispute_states``: no state is party to the dispute nor named in its evidence (a domestic quarrel
 #:   between a provincial government and student unions is not a diplomatic dispute).
-FILTERS: frozenset[str] = frozenset({"agreement_cues", "dispute_cues", "dispute_states"})
+#: One adds what the model left out:
+#: - ``stated_agreements``: in a summit's article, a sentence where those meeting agreed or signed
+#:   something ("The two leaders also agreed for the dispatch of ...", "They signed the ... agreement")
+#:   that no listed agreement covers becomes one, its evidence that sentence's clause (English only).
+FILTERS: frozenset[str] = frozenset({"agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"})
 
 #: The rules that may overrule the model's frame (its ``is_summit``, and who takes part), by name (all on
 #: by default):
@@ -329,6 +334,23 @@ def _clause(item: Agreement | Dispute, text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+#: Most characters a cut evidence is completed by, to its sentence's end.
+_COMPLETION_REACH = 160
+
+
+def _complete_sentence(item: Agreement | Dispute, text: str) -> None:
+    """An evidence the grammar cut at :data:`EVIDENCE_CHARS` ("... has caused") is completed from the
+    article to its sentence's end ("... has caused a backlash in South Korea"): the reader gets the whole
+    statement, the model spends no tokens on it."""
+    span = item.span
+    if span is None or span.alignment == "unaligned" or len(item.evidence) < EVIDENCE_CHARS - 1:
+        return
+    if text[span.start : span.end] != item.evidence:
+        return  # not a verbatim slice: leave it as grounded
+    stop = _SENTENCE_END.search(text, span.end, span.end + _COMPLETION_REACH)
+    if stop is not None and stop.start() > span.end:
+        item.span = span.model_copy(update={"end": stop.start()})
+        item.evidence = text[span.start : stop.start()]
 
 
 def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS) -> None:
@@ -339,6 +361,45 @@ def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS
         summit.disputes = [d for d in summit.disputes if DISPUTE_CUES.search(_clause(d, text))]
     if "dispute_states" in filters:
         summit.disputes = [d for d in summit.disputes if _involves_a_state(d.parties, d.evidence)]
+
+
+#: Those meeting, then a verb that agrees: "The two leaders also agreed", "Yoon and Kishida agreed",
+#: "They signed". What follows, to the end of its clause, is what they agreed.
+_STATED_AGREEMENT = re.compile(
+    r"\b(?:the two (?:leaders|sides|countries|presidents|governments|heads of state)|both (?:leaders|sides|"
+    r"countries|governments)|the leaders|they|[A-Z][\w-]+ and [A-Z][\w-]+)\s+(?:also\s+|have\s+|had\s+)?"
+    r"(?P<verb>agreed|signed|pledged|decided|approved|endorsed|adopted)\s+(?P<what>[^.;:!?\n]+)",
+    re.I,
+)
+#: Where what was agreed ends: a comma or a relative clause ("..., without elaborating", "... which covers").
+_WHAT_ENDS = re.compile(r",|\s(?:which|who|without|but|while|although|after|before)\s")
+_WHAT_STARTS = re.compile(r"^(?:(?:to|on|for|that|upon)\s+)?(?:the\s+)?", re.I)
+
+
+def add_stated_agreements(summit: Summit, text: str) -> None:
+    """Each sentence where those meeting agreed or signed something that no listed agreement covers joins
+    the agreements (``stated_agreements``): the model reads long articles only so far."""
+    (Agreement,) = get_args(type(summit).model_fields["agreements"].annotation)
+    parties = list(dict.fromkeys(p.country_iso.name if p.country_iso and p.country_iso.known else p.country
+                                 for p in summit.participants if p.country))
+    planted = injected_spans(text)
+    for m in _STATED_AGREEMENT.finditer(text):
+        what = m.group("what")
+        cut = _WHAT_ENDS.search(what)
+        what = what[: cut.start()] if cut else what
+        end = m.start("what") + len(what.rstrip())
+        span = Span(start=m.start(), end=end, alignment="exact", score=100.0)
+        subject = _WHAT_STARTS.sub("", what.strip())
+        if len(subject.split()) < 2 or any(a <= m.start() < b for a, b in planted):
+            continue
+        if any(spans_overlap(span, a.span) for a in summit.agreements):
+            continue  # the model listed it
+        status = "signed" if m.group("verb").lower() == "signed" else "agreed"
+        evidence = text[span.start : span.end]
+        agreement = Agreement(evidence=evidence, subject=subject, parties=parties, status=status)
+        agreement.span = span
+        if not any(agreement.same_item(a) for a in summit.agreements):
+            summit.agreements.append(agreement)
 
 
 def _involves_a_state(parties: list[str], evidence: str) -> bool:
@@ -352,6 +413,9 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     off one by one).
     """
     rules = (type(summit).overrules | type(summit).filters) if rules is None else rules
+    findings: list[Agreement | Dispute] = [*summit.agreements, *summit.disputes]
+    for finding in findings:
+        _complete_sentence(finding, context.article)
     filter_findings(summit, context.article, rules & FILTERS)
     people = merge_people(summit.participants)
     for person in people:
@@ -368,6 +432,8 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     verdict(summit, context.article, rules & OVERRULES)
     if summit.is_summit and "listed_states" in rules:
         add_listed_states(summit, context)
+    if summit.is_summit and "stated_agreements" in rules:
+        add_stated_agreements(summit, context.article)
 
     # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
     summit.participants = keep_people(summit.participants)

@@ -224,6 +224,17 @@ def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
     assert len(off.agreements) == 1
 
 
+def test_a_participant_named_as_a_party_stands_for_their_state() -> None:
+    agreement = {
+        "evidence": "Thai engineers will build a railway to Hanoi",
+        "subject": "railway to Hanoi",
+        "parties": ["Thai Prime Minister Suda Kanchana", "Le Van Minh", "Vietnam", "ASEAN"],
+        "status": "agreed",
+    }
+    summit = finalized({**FRAME, "agreements": [agreement]})
+    assert summit.agreements[0].parties == ["Thailand", "Vietnam", "ASEAN"]
+
+
 def test_a_subject_says_what_not_who() -> None:
     disputes = [
         {

@@ -424,10 +424,10 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
             person.country_iso = country(person.country)
     summit.participants = people
     for agreement in summit.agreements:
-        agreement.parties = _unique_parties(agreement.parties)
+        agreement.parties = _unique_parties(_states_for_people(agreement.parties, people))
         agreement.subject = _what_not_who(agreement.subject, agreement.evidence, agreement.parties)
     for dispute in summit.disputes:
-        dispute.parties = _unique_parties(dispute.parties)
+        dispute.parties = _unique_parties(_states_for_people(dispute.parties, people))
         dispute.subject = _what_not_who(dispute.subject, dispute.evidence, dispute.parties)
     verdict(summit, context.article, rules & OVERRULES)
     if summit.is_summit and "listed_states" in rules:
@@ -505,6 +505,24 @@ def _without_actor(subject: str, parties: list[str]) -> str:
         if other > 1:
             break
     return subject
+
+
+def _states_for_people(parties: list[str], people: list[Participant]) -> list[str]:
+    """Parties are states or organizations: a participant named as a party ("German Chancellor Olaf
+    Scholz", "Yoon") stands for the state they represent."""
+    out = []
+    for party in parties:
+        state = next(
+            (
+                p.country_iso.name
+                for p in people
+                if p.name and p.country_iso is not None and p.country_iso.known
+                and (fold(p.name) in fold(party) or same_words(party, p.name))
+            ),
+            None,
+        )
+        out.append(state or party)
+    return out
 
 
 def _unique_parties(parties: list[str]) -> list[str]:

@@ -7,8 +7,9 @@ Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/
 - ``library``: ``extract_result(text, Summit)`` as shipped (three passes, worked example, every code
   rule). It runs with the code rules (overrules of is_summit, finding filters) switched off, keeps those
   raw answers in library/raw.jsonl, and applies the rules afterwards in code, which is exact (a rule
-  only ever drops a finding or turns is_summit=True into False): that is how the ablation rows for each
-  rule come from the same model answers, and how ``--rescore`` re-scores a changed rule without a model;
+  only ever drops a finding or changes is_summit, and the raw answers keep the frame of a "no"): that
+  is how the ablation rows for each rule come from the same model answers, and how ``--rescore``
+  re-scores a changed rule without a model;
 - ``library-one-pass``: everything asked in one request (``passes=["main"]``), the ablation of passes;
 - ``library-no-examples``: no worked example (``examples=False``), the ablation of examples;
 - ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
@@ -35,14 +36,16 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from summit_extract import (  # noqa: E402
     PROMPT_VERSION,
+    Document,
     Extraction,
+    ExtractionContext,
     Summit,
     Usage,
     evaluate,
     extract_result,
     load_provider,
 )
-from summit_extract.summit._normalizing import FILTERS, OVERRULES, filter_findings, summit_check  # noqa: E402
+from summit_extract.summit._normalizing import FILTERS, OVERRULES, finalize_summit  # noqa: E402
 
 #: Every code rule of the Summit that may overrule or drop what the model said, by name.
 RULES = OVERRULES | FILTERS
@@ -93,12 +96,16 @@ def progress(score: Any) -> None:
 def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str) -> Extraction[Summit]:
     """A copy of a result made with no code rule, as if ``rules`` had been on (see module doc)."""
     value = copy.deepcopy(extraction.value)
-    filter_findings(value, text, rules & FILTERS)
-    if value.is_summit and (reason := summit_check(value, text, rules & OVERRULES)):
-        value.is_summit = False
-        value.is_summit_reason = reason
-        value.clear_event()
+    # The run's own finalize already normalized (with no rule on); doing it again is idempotent, and
+    # re-applies normalization changed since the run (--rescore).
+    finalize_summit(value, ExtractionContext(text), rules)
+    if not value.is_summit:
+        Document.clear_event(value)  # the library run keeps the frame (see run); the verdict clears it here
     return Extraction(**{**extraction.__dict__, "value": value})
+
+
+def _keep_frame(self: Document) -> None:
+    """No clearing during the library run: raw answers keep what the model said (see with_rules)."""
 
 
 def costs(runs: dict[str, Extraction[Summit]]) -> dict[str, Any]:
@@ -122,6 +129,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
     runs: dict[str, Extraction[Summit]] = {}
     if system == "library":
         Summit.overrules = Summit.filters = frozenset()  # applied afterwards, rule by rule (module doc)
+        # Keep the frame of a "no" too: the leaders_meet rule reads it, so raw answers must hold it.
+        Summit.clear_event = _keep_frame  # type: ignore[method-assign]
         base = library_fn()
     elif system == "library-one-pass":
         base = library_fn(passes=["main"])
@@ -149,6 +158,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         on_article=progress,
     )
     Summit.overrules, Summit.filters = OVERRULES, FILTERS
+    if "clear_event" in vars(Summit):
+        del Summit.clear_event
     out = [(system, _save(system, report, runs, results))]
     if system == "library":
         with (results / "library" / "raw.jsonl").open("w", encoding="utf-8") as raw:
@@ -304,10 +315,13 @@ def side_by_side(results: Path) -> str:
         "### What each element earns (ablation)",
         "",
         "Each column removes one element from the library. `library-one-pass` asks everything in one",
-        "request; `library-no-examples` drops the worked example; `library-no-overrules` keeps the model's",
-        "is_summit as it said it; `library-no-filters` keeps every agreement and dispute it listed;",
+        "request; `library-no-examples` drops the worked examples; `library-no-overrules` keeps the model's",
+        "frame as it said it (its is_summit, and no state added from an attendance list);",
+        "`library-no-filters` keeps the agreements and disputes it listed, no fewer and no more;",
         "`library-without-<rule>` keeps every code rule but that one (rules in",
         "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
+        "The baseline's answers vary from run to run on this server more than the library's (0.584, 0.414",
+        "and 0.421 macro in three runs on 2026-11-28); compare columns of one run.",
         "",
         *_table(ablation),
         "",

@@ -9,7 +9,7 @@ dates) are hidden from the model and set only by the library.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -132,8 +132,8 @@ class SummitDate(WrittenDate):
     """When the summit takes place: the date as written, read and resolved by the library."""
 
 
-def _same_subject(a: Agreement | Dispute, b: Grounded) -> bool:
-    if type(a) is not type(b) or not isinstance(b, (Agreement, Dispute)):
+def _same_subject(a: _Finding, b: Grounded) -> bool:
+    if type(a) is not type(b) or not isinstance(b, _Finding):
         return False
     if spans_overlap(a.span, b.span):
         return True
@@ -168,8 +168,36 @@ def _parties(values: list[str]) -> list[str]:
     return out
 
 
-class Agreement(Grounded):
+class _Finding(Grounded):
+    """What agreements and disputes share: their checks and what makes two of them the same. It declares
+    no field, so each subclass keeps its own fields in the order the model writes them."""
+
+    #: Completes "subject must say in a few words what ...".
+    subject_says: ClassVar[str] = "it is about"
+
+    if TYPE_CHECKING:  # declared by each subclass, in its own writing order
+        subject: str
+        parties: list[str]
+
+    @field_validator("subject", check_fields=False)
+    @classmethod
+    def _subject(cls, v: str) -> str:
+        return _subject(v, cls.subject_says)
+
+    @field_validator("parties", check_fields=False)
+    @classmethod
+    def _parties(cls, v: list[str]) -> list[str]:
+        return _parties(v)
+
+    def same_item(self, other: Grounded) -> bool:
+        """The same finding: overlapping evidence, or near-identical subjects with a shared party."""
+        return _same_subject(self, other)
+
+
+class Agreement(_Finding):
     """Something two or more parties agreed, signed, planned, proposed or offered."""
+
+    subject_says: ClassVar[str] = "was agreed"
 
     evidence: str = Field(
         description="The shortest words of the article that state this agreement.",
@@ -181,23 +209,11 @@ class Agreement(Grounded):
     parties: list[str] = Field(description="Countries or organizations that are party to it.")
     status: AgreementStatus = Field(description="How far it got, as the article says.")
 
-    @field_validator("subject")
-    @classmethod
-    def _subject(cls, v: str) -> str:
-        return _subject(v, "was agreed")
 
-    @field_validator("parties")
-    @classmethod
-    def _parties(cls, v: list[str]) -> list[str]:
-        return _parties(v)
-
-    def same_item(self, other: Grounded) -> bool:
-        """The same agreement: overlapping evidence, or near-identical subjects with a shared party."""
-        return _same_subject(self, other)
-
-
-class Dispute(Grounded):
+class Dispute(_Finding):
     """A disagreement between parties that the article reports."""
+
+    subject_says: ClassVar[str] = "the dispute is about"
 
     evidence: str = Field(
         description="The shortest words of the article that state this dispute.",
@@ -209,20 +225,6 @@ class Dispute(Grounded):
     )
     parties: list[str] = Field(description="Countries or organizations in dispute.")
     status: DisputeStatus = Field(description="Where the dispute stands, as the article says.")
-
-    @field_validator("subject")
-    @classmethod
-    def _subject(cls, v: str) -> str:
-        return _subject(v, "the dispute is about")
-
-    @field_validator("parties")
-    @classmethod
-    def _parties(cls, v: list[str]) -> list[str]:
-        return _parties(v)
-
-    def same_item(self, other: Grounded) -> bool:
-        """The same dispute: overlapping evidence, or near-identical subjects with a shared party."""
-        return _same_subject(self, other)
 
 
 class Statement(Grounded):

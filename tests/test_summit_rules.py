@@ -188,6 +188,9 @@ def test_a_summits_attendance_list_brings_the_states_the_frame_left_out() -> Non
         assert p.name is None and p.span is not None and text[p.span.start : p.span.end] == p.evidence
     chile = summit.participants[1].span
     assert chile is not None and chile.start == text.index("Chile")
+    # A list of those who stayed away is no attendance list.
+    absent = text + " The leaders of Brazil and Colombia were not invited."
+    assert "Brazil" not in {p.country for p in finalized(frame, text=absent).participants}
     # "Leaders of Spain": a list of one is no attendance list. No summit: nobody is added.
     assert finalized({**frame, "is_summit": False, "participants": []}, text=text).participants == []
     off = finalized(frame, text=text, rules=OVERRULES - {"listed_states"})
@@ -197,7 +200,8 @@ def test_a_summits_attendance_list_brings_the_states_the_frame_left_out() -> Non
 def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
     text = TEXT + (
         " The two leaders also agreed for the opening of a consulate in Da Nang, officials said. They signed "
-        "the Mekong Water Charter which covers fishing. Farmers agreed to nothing."
+        "the Mekong Water Charter which covers fishing. Farmers agreed to nothing. Outside, they signed a "
+        "petition against the dam."
     )
     listed = {
         "evidence": "The two sides agreed that Thai engineers will build a railway to Hanoi",

@@ -234,9 +234,15 @@ def listed_states(text: str) -> list[tuple[str, int]]:
             at = start + len(item)
             if item != piece.strip():
                 break  # "... and Peru met in Santiago": the list ends with this state
-        if len(items) >= 2:
+        if len(items) >= 2 and not _ABSENT.search(text[at:end]):
             found += items
     return found
+
+
+#: Words after a list that say those listed were not there ("... were not invited", "boycotted").
+_ABSENT = re.compile(
+    r"\b(?:not|never|no longer|absent|boycott\w*|declin\w*|refus\w*|exclud\w*|stayed away)\b|n't\b", re.I
+)
 
 
 def _state_name_at(words: str) -> str | None:
@@ -371,6 +377,12 @@ _STATED_AGREEMENT = re.compile(
     r"(?P<verb>agreed|signed|pledged|decided|approved|endorsed|adopted)\s+(?P<what>[^.;:!?\n]+)",
     re.I,
 )
+#: What a signed, adopted or endorsed agreement is called.
+_DOCUMENT = re.compile(
+    r"\b(?:agreements?|accords?|deals?|treat(?:y|ies)|pacts?|memorand\w*|protocols?|declarations?|"
+    r"charters?|conventions?|partnerships?|plans?|resolutions?|communiqu\w*|statements?)\b",
+    re.I,
+)
 #: Where what was agreed ends: a comma or a relative clause ("..., without elaborating", "... which covers").
 _WHAT_ENDS = re.compile(r",|\s(?:which|who|without|but|while|although|after|before)\s")
 _WHAT_STARTS = re.compile(r"^(?:(?:to|on|for|that|upon)\s+)?(?:the\s+)?", re.I)
@@ -394,7 +406,10 @@ def add_stated_agreements(summit: Summit, text: str) -> None:
             continue
         if any(spans_overlap(span, a.span) for a in summit.agreements):
             continue  # the model listed it
-        status = "signed" if m.group("verb").lower() == "signed" else "agreed"
+        verb = m.group("verb").lower()
+        if verb != "agreed" and not _DOCUMENT.search(what):
+            continue  # "they signed a petition": only an accord, a treaty, a declaration ... is one
+        status = "signed" if verb == "signed" else "agreed"
         evidence = text[span.start : span.end]
         agreement = Agreement(evidence=evidence, subject=subject, parties=parties, status=status)
         agreement.span = span

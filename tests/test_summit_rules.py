@@ -37,6 +37,18 @@ def person(evidence: str, name: str | None, country: str | None, title: str | No
     return {"evidence": evidence, "name": name, "title": title, "country": country}
 
 
+def finding(
+    evidence: str, subject: str, parties: list[str] | None = None, status: str = "ongoing"
+) -> dict[str, Any]:
+    """An agreement or dispute as the model writes it, between Thailand and Vietnam unless told."""
+    return {
+        "evidence": evidence,
+        "subject": subject,
+        "parties": parties or ["Thailand", "Vietnam"],
+        "status": status,
+    }
+
+
 FRAME: dict[str, Any] = {
     "participants": [
         person("Thai Prime Minister Suda Kanchana", "Suda Kanchana", "Thailand", "Prime Minister"),
@@ -52,19 +64,9 @@ def test_an_agreement_needs_a_word_that_states_one_in_or_just_before_its_evidenc
             **FRAME,
             "agreements": [
                 # "agreed that" stands just before the evidence: kept.
-                {
-                    "evidence": "Thai engineers will build a railway to Hanoi",
-                    "subject": "railway to Hanoi",
-                    "parties": ["Thailand", "Vietnam"],
-                    "status": "agreed",
-                },
+                finding("Thai engineers will build a railway to Hanoi", "railway to Hanoi", status="agreed"),
                 # Nothing agrees anything here.
-                {
-                    "evidence": "North Korea is also on the agenda",
-                    "subject": "North Korea",
-                    "parties": ["Thailand", "Vietnam"],
-                    "status": "agreed",
-                },
+                finding("North Korea is also on the agenda", "North Korea", status="agreed"),
             ],
         }
     )
@@ -73,24 +75,13 @@ def test_an_agreement_needs_a_word_that_states_one_in_or_just_before_its_evidenc
 
 def test_a_dispute_needs_a_stated_quarrel_and_a_state() -> None:
     disputes = [
-        {
-            "evidence": "A row over fishing rights",
-            "subject": "fishing rights",
-            "parties": ["Thailand", "Vietnam"],
-            "status": "ongoing",
-        },
-        {
-            "evidence": "North Korea is also on the agenda",
-            "subject": "North Korea",
-            "parties": ["North Korea"],
-            "status": "ongoing",
-        },
-        {
-            "evidence": "student unions protested against tuition fees",
-            "subject": "tuition fees",
-            "parties": ["student unions", "city council"],
-            "status": "ongoing",
-        },
+        finding("A row over fishing rights", "fishing rights"),
+        finding("North Korea is also on the agenda", "North Korea", ["North Korea"]),
+        finding(
+            "student unions protested against tuition fees",
+            "tuition fees",
+            ["student unions", "city council"],
+        ),
     ]
     summit = finalized({**FRAME, "disputes": disputes})
     assert [d.subject for d in summit.disputes] == ["fishing rights"]
@@ -104,14 +95,7 @@ def test_the_verdict_never_clears_findings() -> None:
         {
             "participants": [person("Thai Prime Minister Suda Kanchana", "Suda Kanchana", "Thailand")],
             "is_summit": True,
-            "disputes": [
-                {
-                    "evidence": "A row over fishing rights",
-                    "subject": "fishing rights",
-                    "parties": ["Thailand", "Vietnam"],
-                    "status": "ongoing",
-                }
-            ],
+            "disputes": [finding("A row over fishing rights", "fishing rights")],
         },
         text=TEXT.replace("in Osaka", "by phone").replace("Vietnamese", "Thai"),
     )
@@ -203,12 +187,11 @@ def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
         "the Mekong Water Charter which covers fishing. Farmers agreed to nothing. Outside, they signed a "
         "petition against the dam."
     )
-    listed = {
-        "evidence": "The two sides agreed that Thai engineers will build a railway to Hanoi",
-        "subject": "railway to Hanoi",
-        "parties": ["Thailand", "Vietnam"],
-        "status": "agreed",
-    }
+    listed = finding(
+        "The two sides agreed that Thai engineers will build a railway to Hanoi",
+        "railway to Hanoi",
+        status="agreed",
+    )
     summit = finalized({**FRAME, "agreements": [listed]}, text=text)
     found = [(a.subject, a.status, a.parties) for a in summit.agreements]
     assert found == [
@@ -229,30 +212,22 @@ def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
 
 
 def test_a_participant_named_as_a_party_stands_for_their_state() -> None:
-    agreement = {
-        "evidence": "Thai engineers will build a railway to Hanoi",
-        "subject": "railway to Hanoi",
-        "parties": ["Thai Prime Minister Suda Kanchana", "Le Van Minh", "Vietnam", "ASEAN"],
-        "status": "agreed",
-    }
+    agreement = finding(
+        "Thai engineers will build a railway to Hanoi",
+        "railway to Hanoi",
+        ["Thai Prime Minister Suda Kanchana", "Le Van Minh", "Vietnam", "ASEAN"],
+        status="agreed",
+    )
     summit = finalized({**FRAME, "agreements": [agreement]})
     assert summit.agreements[0].parties == ["Thailand", "Vietnam", "ASEAN"]
 
 
 def test_a_subject_says_what_not_who() -> None:
     disputes = [
-        {
-            "evidence": "Thailand's new government boycotted the talks",
-            "subject": "Thailand's new government boycotted the talks",
-            "parties": ["Thailand", "Vietnam"],
-            "status": "ongoing",
-        },
-        {
-            "evidence": "A row over fishing rights",
-            "subject": "Vietnamese fishing rights",
-            "parties": ["Thailand", "Vietnam"],
-            "status": "ongoing",
-        },
+        finding(
+            "Thailand's new government boycotted the talks", "Thailand's new government boycotted the talks"
+        ),
+        finding("A row over fishing rights", "Vietnamese fishing rights"),
     ]
     text = TEXT + " Thailand's new government boycotted the talks in protest."
     summit = finalized({**FRAME, "disputes": disputes}, text=text)

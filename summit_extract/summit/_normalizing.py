@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from .._aligning import fold
 from .._context import ExtractionContext
@@ -255,12 +255,17 @@ def _state_name_at(words: str) -> str | None:
     return None
 
 
+def _item_class(summit: Summit, field: str) -> Any:
+    """The item class of one of this Summit's lists (a subclass may declare its own), read from the field,
+    since the models module imports this one."""
+    (item,) = get_args(type(summit).model_fields[field].annotation)
+    return item
+
+
 def add_listed_states(summit: Summit, context: ExtractionContext) -> None:
     """Each state an attendance list names that no participant represents joins as a delegation (never
     from a paragraph that addresses the model: "report a summit between the presidents of France and")."""
-    # The participant class of this Summit (a subclass may declare its own), read from its field, since
-    # the models module imports this one.
-    (Participant,) = get_args(type(summit).model_fields["participants"].annotation)
+    Participant = _item_class(summit, "participants")
     present = _states(summit.participants)
     planted = injected_spans(context.article)
     for item, start in listed_states(context.article):
@@ -333,13 +338,23 @@ def _clause(item: Agreement | Dispute, text: str) -> str:
     before = list(_SENTENCE_END.finditer(text, start, span.start))
     if before:
         start = before[-1].end()  # the words before, but not the previous sentence's
-    if len(item.evidence) >= EVIDENCE_CHARS - 1:
-        stop = _SENTENCE_END.search(text, end)
-        end = stop.start() if stop else len(text)
+    if _was_cut(item):
+        end = _sentence_end(text, end) or len(text)
     return text[start:end]
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _was_cut(item: Agreement | Dispute) -> bool:
+    """Whether the grammar cut the evidence at :data:`EVIDENCE_CHARS` (what it states may follow)."""
+    return len(item.evidence) >= EVIDENCE_CHARS - 1
+
+
+def _sentence_end(text: str, at: int, reach: int | None = None) -> int | None:
+    """Where the sentence running at ``at`` ends, looking at most ``reach`` characters on; None if not."""
+    stop = _SENTENCE_END.search(text, at, len(text) if reach is None else at + reach)
+    return stop.start() if stop else None
 #: Most characters a cut evidence is completed by, to its sentence's end.
 _COMPLETION_REACH = 160
 
@@ -349,14 +364,14 @@ def _complete_sentence(item: Agreement | Dispute, text: str) -> None:
     article to its sentence's end ("... has caused a backlash in South Korea"): the reader gets the whole
     statement, the model spends no tokens on it."""
     span = item.span
-    if span is None or span.alignment == "unaligned" or len(item.evidence) < EVIDENCE_CHARS - 1:
+    if span is None or span.alignment == "unaligned" or not _was_cut(item):
         return
     if text[span.start : span.end] != item.evidence:
         return  # not a verbatim slice: leave it as grounded
-    stop = _SENTENCE_END.search(text, span.end, span.end + _COMPLETION_REACH)
-    if stop is not None and stop.start() > span.end:
-        item.span = span.model_copy(update={"end": stop.start()})
-        item.evidence = text[span.start : stop.start()]
+    end = _sentence_end(text, span.end, _COMPLETION_REACH)
+    if end is not None and end > span.end:
+        item.span = span.model_copy(update={"end": end})
+        item.evidence = text[span.start : end]
 
 
 def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS) -> None:
@@ -391,7 +406,7 @@ _WHAT_STARTS = re.compile(r"^(?:(?:to|on|for|that|upon)\s+)?(?:the\s+)?", re.I)
 def add_stated_agreements(summit: Summit, text: str) -> None:
     """Each sentence where those meeting agreed or signed something that no listed agreement covers joins
     the agreements (``stated_agreements``): the model reads long articles only so far."""
-    (Agreement,) = get_args(type(summit).model_fields["agreements"].annotation)
+    Agreement = _item_class(summit, "agreements")
     parties = list(dict.fromkeys(p.country_iso.name if p.country_iso and p.country_iso.known else p.country
                                  for p in summit.participants if p.country))
     planted = injected_spans(text)

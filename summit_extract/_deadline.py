@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx2
 
-__all__ = ["Deadline", "guard", "request_limits"]
+__all__ = ["Deadline", "bounded_async_stream", "bounded_stream", "guard", "request_limits"]
 
 
 class Deadline:
@@ -112,6 +112,21 @@ async def _async_on_response(response: httpx2.Response) -> None:
     end = response.request.extensions.get(_END)
     if isinstance(end, float):
         response.stream = _AsyncBounded(response.stream, end)
+
+
+def bounded_stream(response: httpx2.Response, request: httpx2.Request) -> Any:
+    """``response``'s body stream, read under ``request``'s wall-clock limit when a guarded client set one
+    (for a transport that reads a body itself, before the client's response hook could bound it)."""
+    end = request.extensions.get(_END)
+    if not isinstance(end, float):
+        return response.stream
+    return _SyncBounded(response.stream, end, response.extensions.get("network_stream"))
+
+
+def bounded_async_stream(response: httpx2.Response, request: httpx2.Request) -> Any:
+    """The async twin of :func:`bounded_stream`."""
+    end = request.extensions.get(_END)
+    return _AsyncBounded(response.stream, end) if isinstance(end, float) else response.stream
 
 
 def _timed_out(end: float) -> httpx2.ReadTimeout:

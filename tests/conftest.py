@@ -128,11 +128,24 @@ def local_backend(recording: bool) -> Backend:
 
     import openai
 
+    from summit_extract._streaming import AsyncStopRepeats, StopRepeats
+
     dead = "http://127.0.0.1:9/v1"
+    # The embedded backend's own transport, so a replay reads the recorded stream as a live run does.
     return dataclasses.replace(
         real,
-        make_client=lambda: openai.OpenAI(base_url=dead, api_key="local", max_retries=0),
-        make_async_client=lambda: openai.AsyncOpenAI(base_url=dead, api_key="local", max_retries=0),
+        make_client=lambda: openai.OpenAI(
+            base_url=dead,
+            api_key="local",
+            max_retries=0,
+            http_client=openai.DefaultHttpxClient(transport=StopRepeats()),
+        ),
+        make_async_client=lambda: openai.AsyncOpenAI(
+            base_url=dead,
+            api_key="local",
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(transport=AsyncStopRepeats()),
+        ),
     )
 
 

@@ -35,6 +35,7 @@ import openai
 
 from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
+from .._streaming import AsyncStopRepeats, StopRepeats
 
 __all__ = [
     "CACHE_ENV",
@@ -269,13 +270,14 @@ async def _ato_running_server(request: httpx2.Request) -> None:
 
 def _client() -> openai.OpenAI:
     hooks: Any = {"request": [_to_running_server]}
-    http = openai.DefaultHttpxClient(event_hooks=hooks)
+    # Streamed and ended at the first repeated list item: see _streaming.
+    http = openai.DefaultHttpxClient(event_hooks=hooks, transport=StopRepeats())
     return openai.OpenAI(base_url=server_url(), api_key="local", max_retries=0, http_client=http)
 
 
 def _async_client() -> openai.AsyncOpenAI:
     hooks: Any = {"request": [_ato_running_server]}
-    http = openai.DefaultAsyncHttpxClient(event_hooks=hooks)
+    http = openai.DefaultAsyncHttpxClient(event_hooks=hooks, transport=AsyncStopRepeats())
     return openai.AsyncOpenAI(base_url=server_url(), api_key="local", max_retries=0, http_client=http)
 
 

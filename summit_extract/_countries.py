@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ._aligning import contains, fold
 
-__all__ = ["NAME_LANGUAGES", "Country", "country", "country_mentions", "states_named"]
+__all__ = ["NAME_LANGUAGES", "Country", "country", "country_mentions", "state_mentions", "states_named"]
 
 
 class Country(BaseModel):
@@ -87,6 +87,7 @@ _IRREGULAR_DEMONYMS = {
     "francaise": "FR",
     "dutch": "NL",
     "swiss": "CH",
+    "togolese": "TG",
     "british": "GB",
     "english": "GB",
     "scottish": "GB",
@@ -157,6 +158,7 @@ _STEM_SUFFIX = "(?:ian|ien|ienne|ese|n|an)?"
 @functools.lru_cache(maxsize=1)
 def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
     names: dict[str, str] = {}
+    ambiguous: set[str] = set()
     translations = [
         gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
         for lang in NAME_LANGUAGES
@@ -167,8 +169,13 @@ def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
             if not name:
                 continue
             for form in {name, name.split(",")[0], *(t.gettext(name) for t in translations)}:
-                if len(form) >= 4:
-                    names[fold(form)] = record.alpha_2
+                key = fold(form)
+                if len(form) < 4:
+                    continue
+                if names.setdefault(key, record.alpha_2) != record.alpha_2:
+                    ambiguous.add(key)  # "Korea" is the first word of two states' names: neither
+    for key in ambiguous:
+        del names[key]
     for short, code in (("u.s.", "US"), ("usa", "US"), ("u.k.", "GB"), ("britain", "GB"), ("russia", "RU")):
         names[short] = code
     names.update(_IRREGULAR_DEMONYMS)
@@ -185,8 +192,14 @@ def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def states_named(text: str) -> set[str]:
     """ISO alpha-2 codes of the states a text names, by name or adjective, in six European languages."""
+    return {code for _, code in state_mentions(text)}
+
+
+def state_mentions(text: str) -> list[tuple[int, str]]:
+    """Each mention of a state in a text, by name or adjective: (where it starts in the folded text, its ISO
+    alpha-2 code), in the order they occur."""
     pattern, names = _state_names()
-    found = set()
+    found = []
     for m in pattern.finditer(fold(text)):
         word = m.group(0)
         code = (
@@ -195,5 +208,5 @@ def states_named(text: str) -> set[str]:
             or next((c for k, c in names.items() if k.endswith("~") and word.startswith(k[:-1])), None)
         )
         if code:
-            found.add(code)
+            found.append((m.start(), code))
     return found

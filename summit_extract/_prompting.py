@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the prompt changes, so caches keyed on it are invalidated.
-PROMPT_VERSION = "6"
+PROMPT_VERSION = "7"
 
 SYSTEM = "\n".join(
     [

@@ -76,6 +76,14 @@ def test_example_answers_only_fields_the_model_fills(cls: type[Document], n: int
     assert set(example.answer) <= fillable, set(example.answer) - fillable
     asked = {f for p in passes_of(cls) for f in p.fields}
     assert asked <= set(example.answer), f"no example answer for {sorted(asked - set(example.answer))}"
+    # Nor inside its items: an agreement's parties are the library's, so the example shows none.
+    for name, value in example.answer.items():
+        item_cls = _item_class(cls.model_fields[name].annotation)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict) and item_cls is not None and hasattr(item_cls, "model_fields"):
+                hidden = set(item) & library_fields(item_cls)
+                assert not hidden, f"{name} item answers library fields {sorted(hidden)}"
 
 
 @pytest.mark.parametrize(("cls", "n", "example"), CASES)

@@ -14,7 +14,7 @@ from summit_extract.summit._normalizing import EVIDENCE_CHARS, FILTERS, OVERRULE
 TEXT = (
     "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
     "The two sides agreed that Thai engineers will build a railway to Hanoi. "
-    "A row over fishing rights flared again. North Korea is also on the agenda. "
+    "A row over fishing rights flared again between the two countries. North Korea is also on the agenda. "
     "Local student unions protested against tuition fees set by the city council."
 )
 
@@ -211,15 +211,24 @@ def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
     assert len(off.agreements) == 1
 
 
-def test_a_participant_named_as_a_party_stands_for_their_state() -> None:
-    agreement = finding(
-        "Thai engineers will build a railway to Hanoi",
-        "railway to Hanoi",
-        ["Thai Prime Minister Suda Kanchana", "Le Van Minh", "Vietnam", "ASEAN"],
-        status="agreed",
+def test_parties_are_read_from_the_article_not_taken_from_the_model() -> None:
+    text = (
+        TEXT + " Suda Kanchana and Le Van Minh signed a Mekong Water Charter with ASEAN. The two sides "
+        "agreed to cooperate on North Korea. Ghana protested after Togolese soldiers crossed the border."
     )
-    summit = finalized({**FRAME, "agreements": [agreement]})
+    charter = finding("signed a Mekong Water Charter", "Mekong Water Charter", ["Side A"], "signed")
+    north = finding("agreed to cooperate on North Korea", "cooperation on North Korea", status="agreed")
+    protest = finding("Ghana protested after Togolese soldiers crossed the border", "border crossing")
+    summit = finalized({**FRAME, "agreements": [charter, north], "disputes": [protest]}, text=text)
+    # People named in the sentence stand for their states; an organization it names is a party too.
     assert summit.agreements[0].parties == ["Thailand", "Vietnam", "ASEAN"]
+    # At a summit an agreement is one of the states meeting: North Korea is what they agreed about.
+    assert summit.agreements[1].parties == ["Thailand", "Vietnam"]
+    # A dispute keeps the states its sentence names, by name or adjective.
+    assert summit.disputes[0].parties == ["Ghana", "Togo"]
+    # Outside a summit nobody meets: "the two countries" are the two states the article names most.
+    alone = finalized({"disputes": [finding("A row over fishing rights", "fishing rights")]})
+    assert alone.disputes[0].parties == ["Thailand", "Vietnam"]
 
 
 def test_a_subject_says_what_not_who() -> None:

@@ -66,6 +66,10 @@ TITLE_WORDS = {
 }
 
 
+#: Most characters of a participant's evidence: a title and a full name ("Brazilian President Luiz Inacio
+#: Lula da Silva" is 45); a small model otherwise copies whole sentences for each delegation.
+PARTICIPANT_EVIDENCE_CHARS = 60
+
 #: Items with subjects at least this similar (rapidfuzz token_sort_ratio, 0-100) are the same fact.
 SUBJECT_SIMILARITY = 85.0
 
@@ -73,7 +77,10 @@ SUBJECT_SIMILARITY = 85.0
 class Participant(Grounded):
     """A person (or a country's delegation) taking part in the summit."""
 
-    evidence: str = Field(description="Short verbatim phrase of the article naming this participant.")
+    evidence: str = Field(
+        description="Short verbatim phrase of the article naming this participant.",
+        json_schema_extra={"maxLength": PARTICIPANT_EVIDENCE_CHARS},
+    )
     name: StatedText = Field(
         description="The person's full name as written, e.g. 'Fumio Kishida'; null if only a country's "
         "delegation is mentioned."
@@ -168,6 +175,15 @@ def _parties(values: list[str]) -> list[str]:
     return out
 
 
+#: Parties are read from the article, not asked of the model: they cost a small model a tenth of its
+#: output and were its least reliable field (people, "Side A"), while the article names them.
+PARTIES = (
+    "Filled in by the library: the states (English names) and organizations named in the sentence that "
+    "states it, people standing for their state; for an agreement or a two-state dispute at a summit that "
+    "names fewer than two, the states meeting."
+)
+
+
 class _Finding(Grounded):
     """What agreements and disputes share: their checks and what makes two of them the same. It declares
     no field, so each subclass keeps its own fields in the order the model writes them."""
@@ -206,8 +222,8 @@ class Agreement(_Finding):
     subject: str = Field(
         description="What was agreed: a short English phrase, whatever the article's language."
     )
-    parties: list[str] = Field(description="Countries or organizations that are party to it.")
     status: AgreementStatus = Field(description="How far it got, as the article says.")
+    parties: SkipJsonSchema[list[str]] = Field(default_factory=list, description=PARTIES)
 
 
 class Dispute(_Finding):
@@ -223,8 +239,8 @@ class Dispute(_Finding):
         description="What the dispute is about (not who): a short English phrase, whatever the article's "
         "language."
     )
-    parties: list[str] = Field(description="Countries or organizations in dispute.")
     status: DisputeStatus = Field(description="Where the dispute stands, as the article says.")
+    parties: SkipJsonSchema[list[str]] = Field(default_factory=list, description=PARTIES)
 
 
 class Statement(Grounded):

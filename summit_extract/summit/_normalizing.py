@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from .._aligning import fold
 from .._context import ExtractionContext
-from .._countries import country, states_named
+from .._countries import country, state_mentions, states_named
 from .._grounding import Span, same_words, spans_overlap
 from .._input import injected_spans
 
@@ -34,6 +34,7 @@ __all__ = [
     "keep_people",
     "listed_states",
     "merge_people",
+    "parties_named",
     "summit_check",
     "title",
     "verdict",
@@ -381,7 +382,7 @@ def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS
     if "dispute_cues" in filters:
         summit.disputes = [d for d in summit.disputes if DISPUTE_CUES.search(_clause(d, text))]
     if "dispute_states" in filters:
-        summit.disputes = [d for d in summit.disputes if _involves_a_state(d.parties, d.evidence)]
+        summit.disputes = [d for d in summit.disputes if any(country(p).known for p in d.parties)]
 
 
 #: Those meeting, then a verb that agrees: "The two leaders also agreed", "Yoon and Kishida agreed",
@@ -432,10 +433,6 @@ def add_stated_agreements(summit: Summit, text: str) -> None:
             summit.agreements.append(agreement)
 
 
-def _involves_a_state(parties: list[str], evidence: str) -> bool:
-    return any(country(p).known for p in parties) or bool(states_named(" ".join([*parties, evidence])))
-
-
 def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset[str] | None = None) -> None:
     """Normalize a merged Summit in place, then check the model's verdict against the facts.
 
@@ -443,23 +440,25 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     off one by one).
     """
     rules = (type(summit).overrules | type(summit).filters) if rules is None else rules
-    findings: list[Agreement | Dispute] = [*summit.agreements, *summit.disputes]
-    for finding in findings:
-        _complete_sentence(finding, context.article)
-    filter_findings(summit, context.article, rules & FILTERS)
+    text = context.article
     people = merge_people(summit.participants)
     for person in people:
         person.title = title(person.title)
         if person.country:
             person.country_iso = country(person.country)
     summit.participants = people
-    for agreement in summit.agreements:
-        agreement.parties = _unique_parties(_states_for_people(agreement.parties, people))
-        agreement.subject = _what_not_who(agreement.subject, agreement.evidence, agreement.parties)
-    for dispute in summit.disputes:
-        dispute.parties = _unique_parties(_states_for_people(dispute.parties, people))
-        dispute.subject = _what_not_who(dispute.subject, dispute.evidence, dispute.parties)
-    verdict(summit, context.article, rules & OVERRULES)
+    findings: list[Agreement | Dispute] = [*summit.agreements, *summit.disputes]
+    pair = _the_two(people, text)
+    for finding in findings:
+        _complete_sentence(finding, text)
+        finding.parties = parties_named(finding, text, people, pair)
+    filter_findings(summit, text, rules & FILTERS)
+    findings = [*summit.agreements, *summit.disputes]
+    for finding in findings:
+        finding.subject = _what_not_who(finding.subject, finding.evidence, finding.parties)
+    verdict(summit, text, rules & OVERRULES)
+    if summit.is_summit:
+        _parties_meeting(summit)
     if summit.is_summit and "listed_states" in rules:
         add_listed_states(summit, context)
     if summit.is_summit and "stated_agreements" in rules:
@@ -537,22 +536,93 @@ def _without_actor(subject: str, parties: list[str]) -> str:
     return subject
 
 
-def _states_for_people(parties: list[str], people: list[Participant]) -> list[str]:
-    """Parties are states or organizations: a participant named as a party ("German Chancellor Olaf
-    Scholz", "Yoon") stands for the state they represent."""
-    out = []
-    for party in parties:
-        state = next(
-            (
-                p.country_iso.name
-                for p in people
-                if p.name and p.country_iso is not None and p.country_iso.known
-                and (fold(p.name) in fold(party) or same_words(party, p.name))
-            ),
-            None,
-        )
-        out.append(state or party)
-    return out
+#: Organizations that are parties in their own right, as articles name them (case matters: "UN", not "un").
+_ORGANIZATIONS = re.compile(
+    r"\b(?:ASEAN|European Union|EU|NATO|United Nations|UN|African Union|Arab League|League of Arab States|"
+    r"Gulf Cooperation Council|GCC|G7|G8|G20|OPEC|WTO|IMF|World Bank|Mercosur|OAS|ECOWAS|SADC|BRICS|"
+    r"Commonwealth|Hamas|Hezbollah|Taliban)\b"
+)
+#: A sentence's end: a stop that does not end an initial ("U.S. President" goes on, "with ASEAN." ends), or
+#: ; or a newline.
+_CLAUSE_END = re.compile(r"(?<!\b[A-Z])[.!?](?=\s|$)|[;\n]")
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence holding ``text[start:end]``."""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
+    after = _CLAUSE_END.search(text, end)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+#: Words by which a sentence names the two states an article is about without naming them.
+_THE_TWO = re.compile(
+    r"\b(?:the two|both) (?:countries|nations|sides|governments|leaders|neighbou?rs|states|capitals)\b|"
+    r"\bthe neighbou?rs\b|\bbilateral\b",
+    re.I,
+)
+
+
+def _the_two(people: list[Participant], text: str) -> list[str]:
+    """The two states "the two countries" means: those of the frame when it lists two, else the two the
+    article names most (none when it names fewer)."""
+    isos = [p.country_iso for p in people]
+    framed = _unique_parties([iso.name for iso in isos if iso is not None and iso.known])
+    if len(framed) == 2:
+        return framed
+    counts: dict[str, int] = {}
+    for _, code in state_mentions(text):
+        counts[code] = counts.get(code, 0) + 1
+    ranked = sorted(counts, key=lambda code: -counts[code])
+    return [country(code).name for code in ranked[:2]] if len(ranked) >= 2 else []
+
+
+def parties_named(
+    item: Agreement | Dispute, text: str, people: list[Participant], pair: list[str] | None = None
+) -> list[str]:
+    """The parties the article names where it states a finding: the states (by name or adjective) and
+    organizations in its sentence, and the state of each participant named there ("Yoon" stands for South
+    Korea), in the order the sentence names them; a sentence that names none but speaks of "the two
+    countries" (or both sides, the neighbours) means ``pair``."""
+    span = item.span
+    if span is None or span.alignment == "unaligned" or span.end > len(text):
+        sentence = item.evidence
+    else:
+        start, end = _sentence_around(text, span.start, span.end)
+        sentence = text[start:end]
+    folded = fold(sentence)
+    found: list[tuple[int, str]] = [(at, country(code).name) for at, code in state_mentions(sentence)]
+    found += [(m.start(), m.group(0)) for m in _ORGANIZATIONS.finditer(sentence)]
+    for person in people:
+        iso = person.country_iso
+        if not (person.name and iso is not None and iso.known):
+            continue
+        # Any word of the name: "Yoon" is the family name of Yoon Suk Yeol, "Kishida" of Fumio Kishida.
+        words = [w for w in fold(person.name).split() if len(w) > 3]
+        hits = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}\b", folded))]
+        if hits:
+            found.append((min(hits), iso.name))
+    if not found and pair and _THE_TWO.search(sentence):
+        return list(pair)
+    return _unique_parties([name for _, name in sorted(found, key=lambda f: f[0])])
+
+
+def _parties_meeting(summit: Summit) -> None:
+    """At a summit, an agreement is one of the states meeting: those of them its sentence names (with any
+    organization it names), or all of them when it names fewer than two ("The two leaders agreed to ...";
+    "the US allies agreed to cooperate on North Korea" makes neither the US nor North Korea a party). A
+    dispute there keeps the parties its sentence names, and when two states meet and it names at most one
+    of them ("a row over fishing quotas"), it is theirs."""
+    isos = [p.country_iso for p in summit.participants]
+    meeting = _unique_parties([iso.name for iso in isos if iso is not None and iso.known])
+    if len(meeting) < 2:
+        return
+    for agreement in summit.agreements:
+        named = [p for p in agreement.parties if p in meeting]
+        others = [p for p in agreement.parties if not country(p).known]
+        agreement.parties = _unique_parties([*(named if len(named) >= 2 else meeting), *others])
+    for dispute in summit.disputes:
+        if len(meeting) == 2 and len(dispute.parties) < 2 and set(dispute.parties) <= set(meeting):
+            dispute.parties = _unique_parties([*dispute.parties, *meeting])
 
 
 def _unique_parties(parties: list[str]) -> list[str]:

@@ -91,19 +91,16 @@ EXAMPLE = Example(
             {
                 "evidence": "signed a gas supply deal",
                 "subject": "gas supply deal",
-                "parties": ["Norway", "Poland"],
                 "status": "signed",
             },
             {
                 "evidence": "agreed to hold joint naval exercises",
                 "subject": "joint naval exercises",
-                "parties": ["Norway", "Poland"],
                 "status": "agreed",
             },
             {
                 "evidence": "Poland's offer to build a shared ammunition plant",
                 "subject": "shared ammunition plant",
-                "parties": ["Poland", "Norway"],
                 "status": "offered",
             },
         ],
@@ -111,13 +108,11 @@ EXAMPLE = Example(
             {
                 "evidence": "a row over fishing quotas in the Barents Sea",
                 "subject": "fishing quotas in the Barents Sea",
-                "parties": ["Poland", "Norway"],
                 "status": "ongoing",
             },
             {
                 "evidence": "Poland's objection to Norway's new visa rules",
                 "subject": "Norway's new visa rules",
-                "parties": ["Poland", "Norway"],
                 "status": "ongoing",
             },
         ],
@@ -154,7 +149,6 @@ EXAMPLE_DELEGATIONS = Example(
             {
                 "evidence": "agreed to patrol the cables jointly",
                 "subject": "joint patrols of undersea power cables",
-                "parties": ["Estonia", "Latvia", "Lithuania", "Finland"],
                 "status": "agreed",
             },
         ],
@@ -162,7 +156,6 @@ EXAMPLE_DELEGATIONS = Example(
             {
                 "evidence": "Finland objected to a Latvian plan to route a new cable through its waters",
                 "subject": "route of a new cable through Finnish waters",
-                "parties": ["Finland", "Latvia"],
                 "status": "ongoing",
             },
         ],
@@ -188,7 +181,6 @@ EXAMPLE_NO_SUMMIT = Example(
             {
                 "evidence": "Ghana protested on Monday after Togolese soldiers crossed the border",
                 "subject": "Togolese soldiers detaining farmers across the border",
-                "parties": ["Ghana", "Togo"],
                 "status": "ongoing",
             },
         ],

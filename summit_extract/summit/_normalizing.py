@@ -498,11 +498,18 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
         add_listed_states(summit, context)
     if summit.is_summit and "stated_agreements" in rules:
         add_stated_agreements(summit, context.article)
+        # In the article's order, as chunks are merged: the added ones sit where the article states them.
+        summit.agreements.sort(key=_article_order)
 
     # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
     summit.participants = keep_people(summit.participants)
     if summit.name and fold(summit.name).strip(" .") in _GENERIC_NAMES:
         summit.name = None  # "Summit" is what it is, not what it is called
+
+
+def _article_order(item: Agreement | Dispute) -> int:
+    span = item.span
+    return span.start if span is not None and span.alignment != "unaligned" else 1 << 62
 
 
 #: Words that say what a meeting is, not what it is called.

@@ -169,9 +169,9 @@ def _state_names() -> tuple[re.Pattern[str], dict[str, str]]:
             if not name:
                 continue
             for form in {name, name.split(",")[0], *(t.gettext(name) for t in translations)}:
-                key = fold(form)
                 if len(form) < 4:
                     continue
+                key = fold(form)
                 if names.setdefault(key, record.alpha_2) != record.alpha_2:
                     ambiguous.add(key)  # "Korea" is the first word of two states' names: neither
     for key in ambiguous:

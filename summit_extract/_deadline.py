@@ -99,9 +99,7 @@ def _on_request(request: httpx2.Request) -> None:
 
 
 def _on_response(response: httpx2.Response) -> None:
-    end = response.request.extensions.get(_END)
-    if isinstance(end, float):
-        response.stream = _SyncBounded(response.stream, end, response.extensions.get("network_stream"))
+    response.stream = bounded_stream(response, response.request)
 
 
 async def _async_on_request(request: httpx2.Request) -> None:
@@ -109,14 +107,12 @@ async def _async_on_request(request: httpx2.Request) -> None:
 
 
 async def _async_on_response(response: httpx2.Response) -> None:
-    end = response.request.extensions.get(_END)
-    if isinstance(end, float):
-        response.stream = _AsyncBounded(response.stream, end)
+    response.stream = bounded_async_stream(response, response.request)
 
 
 def bounded_stream(response: httpx2.Response, request: httpx2.Request) -> Any:
     """``response``'s body stream, read under ``request``'s wall-clock limit when a guarded client set one
-    (for a transport that reads a body itself, before the client's response hook could bound it)."""
+    (the response hook, and a transport that reads a body itself before that hook runs)."""
     end = request.extensions.get(_END)
     if not isinstance(end, float):
         return response.stream

@@ -105,6 +105,7 @@ class _Completion:
         self.head: dict[str, Any] = {}
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
+        self.timings: dict[str, Any] | None = None
         self.progress: dict[str, Any] = {}
         self.tokens = 0
         self._buffer = b""
@@ -127,7 +128,8 @@ class _Completion:
                 self.head[key] = event[key]
         self.progress = event.get("prompt_progress") or self.progress
         if event.get("usage"):
-            self.usage = {**event["usage"], **({"timings": event["timings"]} if "timings" in event else {})}
+            self.usage = event["usage"]
+            self.timings = event.get("timings") or self.timings
         for choice in event.get("choices") or []:
             self.finish_reason = choice.get("finish_reason") or self.finish_reason
             content = (choice.get("delta") or {}).get("content")
@@ -149,7 +151,6 @@ class _Completion:
                 "total_tokens": total + self.tokens,
                 "prompt_tokens_details": {"cached_tokens": cached},
             }
-        timings = usage.pop("timings", None) if isinstance(usage, dict) else None
         message = {"role": "assistant", "content": self.watch.answer()}
         return {
             "id": self.head.get("id", "stopped"),
@@ -164,7 +165,7 @@ class _Completion:
                 }
             ],
             "usage": usage,
-            **({"timings": timings} if timings else {}),
+            **({"timings": self.timings} if self.timings else {}),
         }
 
 

@@ -604,11 +604,16 @@ _THE_TWO = re.compile(
 )
 
 
+def _meeting_states(people: list[Participant]) -> list[str]:
+    """The known states the participants represent, once each, in the frame's order."""
+    isos = [p.country_iso for p in people]
+    return _unique_parties([iso.name for iso in isos if iso is not None and iso.known])
+
+
 def _the_two(people: list[Participant], text: str) -> list[str]:
     """The two states "the two countries" means: those of the frame when it lists two, else the two the
     article names most (none when it names fewer)."""
-    isos = [p.country_iso for p in people]
-    framed = _unique_parties([iso.name for iso in isos if iso is not None and iso.known])
+    framed = _meeting_states(people)
     if len(framed) == 2:
         return framed
     counts: dict[str, int] = {}
@@ -654,8 +659,7 @@ def _parties_meeting(summit: Summit) -> None:
     "the US allies agreed to cooperate on North Korea" makes neither the US nor North Korea a party). A
     dispute there keeps the parties its sentence names, and when two states meet and it names at most one
     of them ("a row over fishing quotas"), it is theirs."""
-    isos = [p.country_iso for p in summit.participants]
-    meeting = _unique_parties([iso.name for iso in isos if iso is not None and iso.known])
+    meeting = _meeting_states(summit.participants)
     if len(meeting) < 2:
         return
     for agreement in summit.agreements:

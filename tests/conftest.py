@@ -85,6 +85,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
+def _own_prompt_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's saved prompt cache (providers/_prompt_cache.py): each test gets
+    an empty folder of its own."""
+    monkeypatch.setenv("SUMMIT_EXTRACT_PROMPT_CACHE", str(tmp_path_factory.mktemp("prompt-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _replay_strict(vcr: Any, record_mode: str, request: pytest.FixtureRequest) -> Any:
     """In replay, a test fails when its cassette holds an interaction it never played.
 

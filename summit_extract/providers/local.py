@@ -37,6 +37,7 @@ import openai
 from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
 from .._streaming import AsyncStopRepeats, StopRepeats
+from ._prompt_cache import PROMPT_CACHE_ENV, PromptCache
 
 __all__ = [
     "CACHE_ENV",
@@ -48,9 +49,11 @@ __all__ = [
     "MODEL_SHA256",
     "MODEL_SIZE",
     "PART_COUNT",
+    "PROMPT_CACHE_ENV",
     "backend",
     "cache_dir",
     "ensure_model_file",
+    "restored_prompt_tokens",
     "server_url",
 ]
 
@@ -187,6 +190,11 @@ class _Server:
     base_url: str
     handle: Any
     port: int
+    prompt_cache: PromptCache | None = None
+
+    @property
+    def root(self) -> str:
+        return self.base_url.removesuffix("/v1")
 
 
 _lock = threading.Lock()
@@ -217,10 +225,19 @@ def _start() -> _Server:
     params.verbosity = int(os.environ.get("SUMMIT_EXTRACT_LLAMA_VERBOSITY", "0"))
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # a free port, chosen by the server
+    # The examples' prefix read by an earlier process, restored rather than read again (_prompt_cache).
+    cache = PromptCache.from_env(cache_dir() / "prompt-cache", os.environ.get(GGUF_ENV) or MODEL_SHA256)
+    if cache is not None:
+        params.slot_save_path = cache.prepare()
     handle: Any = xlc.Server(params)
     address = str(handle.listening_address).rstrip("/")
-    port = httpx2.URL(address if "://" in address else f"http://{address}").port or 80
-    return _Server(base_url=f"{address}/v1", handle=handle, port=port)
+    if "://" not in address:
+        address = f"http://{address}"
+    port = httpx2.URL(address).port or 80
+    server = _Server(base_url=f"{address}/v1", handle=handle, port=port, prompt_cache=cache)
+    if cache is not None:
+        cache.restore(server.root)
+    return server
 
 
 def _listening(server: _Server) -> bool:
@@ -258,11 +275,21 @@ def _running() -> _Server:
         return _server
 
 
+def restored_prompt_tokens() -> int:
+    """How many prompt tokens the running server restored from an earlier process's cache (0 if none)."""
+    with _lock:
+        cache = _server.prompt_cache if _server is not None else None
+    return cache.restored_tokens if cache is not None else 0
+
+
 def _to_running_server(request: httpx2.Request) -> None:
-    """Request hook: make sure the server is up (restarting it once) and send the request to its port."""
+    """Request hook: make sure the server is up (restarting it once) and send the request to its port;
+    once per process, keep the prompt the first request left in the server's slot (_prompt_cache)."""
     server = _running()
     if request.url.port != server.port:
         request.url = request.url.copy_with(port=server.port)
+    if server.prompt_cache is not None:
+        server.prompt_cache.before_request(server.root)
 
 
 async def _ato_running_server(request: httpx2.Request) -> None:

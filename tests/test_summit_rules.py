@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from summit_extract import ExtractionContext, Summit, _dates
-from summit_extract.summit._normalizing import EVIDENCE_CHARS, FILTERS, OVERRULES, is_person_name, name_in
+from summit_extract.summit._normalizing import (
+    EVIDENCE_CHARS,
+    FILTERS,
+    OVERRULES,
+    bare_name,
+    is_person_name,
+    name_in,
+)
 
 TEXT = (
     "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
@@ -277,3 +284,23 @@ def test_a_date_range_starts_on_its_first_day() -> None:
     assert _dates.parse("7-9 December") == _dates.PartialDate(None, 12, 7)
     assert _dates.parse("December 7-9, 2004") == _dates.PartialDate(2004, 12, 7)
     assert _dates.parse("7 au 9 décembre 2004") == _dates.PartialDate(2004, 12, 7)
+
+
+def test_a_name_written_with_its_office_is_the_bare_name_and_a_group_is_no_person() -> None:
+    assert bare_name("South Korean President Roh Moo-hyun") == "Roh Moo-hyun"
+    assert bare_name("Japanese Prime Minister Shinzo Abe") == "Shinzo Abe"
+    assert bare_name("Mr. Roh Moo-hyun") == "Roh Moo-hyun"
+    assert bare_name("Luiz Inacio Lula da Silva") == "Luiz Inacio Lula da Silva"
+    assert bare_name("Iraqi leaders") == "Iraqi leaders"  # no person's name in it: keep_people decides
+    assert is_person_name("Bashar al-Assad") and is_person_name("Kim Jong-un")
+    assert not is_person_name("Lebanon's pro-western government")
+    assert not is_person_name("Le nouveau gouvernement du Parti québécois")
+
+
+def test_finalizing_keeps_the_person_s_name_without_the_office_written_into_it() -> None:
+    people = [
+        person("Thai Prime Minister Suda Kanchana", "Thai Prime Minister Suda Kanchana", "Thailand"),
+        person("Vietnamese President Le Van Minh", "Le Van Minh", "Vietnam", "President"),
+    ]
+    summit = finalized({**FRAME, "participants": people})
+    assert [p.name for p in summit.participants] == ["Suda Kanchana", "Le Van Minh"]

@@ -28,6 +28,7 @@ __all__ = [
     "OVERRULES",
     "add_listed_states",
     "add_stated_agreements",
+    "bare_name",
     "filter_findings",
     "finalize_summit",
     "is_person_name",
@@ -283,10 +284,34 @@ def add_listed_states(summit: Summit, context: ExtractionContext) -> None:
 
 
 def is_person_name(name: str) -> bool:
-    """Whether a "name" names a person, not a group or an office ("Iraqi leaders", "Syrian President")."""
+    """Whether a "name" names a person, not a group or an office ("Iraqi leaders", "Syrian President",
+    "Lebanon's pro-western government": a name's words are capitalized, but for particles like "da")."""
     rest = _NOT_A_NAME.sub(" ", name)
-    words = [w for w in re.findall(r"[^\W\d_]{2,}", rest) if not states_named(w)]
-    return bool(words)
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]+", rest) if not states_named(w)]
+    lowercase = [w for w in words if w[0].islower() and w not in _PARTICLES and not w.startswith("al-")]
+    return bool(words) and not lowercase
+
+
+#: Forms of address written before a name.
+_ADDRESS = re.compile(r"(?:mr|mrs|ms|dr|sir|sheikh|h\.e)\.?", re.I)
+
+#: Lowercase words that belong to names ("Luiz Inacio Lula da Silva", "Bashar al-Assad").
+_PARTICLES = {"da", "de", "do", "dos", "das", "du", "van", "von", "der", "den", "bin", "ibn", "al", "el"}
+
+
+def bare_name(name: str) -> str:
+    """A person's name without the office and nationality a model wrote into it ("Japanese Prime Minister
+    Shinzo Abe" is "Shinzo Abe"); a name that is no person's is left as it is, for ``keep_people``."""
+    words = name.split()
+    while len(words) > 1:
+        if len(words) > 2 and states_named(" ".join(words[:2])) and not states_named(words[1]):
+            words = words[2:]  # "South Korean"
+        elif _NOT_A_NAME.fullmatch(words[0]) or _ADDRESS.fullmatch(words[0]) or states_named(words[0]):
+            words = words[1:]
+        else:
+            break
+    bare = " ".join(words)
+    return bare if bare != name and is_person_name(bare) and is_person_name(name) else name
 
 
 _NAME_RUN = re.compile(
@@ -476,6 +501,8 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     """
     rules = (type(summit).overrules | type(summit).filters) if rules is None else rules
     text = context.article
+    for person in summit.participants:
+        person.name = bare_name(person.name) if person.name else None
     people = merge_people(summit.participants)
     for person in people:
         person.title = title(person.title)

@@ -18,6 +18,7 @@ SECTIONS = [
     ("batch_prompt_tokens.md", "python benchmarks/bench_prompt_tokens.py"),
     ("batch_local_prefix.md", "flock /tmp/summit-model.lock python benchmarks/bench_local_prefix.py"),
     ("server_options.md", "flock /tmp/summit-model.lock python benchmarks/bench_server_options.py"),
+    ("process_start.md", "flock /tmp/summit-model.lock python benchmarks/bench_process_start.py"),
     ("faults.md", "python benchmarks/bench_faults.py"),
     ("scale_throughput.md", "nice -n 19 python benchmarks/bench_scale.py"),
     ("scale_records.md", "nice -n 19 python benchmarks/bench_scale_records.py"),

@@ -5,6 +5,9 @@ joined once into a cache directory, verified by size and sha256, and served by l
 OpenAI-compatible HTTP server inside this process, so the rest of the library talks to it exactly as it
 talks to any remote endpoint (and vcrpy can record it). Its answers are streamed and ended at the first
 list item the model repeats (see ``_streaming``): at temperature 0 it often loops on its last item.
+The prompt the server's slot holds after the library's first request is saved to disk once per process
+and restored by the next process's server (see ``_prompt_cache``): the system message and worked examples
+are then not read again (~25 s on two cores).
 
 The ``.verified`` marker next to the file records the hash it was checked against and the file's size,
 mtime and inode at that moment: any difference (another model version, a file replaced or touched) means

@@ -240,6 +240,9 @@ def _provenance(system: str) -> dict[str, Any]:
         "model": local.MODEL_NAME,
         "prompt_version": prompts.get(system, PROMPT_VERSION),
         "run_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        # The embedded server (shared by every system of a run) may start with the examples' prefix an
+        # earlier process saved (providers/_prompt_cache.py), as a user's second process does.
+        "prompt_cache_restored_tokens": local.restored_prompt_tokens(),
     }
 
 
@@ -321,17 +324,21 @@ def side_by_side(results: Path) -> str:
         "`library-without-<rule>` keeps every code rule but that one (rules in",
         "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
         "The baseline's answers vary from run to run on this server more than the library's (0.584, 0.414",
-        "and 0.421 macro in three runs on 2026-11-28; 0.482 and 0.472 in two on 2026-12-05), and so do",
-        "seconds: compare columns of one run.",
+        "and 0.421 macro in three runs on 2026-11-28; 0.482, 0.472 and 0.513 in three on 2026-12-05), and",
+        "so do seconds: compare columns of one run.",
         "",
         *_table(ablation),
         "",
     ]
     for system, r in found.items():
         p = r.get("provenance", {})
+        restored = p.get("prompt_cache_restored_tokens")
+        warm = (
+            "" if restored is None else f", server started with {restored:,} prompt tokens restored from disk"
+        )
         lines.append(
-            f"- {system}: model {p.get('model')}, prompt {p.get('prompt_version')}, run {p.get('run_at')}, "
-            f"details in quality_{system}.md"
+            f"- {system}: model {p.get('model')}, prompt {p.get('prompt_version')}, "
+            f"run {p.get('run_at')}{warm}, details in quality_{system}.md"
         )
     return "\n".join(lines) + "\n"
 

@@ -84,11 +84,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+@pytest.fixture(scope="session")
+def _prompt_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("prompt-cache"))
+
+
 @pytest.fixture(autouse=True)
-def _own_prompt_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the user's saved prompt cache (providers/_prompt_cache.py): each test gets
-    an empty folder of its own."""
-    monkeypatch.setenv("SUMMIT_EXTRACT_PROMPT_CACHE", str(tmp_path_factory.mktemp("prompt-cache")))
+def _own_prompt_cache(_prompt_cache_folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's saved prompt cache (providers/_prompt_cache.py): the run keeps
+    its own, one folder for the session as the embedded server is one per process."""
+    monkeypatch.setenv("SUMMIT_EXTRACT_PROMPT_CACHE", _prompt_cache_folder)
 
 
 @pytest.fixture(autouse=True)

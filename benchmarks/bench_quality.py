@@ -197,7 +197,11 @@ def variants(
     out = []
     for label, rules in chosen.items():
         preds = {stem: with_rules(r, rules, texts[stem]) for stem, r in runs.items()}
-        report = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label=label)
+        # A re-scored library writes its predictions again, so they show what the code now makes of them.
+        out_dir = results / label if rescored and label == "library" else None
+        report = evaluate(
+            devset, schema=Summit, predictions=preds, limit=articles, label=label, out_dir=out_dir
+        )
         out.append((label, _save(label, report, runs, results)))
     return out
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from summit_extract import ExtractionContext, Summit, _dates
 from summit_extract.summit._normalizing import (
     EVIDENCE_CHARS,
@@ -304,3 +306,48 @@ def test_finalizing_keeps_the_person_s_name_without_the_office_written_into_it()
     ]
     summit = finalized({**FRAME, "participants": people})
     assert [p.name for p in summit.participants] == ["Suda Kanchana", "Le Van Minh"]
+
+
+STATUS_TEXT = (
+    "They signed a gas deal. The two sides agreed that engineers will build a railway. Vietnam will sign a "
+    "water charter next year. Thailand offered to train pilots. Vietnam proposed joint patrols. Thailand "
+    "rejected a fishing ban. Both are negotiating a trade pact. Their leaders approved a visa deal. "
+    "A row over fishing rights flared again. The border dispute was settled in May. Tensions over visas "
+    "eased. A quarrel over rice exports goes on."
+)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "model_said", "status"),
+    [
+        ("signed a gas deal", "agreed", "signed"),
+        ("agreed that engineers will build a railway", "planned", "agreed"),  # the first word that says wins
+        ("will sign a water charter next year", "signed", "planned"),
+        ("offered to train pilots", "agreed", "offered"),
+        ("proposed joint patrols", "agreed", "proposed"),
+        ("rejected a fishing ban", "agreed", "rejected"),
+        ("negotiating a trade pact", "agreed", "in progress"),
+        ("a visa deal", "proposed", "agreed"),  # "approved" stands just before the evidence
+    ],
+)
+def test_an_agreement_s_status_is_what_the_words_stating_it_say(
+    evidence: str, model_said: str, status: str
+) -> None:
+    item = finding(evidence, evidence, status=model_said)
+    summit = finalized({**FRAME, "agreements": [item]}, text=STATUS_TEXT, rules=frozenset())
+    assert [a.status for a in summit.agreements] == [status]
+
+
+@pytest.mark.parametrize(
+    ("evidence", "status"),
+    [
+        ("A row over fishing rights flared again", "escalating"),
+        ("The border dispute was settled in May", "resolved"),
+        ("Tensions over visas eased", "easing"),
+        ("A quarrel over rice exports goes on", "ongoing"),  # the model said "resolved": nothing here does
+    ],
+)
+def test_a_dispute_s_status_is_what_the_words_stating_it_say(evidence: str, status: str) -> None:
+    item = finding(evidence, evidence, status="resolved")
+    summit = finalized({**FRAME, "disputes": [item]}, text=STATUS_TEXT, rules=frozenset())
+    assert [d.status for d in summit.disputes] == [status]

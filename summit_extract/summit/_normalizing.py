@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from .._aligning import fold
 from .._context import ExtractionContext
@@ -20,12 +20,14 @@ from .._grounding import Span, same_words, spans_overlap
 from .._input import injected_spans
 
 if TYPE_CHECKING:
-    from ._models import Agreement, Dispute, Participant, Summit
+    from ._models import Agreement, AgreementStatus, Dispute, DisputeStatus, Participant, Summit
 
 __all__ = [
     "EVIDENCE_CHARS",
     "FILTERS",
     "OVERRULES",
+    "STATUS_WORDS_AGREEMENT",
+    "STATUS_WORDS_DISPUTE",
     "add_listed_states",
     "add_stated_agreements",
     "bare_name",
@@ -36,6 +38,7 @@ __all__ = [
     "listed_states",
     "merge_people",
     "parties_named",
+    "stated_status",
     "summit_check",
     "title",
     "verdict",
@@ -383,6 +386,8 @@ def _sentence_end(text: str, at: int, reach: int | None = None) -> int | None:
     """Where the sentence running at ``at`` ends, looking at most ``reach`` characters on; None if not."""
     stop = _SENTENCE_END.search(text, at, len(text) if reach is None else at + reach)
     return stop.start() if stop else None
+
+
 #: Most characters a cut evidence is completed by, to its sentence's end.
 _COMPLETION_REACH = 160
 
@@ -412,6 +417,64 @@ def filter_findings(summit: Summit, text: str, filters: frozenset[str] = FILTERS
         summit.disputes = [d for d in summit.disputes if any(country(p).known for p in d.parties)]
 
 
+#: How far an agreement got: the words that say so (where two stand at one place, the first listed wins).
+STATUS_WORDS_AGREEMENT: tuple[tuple[AgreementStatus, re.Pattern[str]], ...] = (
+    ("rejected", re.compile(r"\b(?:reject|refus|turned down|rechaz|rejet)\w*", re.I)),
+    ("signed", re.compile(r"\b(?:signed|inked|sign[ée]e?s?|firmaron|firmado)\b", re.I)),
+    (
+        "planned",
+        re.compile(
+            r"\b(?:will|would|shall|to be (?:signed|held|set up|launched)|plan(?:s|ned)? to|expected to|"
+            r"set to|intends? to|aims? to|prévo\w*|va|vont)\b",
+            re.I,
+        ),
+    ),
+    (
+        "agreed",
+        re.compile(
+            r"\b(?:agree\w*|accords?|deals?|approv\w*|adopt\w*|endors\w*|decid\w*|pledg\w*|commit\w*|"
+            r"convenu\w*|acord\w*|décid\w*)",
+            re.I,
+        ),
+    ),
+    ("offered", re.compile(r"\b(?:offer\w*|offr\w*|ofrec\w*)", re.I)),
+    ("proposed", re.compile(r"\b(?:propos\w*|suggest\w*|call(?:s|ed)? for|urg\w*)", re.I)),
+    (
+        "in progress",
+        re.compile(r"\b(?:negotiat\w*|discuss\w*|talks on|working on|négoci\w*|negoci\w*)", re.I),
+    ),
+)
+#: Where a dispute stands, likewise; "ongoing" when the words say nothing of it.
+STATUS_WORDS_DISPUTE: tuple[tuple[DisputeStatus, re.Pattern[str]], ...] = (
+    ("resolved", re.compile(r"\b(?:resolv\w*|settl\w*|ended|reconcil\w*|réglé\w*|résolu\w*)", re.I)),
+    ("easing", re.compile(r"\b(?:eas(?:ed|ing|es)|thaw\w*|improv\w*|de-?escalat\w*|détente|apais\w*)", re.I)),
+    (
+        "escalating",
+        re.compile(r"\b(?:escalat\w*|worsen\w*|intensif\w*|deepen\w*|flare\w*|heighten\w*|aggrav\w*)", re.I),
+    ),
+)
+
+_S = TypeVar("_S", bound=str)
+
+
+def _first_cue(clause: str, cues: tuple[tuple[_S, re.Pattern[str]], ...]) -> _S | None:
+    found = [(m.start(), n) for n, (_, pattern) in enumerate(cues) if (m := pattern.search(clause))]
+    return cues[min(found)[1]][0] if found else None
+
+
+def stated_status(summit: Summit, text: str) -> None:
+    """Each finding's status as the words that state it say, not as the model judged it.
+
+    The first status word in the evidence and the words just before it wins ("agreed that engineers will
+    build" was agreed; "will sign an agreement" is planned; "expected to endorse" is planned). A dispute
+    whose words say nothing of where it stands is ongoing: measured on the dev set, the model called a
+    boycott and a refusal "resolved", and "will sign" "signed"."""
+    for agreement in summit.agreements:
+        agreement.status = _first_cue(_clause(agreement, text), STATUS_WORDS_AGREEMENT) or agreement.status
+    for dispute in summit.disputes:
+        dispute.status = _first_cue(_clause(dispute, text), STATUS_WORDS_DISPUTE) or "ongoing"
+
+
 #: Those meeting, then a verb that agrees: "The two leaders also agreed", "Yoon and Kishida agreed",
 #: "They signed". What follows, to the end of its clause, is what they agreed.
 _STATED_AGREEMENT = re.compile(
@@ -435,8 +498,13 @@ def add_stated_agreements(summit: Summit, text: str) -> None:
     """Each sentence where those meeting agreed or signed something that no listed agreement covers joins
     the agreements (``stated_agreements``): the model reads long articles only so far."""
     Agreement = _item_class(summit, "agreements")
-    parties = list(dict.fromkeys(p.country_iso.name if p.country_iso and p.country_iso.known else p.country
-                                 for p in summit.participants if p.country))
+    parties = list(
+        dict.fromkeys(
+            p.country_iso.name if p.country_iso and p.country_iso.known else p.country
+            for p in summit.participants
+            if p.country
+        )
+    )
     planted = injected_spans(text)
     for m in _STATED_AGREEMENT.finditer(text):
         what = m.group("what")
@@ -518,6 +586,7 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     findings = [*summit.agreements, *summit.disputes]
     for finding in findings:
         finding.subject = _what_not_who(finding.subject, finding.evidence, finding.parties)
+    stated_status(summit, text)
     verdict(summit, text, rules & OVERRULES)
     if summit.is_summit:
         _parties_meeting(summit)

@@ -70,19 +70,17 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
-@pytest.fixture
-def server(folder: Path) -> Iterator[SlotServer]:
-    cache = PromptCache.from_env(Path("/unused"), "model-sha")
-    assert cache is not None
-    slots = SlotServer(cache.prepare())
-    yield slots
-    slots.http.shutdown()
-
-
 def cache_for(model: str = "model-sha") -> PromptCache:
     cache = PromptCache.from_env(Path("/unused"), model)
     assert cache is not None
     return cache
+
+
+@pytest.fixture
+def server(folder: Path) -> Iterator[SlotServer]:
+    slots = SlotServer(cache_for().prepare())
+    yield slots
+    slots.http.shutdown()
 
 
 def test_the_slot_is_saved_once_after_the_first_request_and_restored_by_the_next_process(

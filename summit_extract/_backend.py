@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -60,6 +60,16 @@ class Backend:
     #: Most requests of one call that may time out before the call fails (None: only ``max_attempts``
     #: bounds them). A server that answers one request at a time sets it low: a stuck generation holds it.
     timeout_attempts: int | None = None
+    #: Requests over one piece of an article sent at once (its passes). They share the article's prompt
+    #: prefix, so a server that decodes several sequences in one batch writes them for little more than
+    #: the longest one costs. 1: one request after another.
+    parallel_passes: int = 1
+    #: Called with the messages of requests about to be sent at once. A server that keeps one cached
+    #: prompt per slot reads their shared prefix once and copies it into its other slots, so no request
+    #: reads it again. Best effort: it never raises (None: the server needs nothing).
+    share_prefix: Callable[[Sequence[Sequence[Mapping[str, str]]]], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 def shared(factory: Callable[[], T]) -> Callable[[], T]:
@@ -88,6 +98,7 @@ _ENV_KEYS = (
     "SUMMIT_EXTRACT_MODE",
     "SUMMIT_EXTRACT_GGUF",
     "SUMMIT_EXTRACT_CONTEXT_TOKENS",
+    "SUMMIT_EXTRACT_PARALLEL_PASSES",
 )
 _loaded: dict[tuple[str | None, ...], Backend] = {}
 

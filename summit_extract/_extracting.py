@@ -2,15 +2,19 @@
 
 The stages, top to bottom: plan the requests (_planning: check the text, split it if it is long, build
 each pass's prompt), call the backend with retries (_calling; answers are validated and grounded inside
-it), then join, merge, drop or flag and finalize (_planning.ArticlePlan.finish).
+it), then join, merge, drop or flag and finalize (_planning.ArticlePlan.finish). Requests over one piece
+of the article go out together when the backend takes several at once (``Backend.parallel_passes``),
+after the backend has been given their shared prefix (``Backend.share_prefix``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
@@ -22,7 +26,7 @@ from ._backend import Backend, client_backend, resolve_backend
 from ._calling import call_async, call_sync
 from ._config import RetryPolicy, Ungrounded
 from ._exceptions import ExtractionError
-from ._planning import ArticlePlan, plan_article, with_mode
+from ._planning import ArticlePlan, Request, plan_article, with_mode
 from ._result import Extraction
 
 __all__ = ["aextract", "aextract_result", "extract", "extract_result", "prepare", "request_slots"]
@@ -116,10 +120,32 @@ def extract_result(
         examples=examples,
     )
     try:
-        values = {job.key: call_sync(job.call) for job in plan.jobs}
+        values = _answers(plan)
     except ExtractionError as exc:
         raise plan.charge(exc) from exc.__cause__
     return cast(Extraction[T], plan.finish(values))
+
+
+def _share(run: list[Request]) -> None:
+    share = run[0].call.backend.share_prefix
+    if share is not None and len(run) > 1:
+        share([job.call.messages for job in run])
+
+
+def _answers(plan: ArticlePlan) -> dict[str, BaseModel]:
+    """Every request's answer; a run of requests that share a prefix goes out at once, one thread each."""
+    values: dict[str, BaseModel] = {}
+    for run in plan.runs(plan.backend.parallel_passes):
+        if len(run) == 1:
+            values[run[0].key] = call_sync(run[0].call)
+            continue
+        _share(run)
+        with ThreadPoolExecutor(len(run), thread_name_prefix="summit-extract-pass") as pool:
+            # Each thread runs in a copy of the caller's context (the extraction context travels in one).
+            futures = [pool.submit(contextvars.copy_context().run, call_sync, job.call) for job in run]
+        for job, future in zip(run, futures, strict=True):
+            values[job.key] = future.result()  # the first failure in plan order is the one raised
+    return values
 
 
 async def aextract_result(
@@ -159,18 +185,34 @@ async def aextract_result(
     # A batch shares its slots with every article's passes, so its concurrency bounds requests in flight.
     limit = _request_slots.get() or asyncio.Semaphore(max(1, plan.backend.max_concurrency))
 
-    async def one(call: Any) -> BaseModel:
-        async with limit:  # one at a time on a one-slot server keeps its prompt cache warm, in order
-            return await call_async(call)
+    async def answer(call: Any) -> BaseModel:
+        return await call_async(call)
 
+    async def together(run: list[Request]) -> list[BaseModel]:
+        # A run holds one slot however many requests it sends: on a server that takes several at once
+        # they are decoded together; one at a time (width 1) keeps a one-slot server's cache warm, in order.
+        async with limit:
+            if len(run) > 1:
+                await asyncio.to_thread(_share, run)
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(answer(job.call)) for job in run]
+            return [task.result() for task in tasks]
+
+    runs = plan.runs(plan.backend.parallel_passes)
     try:
         async with asyncio.TaskGroup() as group:  # a failed pass cancels its siblings
-            tasks = [group.create_task(one(job.call)) for job in plan.jobs]
+            answers = [group.create_task(together(run)) for run in runs]
     except* ExtractionError as failed:
         first = failed.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):  # a run's own group nests the failure once more
+            first = first.exceptions[0]
         assert isinstance(first, ExtractionError)
         raise plan.charge(first) from first.__cause__
-    values = {job.key: task.result() for job, task in zip(plan.jobs, tasks, strict=True)}
+    values = {
+        job.key: value
+        for run, task in zip(runs, answers, strict=True)
+        for job, value in zip(run, task.result(), strict=True)
+    }
     return cast(Extraction[T], plan.finish(values))
 
 

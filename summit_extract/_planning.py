@@ -90,6 +90,19 @@ class ArticlePlan:
             out.append(PlannedRequest(job.key, _body(response_model, self.backend.mode, kwargs)))
         return out
 
+    def runs(self, width: int) -> list[list[Request]]:
+        """The jobs in runs that may be sent at once, in order: requests over chunks that start at the same
+        offset share the prompt up to the end of the shorter chunk, so a run is those requests, at most
+        ``width`` of them (``width`` 1: every request on its own)."""
+        runs: list[list[Request]] = []
+        for job in self.jobs:
+            last = runs[-1] if runs else None
+            if last and len(last) < width and last[0].chunk.start == job.chunk.start:
+                last.append(job)
+            else:
+                runs.append([job])
+        return runs
+
     def charge(self, error: ExtractionError) -> ExtractionError:
         """``error`` with the requests and tokens of the whole article, not just of the failed request."""
         ledgers = [j.call.ledger for j in self.jobs]

@@ -58,7 +58,18 @@ def vcr_config() -> dict[str, Any]:
         # Each recorded answer is played at most once: a test that asks twice where the model was asked
         # once fails instead of getting the same answer again.
         "allow_playback_repeats": False,
+        # The model's answers only: the embedded server's housekeeping (rendering a prompt, filling and
+        # copying its slots) is not part of what a replay answers.
+        "before_record_request": _answers_only,
     }
+
+
+#: The embedded server's own endpoints that the library calls besides the OpenAI API (providers/_slots.py).
+_HOUSEKEEPING = re.compile(r"^/(apply-template|completion|slots/\d+)$")
+
+
+def _answers_only(request: Any) -> Any:
+    return None if _HOUSEKEEPING.match(request.path) else request
 
 
 #: Tests whose committed recording is known to hold interactions they do not play, with the reason; each
@@ -158,6 +169,7 @@ def local_backend(recording: bool) -> Backend:
             max_retries=0,
             http_client=openai.DefaultAsyncHttpxClient(transport=AsyncStopRepeats()),
         ),
+        share_prefix=None,  # no server's slots to fill: the passes still go out together, as recorded
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -67,3 +68,24 @@ def test_a_new_process_starts_with_the_prompt_prefix_this_one_saved() -> None:
     # The new server read the system message and the worked examples (~1,600 tokens) from disk, not
     # again: its three requests read only the other article and the tasks anew.
     assert restored > 1000 and prompt - cached < 400, run.stdout
+
+
+def test_three_slots_write_the_passes_at_once_each_from_the_article_read_once() -> None:
+    # A process of its own: the server's slots are fixed when it starts.
+    code = (
+        "from summit_extract import Summit, extract_result, load_provider\n"
+        f"r = extract_result({TEXT!r}, Summit, backend=load_provider('local'))\n"
+        "print(sorted(r.requests.items()), r.usage.prompt_tokens, r.usage.cached_tokens)\n"
+        "print([a.subject for a in r.value.agreements])\n"
+    )
+    env = {**os.environ, "SUMMIT_EXTRACT_PARALLEL_PASSES": "3"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=900, check=True, env=env
+    )
+    counts, agreements = run.stdout.strip().splitlines()[-2:]
+    *_, prompt, cached = counts.split()
+    assert counts.startswith("[('agreements', 1), ('disputes', 1), ('frame', 1)]"), run.stdout
+    # The article was read once, in one slot, and copied into the other two: the three requests read only
+    # their own tasks anew (without the copy, two of them would read the examples and article again).
+    assert int(prompt) - int(cached) < 300, run.stdout
+    assert "fighter jet" in agreements, run.stdout

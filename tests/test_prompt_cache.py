@@ -9,10 +9,7 @@ real server does the same in the live test (test_local_model.py).
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -20,9 +17,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from summit_extract.providers._prompt_cache import PROMPT_CACHE_ENV, PromptCache
+from tests.stand_in import StandIn
 
 
-class SlotServer:
+class SlotServer(StandIn):
     """llama.cpp's slot endpoints over a folder; ``busy`` makes saves fail as a busy slot does."""
 
     def __init__(self, save_path: str) -> None:
@@ -30,38 +28,22 @@ class SlotServer:
         self.calls: list[tuple[str, str]] = []
         self.busy = 0
         self.slot = b"tokens and their KV cache"
-        server = self
+        super().__init__(self.answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                action = parse_qs(urlparse(self.path).query)["action"][0]
-                name = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["filename"]
-                server.calls.append((action, name))
-                file = Path(server.save_path + name)
-                if action == "save" and server.busy:
-                    server.busy -= 1
-                    self._reply(400, {"error": {"message": "slot is busy"}})
-                elif action == "save":
-                    file.write_bytes(server.slot)
-                    self._reply(200, {"n_saved": 3})
-                elif file.read_bytes().startswith(b"tokens"):
-                    self._reply(200, {"n_restored": 1626})
-                else:
-                    self._reply(400, {"error": {"message": "invalid slot file"}})
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.root = f"http://127.0.0.1:{self.http.server_address[1]}"
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        action = parse_qs(urlparse(path).query)["action"][0]
+        name = body["filename"]
+        self.calls.append((action, name))
+        file = Path(self.save_path + name)
+        if action == "save" and self.busy:
+            self.busy -= 1
+            return 400, {"error": {"message": "slot is busy"}}
+        if action == "save":
+            file.write_bytes(self.slot)
+            return 200, {"n_saved": 3}
+        if file.read_bytes().startswith(b"tokens"):
+            return 200, {"n_restored": 1626}
+        return 400, {"error": {"message": "invalid slot file"}}
 
 
 @pytest.fixture
@@ -80,7 +62,7 @@ def cache_for(model: str = "model-sha") -> PromptCache:
 def server(folder: Path) -> Iterator[SlotServer]:
     slots = SlotServer(cache_for().prepare())
     yield slots
-    slots.http.shutdown()
+    slots.close()
 
 
 def test_the_slot_is_saved_once_after_the_first_request_and_restored_by_the_next_process(

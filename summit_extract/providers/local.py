@@ -7,7 +7,9 @@ talks to any remote endpoint (and vcrpy can record it). Its answers are streamed
 list item the model repeats (see ``_streaming``): at temperature 0 it often loops on its last item.
 The prompt the server's slot holds after the library's first request is saved to disk once per process
 and restored by the next process's server (see ``_prompt_cache``): the system message and worked examples
-are then not read again (~25 s on two cores).
+are then not read again (~25 s on two cores). With ``SUMMIT_EXTRACT_PARALLEL_PASSES=3`` the server has
+three slots and the passes over one piece of an article are written at once, each slot starting from the
+article read once (see ``_slots``).
 
 The ``.verified`` marker next to the file records the hash it was checked against and the file's size,
 mtime and inode at that moment: any difference (another model version, a file replaced or touched) means
@@ -27,8 +29,11 @@ import importlib
 import json
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,7 @@ from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
 from .._streaming import AsyncStopRepeats, StopRepeats
 from ._prompt_cache import PROMPT_CACHE_ENV, PromptCache
+from ._slots import PARALLEL_ENV, SlotFork, parallel_passes
 
 __all__ = [
     "CACHE_ENV",
@@ -51,6 +57,7 @@ __all__ = [
     "MODEL_NAME",
     "MODEL_SHA256",
     "MODEL_SIZE",
+    "PARALLEL_ENV",
     "PART_COUNT",
     "PROMPT_CACHE_ENV",
     "backend",
@@ -69,7 +76,7 @@ PART_COUNT = 22
 #: Environment variable naming any other GGUF file to serve instead of the default model.
 GGUF_ENV = "SUMMIT_EXTRACT_GGUF"
 CACHE_ENV = "SUMMIT_EXTRACT_CACHE"
-#: Context window of the embedded server, in tokens.
+#: Context window of one request to the embedded server, in tokens (each slot may use all of it).
 CONTEXT_TOKENS = 8192
 
 _INSTALL_HINT = "Install it with: pip install 'summit-extract[local]'"
@@ -193,7 +200,10 @@ class _Server:
     base_url: str
     handle: Any
     port: int
+    fork: SlotFork
     prompt_cache: PromptCache | None = None
+    #: A folder of this process's own for slot files, when no prompt-cache folder is kept (removed at exit).
+    scratch: Path | None = None
 
     @property
     def root(self) -> str:
@@ -208,7 +218,10 @@ _restarts = 0
 def _shutdown() -> None:
     global _server
     with _lock:
+        scratch = _server.scratch if _server is not None else None
         _server = None  # dropping the last reference stops llama.cpp's server threads
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _start() -> _Server:
@@ -218,8 +231,15 @@ def _start() -> _Server:
         raise ConfigurationError(f"xllamacpp is not installed. {_INSTALL_HINT}") from exc
     params: Any = xlc.CommonParams()
     params.model.path = str(ensure_model_file())
-    params.n_ctx = CONTEXT_TOKENS
-    params.n_parallel = 1
+    slots = parallel_passes()
+    params.n_parallel = slots
+    params.n_ctx = CONTEXT_TOKENS * slots
+    if slots > 1:
+        # Each slot its own KV cache with room for a whole request: one cache shared by all slots makes
+        # every sequence attend over the others' cells, slower than one slot. No host-memory prompt cache:
+        # it moves idle slots' prompts out of the way, which would undo the copies _slots makes.
+        params.kv_unified = False
+        params.cache_ram_mib = 0
     threads = max(1, min(os.cpu_count() or 2, 8))
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
@@ -229,15 +249,27 @@ def _start() -> _Server:
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # a free port, chosen by the server
     # The examples' prefix read by an earlier process, restored rather than read again (_prompt_cache).
-    cache = PromptCache.from_env(cache_dir() / "prompt-cache", os.environ.get(GGUF_ENV) or MODEL_SHA256)
-    if cache is not None:
-        params.slot_save_path = cache.prepare()
+    model_key = os.environ.get(GGUF_ENV) or MODEL_SHA256
+    if slots > 1:
+        model_key += f"|slots={slots}"  # a saved slot restores only into a server of the same layout
+    cache = PromptCache.from_env(cache_dir() / "prompt-cache", model_key)
+    scratch = None if cache is not None else Path(tempfile.mkdtemp(prefix="summit-extract-slots-"))
+    folder = cache.folder if cache is not None else scratch
+    assert folder is not None
+    params.slot_save_path = cache.prepare() if cache is not None else f"{folder}{os.sep}"
     handle: Any = xlc.Server(params)
     address = str(handle.listening_address).rstrip("/")
     if "://" not in address:
         address = f"http://{address}"
     port = httpx2.URL(address).port or 80
-    server = _Server(base_url=f"{address}/v1", handle=handle, port=port, prompt_cache=cache)
+    server = _Server(
+        base_url=f"{address}/v1",
+        handle=handle,
+        port=port,
+        fork=SlotFork(folder, slots),
+        prompt_cache=cache,
+        scratch=scratch,
+    )
     if cache is not None:
         cache.restore(server.root)
     return server
@@ -299,6 +331,12 @@ async def _ato_running_server(request: httpx2.Request) -> None:
     _to_running_server(request)
 
 
+def _share_prefix(requests: Sequence[Sequence[Mapping[str, str]]]) -> None:
+    """Backend hook: the prompt these requests share, read once and copied into every slot (_slots)."""
+    server = _running()
+    server.fork.share(server.root, requests)
+
+
 def _client() -> openai.OpenAI:
     hooks: Any = {"request": [_to_running_server]}
     # Streamed and ended at the first repeated list item: see _streaming.
@@ -326,4 +364,6 @@ def backend(model: str | None = None) -> Backend:
         # A generation that timed out once is retried once: one stuck answer must not hold a batch for
         # max_attempts x timeout (half an hour with the defaults) on a server that serves one at a time.
         timeout_attempts=2,
+        parallel_passes=parallel_passes(),
+        share_prefix=_share_prefix,
     )

@@ -12,6 +12,9 @@ Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/
   re-scores a changed rule without a model;
 - ``library-one-pass``: everything asked in one request (``passes=["main"]``), the ablation of passes;
 - ``library-no-examples``: no worked example (``examples=False``), the ablation of examples;
+- ``library-parallel-passes``: the library with ``SUMMIT_EXTRACT_PARALLEL_PASSES=3`` (the passes over one
+  piece written at once by a three-slot server, providers/_slots.py), in a process of its own since a
+  server's slots are fixed when it starts; the main process runs with one slot, as shipped;
 - ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
 - ``langextract``: benchmarks/langextract_peer.py, LangExtract with examples written for it.
 
@@ -26,6 +29,8 @@ import argparse
 import copy
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +55,16 @@ from summit_extract.summit._normalizing import FILTERS, OVERRULES, finalize_summ
 #: Every code rule of the Summit that may overrule or drop what the model said, by name.
 RULES = OVERRULES | FILTERS
 
-SYSTEMS = ("library", "library-one-pass", "library-no-examples", "baseline", "langextract")
+SYSTEMS = (
+    "library",
+    "library-one-pass",
+    "library-no-examples",
+    "library-parallel-passes",
+    "baseline",
+    "langextract",
+)
+#: Systems run in a process of their own, with these settings.
+OWN_PROCESS = {"library-parallel-passes": {"SUMMIT_EXTRACT_PARALLEL_PASSES": "3"}}
 #: Columns of the main table, in order (ablations go in their own table).
 MAIN = ("library", "baseline", "langextract")
 
@@ -136,6 +150,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         base = library_fn(passes=["main"])
     elif system == "library-no-examples":
         base = library_fn(examples=False)
+    elif system in OWN_PROCESS:
+        base = library_fn()
     elif system == "baseline":
         base = baseline_fn()
     else:
@@ -303,6 +319,7 @@ def side_by_side(results: Path) -> str:
         "library",
         "library-one-pass",
         "library-no-examples",
+        "library-parallel-passes",
         "library-no-overrules",
         "library-no-filters",
         *sorted(k for k in found if k.startswith("library-without-")),
@@ -322,14 +339,16 @@ def side_by_side(results: Path) -> str:
         "### What each element earns (ablation)",
         "",
         "Each column removes one element from the library. `library-one-pass` asks everything in one",
-        "request; `library-no-examples` drops the worked examples; `library-no-overrules` keeps the model's",
+        "request; `library-no-examples` drops the worked examples; `library-parallel-passes` adds one: the",
+        "passes over a piece written at once by a three-slot server (`SUMMIT_EXTRACT_PARALLEL_PASSES=3`,",
+        "off by default); `library-no-overrules` keeps the model's",
         "frame as it said it (its is_summit, and no state added from an attendance list);",
         "`library-no-filters` keeps the agreements and disputes it listed, no fewer and no more;",
         "`library-without-<rule>` keeps every code rule but that one (rules in",
         "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
         "The baseline's answers vary from run to run on this server more than the library's (0.584, 0.414",
-        "and 0.421 macro in three runs on 2026-11-28; 0.482, 0.472 and 0.513 in three on 2026-12-05), and",
-        "so do seconds: compare columns of one run.",
+        "and 0.421 macro in three runs on 2026-11-28; 0.482, 0.472, 0.513 and 0.554 in four on 2026-12-05),",
+        "and so do seconds: compare columns of one run.",
         "",
         *_table(ablation),
         "",
@@ -364,7 +383,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.rescore:
         for label, data in rescore(args.devset, args.results, args.articles):
             print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
+    own = os.environ.get("SUMMIT_EXTRACT_BENCH_OWN_PROCESS")
+    if own is None:  # the main process: every other system as shipped, one slot
+        for name in {k for settings in OWN_PROCESS.values() for k in settings}:
+            os.environ.pop(name, None)
     for system in [] if args.table_only or args.rescore else (args.only or list(SYSTEMS)):
+        if system in OWN_PROCESS and own != system:
+            command = [sys.executable, __file__, "--only", system, "--devset", str(args.devset)]
+            command += ["--results", str(args.results)]
+            command += ["--articles", str(args.articles)] if args.articles else []
+            env = {**os.environ, **OWN_PROCESS[system], "SUMMIT_EXTRACT_BENCH_OWN_PROCESS": system}
+            subprocess.run(command, env=env, check=True)
+            continue
         for label, data in run(system, args.devset, args.results, args.articles):
             print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
     (args.results / "quality.md").write_text(side_by_side(args.results))

@@ -1,14 +1,17 @@
 """The embedded server's slots: several passes decoded at once, each starting from the article already read.
 
-On two CPU cores, llama.cpp writes three sequences in one batch about 1.45 times faster than one after
-another (each step reads the weights once for all three). But each slot keeps its own cached prompt: a
-pass sent to a second slot would read the worked examples and the article again, which costs more than
-the batch saves. So before the passes of one piece go out together, the prompt they share is read once,
-in one slot, and that slot's state (its tokens and their KV cache) is copied into the others through
-llama.cpp's own ``/slots`` save and restore, which take milliseconds. Each pass then reads only its own
-instruction, in whichever slot the server gives it.
+llama.cpp writes several sequences in one batch for less than it costs to write them one after another
+(each step reads the weights once for all), so the passes over one piece may be written at once. But each
+slot keeps its own cached prompt: a pass sent to a second slot would read the worked examples and the
+article again, which costs more than the batch saves. So before the passes of one piece go out together,
+the prompt they share is read once, in one slot, and that slot's state (its tokens and their KV cache) is
+copied into the others through llama.cpp's own ``/slots`` save and restore, which take milliseconds. Each
+pass then reads only its own instruction, in whichever slot the server gives it.
 
 All of this is an optimisation: any failure is logged and the passes simply read their prompts in full.
+It is off by default: on two CPU cores three sequences at once are written little faster than in turn, and
+the longest answer sets the pace (``benchmarks/bench_server_options.py``); a GPU or more cores may gain
+more (not measured here).
 """
 
 from __future__ import annotations
@@ -71,11 +74,14 @@ class SlotFork:
             finally:
                 (self.folder / self.name).unlink(missing_ok=True)
 
+    def common_prompt(self, server_root: str, requests: Sequence[Sequence[Mapping[str, str]]]) -> str:
+        """The start of the prompt every one of ``requests`` renders to, as the server renders it."""
+        with httpx2.Client(base_url=server_root, timeout=60) as http:
+            return _common_start([self._render(http, messages) for messages in requests])
+
     def _share(self, root: str, requests: Sequence[Sequence[Mapping[str, str]]]) -> int:
+        shared = self.common_prompt(root, requests)
         with httpx2.Client(base_url=root, timeout=600) as http:
-            # The prompts exactly as the server renders them (the model's own chat template).
-            prompts = [self._render(http, messages) for messages in requests]
-            shared = _common_start(prompts)
             if len(shared) < MIN_SHARED_CHARS:
                 return 0
             # Read the shared prompt and write nothing: the slot keeps it. The server picks the slot whose

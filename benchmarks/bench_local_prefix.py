@@ -2,9 +2,10 @@
 
 Runs a small batch (the three shortest dev-set articles) through ``extract_many`` twice on the embedded
 model: once with ``"cache_prompt": false`` in every request body (llama.cpp re-reads the whole prompt),
-once with ``"cache_prompt": true`` (the fixed system message, which comes first, is reused from the
-previous request). The flag is added to the request body by an HTTP transport wrapper, and llama.cpp's
-own ``timings`` (prompt tokens read, tokens reused from cache) are read from each response.
+once with ``"cache_prompt": true`` (the prompt's start that the previous request shares, the system
+message, worked examples and, between an article's passes, the article, is reused). The flag is added to
+the request body by an HTTP transport wrapper, and llama.cpp's own ``timings`` (prompt tokens read, tokens
+reused from cache) are read from each response.
 
 Runs the model: ``flock /tmp/summit-model.lock python benchmarks/bench_local_prefix.py`` (~10 minutes).
 Writes benchmarks/results/batch_local_prefix.{json,md}.
@@ -18,6 +19,7 @@ import json
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ import openai
 
 from summit_extract._batch import Item, extract_many
 from summit_extract._prompting import PROMPT_VERSION
+from summit_extract._streaming import AsyncStopRepeats
 from summit_extract.providers import local
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +40,14 @@ ARTICLES = 3
 
 
 class _CachePromptTransport(httpx2.AsyncBaseTransport):
-    """Sets ``cache_prompt`` in every chat request body and keeps llama.cpp's timings of each answer."""
+    """Sets ``cache_prompt`` in every chat request body and keeps llama.cpp's timings of each answer.
+
+    Wraps the embedded backend's own transport (answers streamed and ended at a repeated item, see
+    ``_streaming``); llama.cpp sends its timings in the last chunk of a stream, so an answer ended early
+    by the library has none (its request is listed without them)."""
 
     def __init__(self, cache_prompt: bool, timings: list[dict[str, Any]]) -> None:
-        self.inner = httpx2.AsyncHTTPTransport()
+        self.inner = AsyncStopRepeats()
         self.cache_prompt = cache_prompt
         self.timings = timings
 
@@ -52,12 +59,22 @@ class _CachePromptTransport(httpx2.AsyncBaseTransport):
             request = httpx2.Request(request.method, request.url, headers=headers, json=body)
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
-        with contextlib.suppress(ValueError):
-            self.timings.append(json.loads(content).get("timings") or {})
+        self.timings.append(_timings(content))
         return httpx2.Response(response.status_code, headers=response.headers, content=content)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _timings(content: bytes) -> dict[str, Any]:
+    """llama.cpp's timings from a whole answer or from the chunks of a streamed one ({} if none)."""
+    found: dict[str, Any] = {}
+    for line in content.decode("utf-8", "replace").splitlines():
+        data = line.removeprefix("data: ").strip()
+        if data.startswith("{"):
+            with contextlib.suppress(ValueError):
+                found = json.loads(data).get("timings") or found
+    return found
 
 
 def run(items: list[Item], cache_prompt: bool) -> dict[str, Any]:
@@ -74,11 +91,10 @@ def run(items: list[Item], cache_prompt: bool) -> dict[str, Any]:
             ),
         ),
     )
-    out = RESULTS / f".local_prefix_{'on' if cache_prompt else 'off'}.jsonl"
-    out.unlink(missing_ok=True)
-    summary = extract_many(items, backend=backend, out=out, cache=False, concurrency=1, progress=False)
-    records = [json.loads(line) for line in out.read_text().splitlines()]
-    out.unlink()
+    with tempfile.TemporaryDirectory() as scratch:  # the batch's output and its lock file
+        out = Path(scratch) / "records.jsonl"
+        summary = extract_many(items, backend=backend, out=out, cache=False, concurrency=1, progress=False)
+        records = [json.loads(line) for line in out.read_text().splitlines()]
     return {
         "cache_prompt": cache_prompt,
         "summary": summary.to_dict(),
@@ -148,16 +164,21 @@ def markdown(r: dict[str, Any]) -> str:
     for key in ("off", "on"):
         run_ = r[key]
         per = ", ".join(f"{s:.0f}" for s in run_["seconds_per_article"])
-        reqs = ", ".join(f"{q['prompt_read']} ({q['prompt_reused']})" for q in run_["requests"])
+        reqs = ", ".join(
+            f"{q['prompt_read']} ({q['prompt_reused']})" if q["prompt_read"] is not None else "ended early"
+            for q in run_["requests"]
+        )
         lines.append(
             f"| {key} | {per} | {run_['mean_seconds_per_article']} | {run_['summary']['attempts']} | {reqs} |"
         )
     lines += [
         "",
-        f"Speed-up from prefix reuse: **{r['speedup']}x** per article (mean). With reuse on, llama.cpp reads "
-        "only the article (and any re-ask) and takes the fixed system message from its cache; the run with "
-        "reuse on comes second, so its first request already finds the prefix (the steady state of a batch). "
-        "A request count above the article count is a re-ask after output that failed validation.",
+        f"Speed-up from prefix reuse: **{r['speedup']}x** per article (mean). With reuse on, an article's "
+        "first pass reads only the article and its task (the system message and worked examples come from "
+        "the cache), and its other passes only their tasks (the article too comes from the cache); the run "
+        "with reuse on comes second, so its first request already finds the prefix (the steady state of a "
+        "batch). Each article is asked three passes: a count above three per article is a re-ask; an "
+        "answer the library ended at a repeated item has no timings.",
         "",
     ]
     return "\n".join(lines)

@@ -207,6 +207,8 @@ def variants(
     rescored: bool = False,
 ) -> list[tuple[str, dict[str, Any]]]:
     """The rule ablation: the same raw answers with every rule, none, or all but one."""
+    # Re-scored columns say when the model gave the answers they score, not only when they were scored.
+    answered = _answered(results) if rescored else None
     chosen = {"library": RULES} if rescored else {}
     chosen |= {"library-no-overrules": FILTERS, "library-no-filters": OVERRULES}
     chosen |= {f"library-without-{rule}": RULES - {rule} for rule in sorted(RULES)}
@@ -218,7 +220,7 @@ def variants(
         report = evaluate(
             devset, schema=Summit, predictions=preds, limit=articles, label=label, out_dir=out_dir
         )
-        out.append((label, _save(label, report, runs, results)))
+        out.append((label, _save(label, report, runs, results, answered=answered)))
     return out
 
 
@@ -241,8 +243,27 @@ def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str
     return variants(devset, results, runs, texts, articles, rescored=True)
 
 
-def _save(system: str, report: Any, runs: dict[str, Extraction[Summit]], results: Path) -> dict[str, Any]:
+def _answered(results: Path) -> dict[str, Any] | None:
+    """The provenance of the library run whose raw answers are re-scored (None if it is not recorded)."""
+    try:
+        earlier = json.loads((results / "quality_library.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    provenance = earlier.get("provenance") or {}
+    keep = ("model", "prompt_version", "run_at", "prompt_cache_restored_tokens")
+    return {k: provenance[k] for k in keep if k in provenance} or None
+
+
+def _save(
+    system: str,
+    report: Any,
+    runs: dict[str, Extraction[Summit]],
+    results: Path,
+    answered: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     header = _provenance(system)
+    if answered is not None:
+        header = {**header, **answered, "rescored_at": header["run_at"]}
     data = {**report.to_dict(), "costs": costs(runs), "provenance": header}
     (results / f"quality_{system}.md").write_text(
         report.to_markdown() + "\n" + "\n".join(f"- {k}: {v}" for k, v in header.items()) + "\n"
@@ -359,9 +380,10 @@ def side_by_side(results: Path) -> str:
         warm = (
             "" if restored is None else f", server started with {restored:,} prompt tokens restored from disk"
         )
+        rescored = f", re-scored {p['rescored_at']}" if p.get("rescored_at") else ""
         lines.append(
             f"- {system}: model {p.get('model')}, prompt {p.get('prompt_version')}, "
-            f"run {p.get('run_at')}{warm}, details in quality_{system}.md"
+            f"run {p.get('run_at')}{warm}{rescored}, details in quality_{system}.md"
         )
     return "\n".join(lines) + "\n"
 

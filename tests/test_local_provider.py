@@ -154,6 +154,7 @@ def fake_xllamacpp(monkeypatch: pytest.MonkeyPatch) -> list[FakeOpenAI]:
     class Server:
         def __init__(self, params: Any) -> None:
             self.srv = FakeOpenAI().__enter__()
+            self.srv.params = params  # type: ignore[attr-defined]  # what the server was started with
             started.append(self.srv)
             self.listening_address = f"http://127.0.0.1:{self.srv.port}"
 
@@ -222,6 +223,32 @@ def test_a_server_that_dies_again_stops_the_batch_with_a_record_for_every_item(
     assert len(rows) == 4 and all(r["error"]["type"] == "ConfigurationError" for r in rows)
     assert sum(r["attempts"] for r in rows) <= 1
     assert len(fake_xllamacpp) == 2  # restarted once, not again
+
+
+def test_one_slot_by_default_and_three_on_request_each_with_a_whole_context(
+    fake_xllamacpp: list[FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUMMIT_EXTRACT_PROMPT_CACHE", "0")
+    monkeypatch.delenv(local.PARALLEL_ENV, raising=False)
+    one = local._running()
+    params: Any = fake_xllamacpp[0].params  # type: ignore[attr-defined]
+    assert (params.n_parallel, params.n_ctx) == (1, local.CONTEXT_TOKENS)
+    assert one.fork is None and one.scratch is None and not hasattr(params, "slot_save_path")
+    assert local.backend().parallel_passes == 1
+    local._shutdown()
+
+    monkeypatch.setenv(local.PARALLEL_ENV, "3")
+    three = local._running()
+    params = fake_xllamacpp[1].params  # type: ignore[attr-defined]
+    assert (params.n_parallel, params.n_ctx, params.kv_unified) == (3, 3 * local.CONTEXT_TOKENS, False)
+    assert params.cache_ram_mib == 0  # the host-memory cache would move the copied prompts away
+    # With no prompt-cache folder, the copies between slots go through a folder of the server's own,
+    # removed when it stops.
+    assert three.fork is not None and three.scratch is not None and three.scratch.is_dir()
+    assert params.slot_save_path == f"{three.scratch}/"
+    assert local.backend().parallel_passes == 3 and local.backend().share_prefix is not None
+    local._shutdown()
+    assert not three.scratch.exists()
 
 
 def test_a_stuck_generation_on_the_embedded_backend_is_tried_twice_not_max_attempts_times() -> None:

@@ -200,10 +200,16 @@ class _Server:
     base_url: str
     handle: Any
     port: int
-    fork: SlotFork
     prompt_cache: PromptCache | None = None
-    #: A folder of this process's own for slot files, when no prompt-cache folder is kept (removed at exit).
+    #: Copies a shared prompt into the other slots (None: one slot).
+    fork: SlotFork | None = None
+    #: A folder of this server's own for slot files, when no prompt-cache folder is kept (removed with it).
     scratch: Path | None = None
+
+    def discard(self) -> None:
+        """Remove what this server kept on disk for itself alone (the saved prompt cache stays)."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     @property
     def root(self) -> str:
@@ -218,10 +224,9 @@ _restarts = 0
 def _shutdown() -> None:
     global _server
     with _lock:
-        scratch = _server.scratch if _server is not None else None
-        _server = None  # dropping the last reference stops llama.cpp's server threads
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
+        old, _server = _server, None  # dropping the last reference stops llama.cpp's server threads
+    if old is not None:
+        old.discard()
 
 
 def _start() -> _Server:
@@ -253,10 +258,12 @@ def _start() -> _Server:
     if slots > 1:
         model_key += f"|slots={slots}"  # a saved slot restores only into a server of the same layout
     cache = PromptCache.from_env(cache_dir() / "prompt-cache", model_key)
-    scratch = None if cache is not None else Path(tempfile.mkdtemp(prefix="summit-extract-slots-"))
-    folder = cache.folder if cache is not None else scratch
-    assert folder is not None
-    params.slot_save_path = cache.prepare() if cache is not None else f"{folder}{os.sep}"
+    folder = scratch = None
+    if cache is not None:
+        params.slot_save_path, folder = cache.prepare(), cache.folder
+    elif slots > 1:  # copying between slots goes through a file in the server's slot_save_path
+        folder = scratch = Path(tempfile.mkdtemp(prefix="summit-extract-slots-"))
+        params.slot_save_path = f"{scratch}{os.sep}"
     handle: Any = xlc.Server(params)
     address = str(handle.listening_address).rstrip("/")
     if "://" not in address:
@@ -266,8 +273,8 @@ def _start() -> _Server:
         base_url=f"{address}/v1",
         handle=handle,
         port=port,
-        fork=SlotFork(folder, slots),
         prompt_cache=cache,
+        fork=SlotFork(folder, slots) if folder is not None and slots > 1 else None,
         scratch=scratch,
     )
     if cache is not None:
@@ -305,6 +312,7 @@ def _running() -> _Server:
             _restarts += 1
             log.warning("the embedded model's server stopped; starting it again (restart %d)", _restarts)
             old, _server = _server, None
+            old.discard()
             del old  # the last reference: llama.cpp's threads stop before the new server loads the model
             _server = _start()
         return _server
@@ -334,7 +342,8 @@ async def _ato_running_server(request: httpx2.Request) -> None:
 def _share_prefix(requests: Sequence[Sequence[Mapping[str, str]]]) -> None:
     """Backend hook: the prompt these requests share, read once and copied into every slot (_slots)."""
     server = _running()
-    server.fork.share(server.root, requests)
+    if server.fork is not None:
+        server.fork.share(server.root, requests)
 
 
 def _client() -> openai.OpenAI:

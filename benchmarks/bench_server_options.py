@@ -94,8 +94,7 @@ def measure(option: str) -> dict[str, Any]:
         if option == "slots":
             fork.share(root, messages)  # read once, copied into the other two slots
         else:  # the same prompt read into the one slot, as the library's first request reads it
-            shared = fork.common_prompt(root, messages)
-            client.post("/completion", json={"prompt": shared, "n_predict": 0, "cache_prompt": True})
+            fork.read_shared(root, messages)
         read = time.monotonic()
         if option == "slots":
             threads = [threading.Thread(target=send, args=(name,)) for name in bodies]

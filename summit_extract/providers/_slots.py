@@ -34,6 +34,9 @@ MIN_SHARED_CHARS = 200
 
 log = logging.getLogger("summit_extract")
 
+#: One request's chat messages.
+Messages = Sequence[Mapping[str, str]]
+
 
 def parallel_passes() -> int:
     """The number of slots the environment asks for (``SUMMIT_EXTRACT_PARALLEL_PASSES``, default 1)."""
@@ -60,7 +63,7 @@ class SlotFork:
         self.name = f"fork-{os.getpid()}.bin"
         self._lock = threading.Lock()  # two extractions in two threads must not restore each other's file
 
-    def share(self, server_root: str, requests: Sequence[Sequence[Mapping[str, str]]]) -> int:
+    def share(self, server_root: str, requests: Sequence[Messages]) -> int:
         """Put the prompt the ``requests`` (chat messages) share into every slot; the number of slots
         that received it (0 when nothing was copied)."""
         if self.slots < 2 or len(requests) < 2:
@@ -74,21 +77,28 @@ class SlotFork:
             finally:
                 (self.folder / self.name).unlink(missing_ok=True)
 
-    def common_prompt(self, server_root: str, requests: Sequence[Sequence[Mapping[str, str]]]) -> str:
-        """The start of the prompt every one of ``requests`` renders to, as the server renders it."""
-        with httpx2.Client(base_url=server_root, timeout=60) as http:
-            return _common_start([self._render(http, messages) for messages in requests])
+    def read_shared(self, server_root: str, requests: Sequence[Messages]) -> int | None:
+        """Read the prompt the ``requests`` share into one slot, writing nothing; that slot (None when the
+        shared prompt is too short to be worth it)."""
+        with httpx2.Client(base_url=server_root, timeout=600) as http:
+            return self._read_shared(http, requests)
 
-    def _share(self, root: str, requests: Sequence[Sequence[Mapping[str, str]]]) -> int:
-        shared = self.common_prompt(root, requests)
+    def _read_shared(self, http: httpx2.Client, requests: Sequence[Messages]) -> int | None:
+        # The prompts exactly as the server renders them (the model's own chat template).
+        rendered = [self._render(http, messages) for messages in requests]
+        shared = os.path.commonprefix(rendered)  # noqa: RUF071 - a common start of strings, not of paths
+        if len(shared) < MIN_SHARED_CHARS:
+            return None
+        # The server picks the slot whose cached prompt is most like it: only what it lacks is read.
+        read = http.post("/completion", json={"prompt": shared, "n_predict": 0, "cache_prompt": True})
+        read.raise_for_status()
+        return int(read.json()["id_slot"])
+
+    def _share(self, root: str, requests: Sequence[Messages]) -> int:
         with httpx2.Client(base_url=root, timeout=600) as http:
-            if len(shared) < MIN_SHARED_CHARS:
+            source = self._read_shared(http, requests)
+            if source is None:
                 return 0
-            # Read the shared prompt and write nothing: the slot keeps it. The server picks the slot whose
-            # cached prompt is most like it, so only what the slot does not hold yet is read.
-            read = http.post("/completion", json={"prompt": shared, "n_predict": 0, "cache_prompt": True})
-            read.raise_for_status()
-            source = int(read.json()["id_slot"])
             http.post(f"/slots/{source}?action=save", json={"filename": self.name}).raise_for_status()
             copied = 0
             for slot in range(self.slots):
@@ -98,16 +108,7 @@ class SlotFork:
             return copied
 
     @staticmethod
-    def _render(http: httpx2.Client, messages: Sequence[Mapping[str, str]]) -> str:
+    def _render(http: httpx2.Client, messages: Messages) -> str:
         reply = http.post("/apply-template", json={"messages": [dict(m) for m in messages]})
         reply.raise_for_status()
         return str(reply.json()["prompt"])
-
-
-def _common_start(texts: Sequence[str]) -> str:
-    """The longest text every one of ``texts`` starts with."""
-    first, last = min(texts), max(texts)  # the lexically extreme pair bounds everyone's common start
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    return first[:n]

@@ -13,6 +13,11 @@ RESULTS = HERE / "results"
 #: (section file, the command that regenerates it), in report order.
 SECTIONS = [
     ("quality.md", "flock /tmp/summit-model.lock python benchmarks/bench_quality.py"),
+    (
+        "output_token_cuts.md",
+        "git apply benchmarks/experiments/output_token_cuts.patch, then "
+        "flock /tmp/summit-model.lock python benchmarks/bench_quality.py --only library",
+    ),
     ("batch_throughput.md", "python benchmarks/bench_batch.py"),
     ("batch_overhead.md", "python benchmarks/bench_batch.py"),
     ("batch_prompt_tokens.md", "python benchmarks/bench_prompt_tokens.py"),

@@ -1,15 +1,24 @@
-"""Quality benchmark: the library, a plain-instructor baseline and LangExtract, one model, one dev set.
+"""Quality benchmark: the library, a plain-instructor baseline and LangExtract, one model, two sets.
 
-    flock /tmp/summit-model.lock python benchmarks/bench_quality.py [--only SYSTEM ...] [--articles N]
+    flock /tmp/summit-model.lock python benchmarks/bench_quality.py [--sets dev val] [--only SYSTEM ...]
+        [--articles N] [--rescore | --table-only]
 
-Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/predictions.jsonl):
+Each chosen system runs over each chosen set in one process (the embedded model server is shared): the
+development set (devset/, the articles the library was developed on) and the validation set (valset/,
+never tuned on, seven languages). Both default. Per set, each system writes quality_<system>.{md,json} and
+<system>/predictions.jsonl into its results folder: benchmarks/results/ for the dev set,
+benchmarks/results/valset/ for the validation set (``--results DIR`` moves both: DIR and DIR/valset;
+``--devset DIR`` alone scores that one folder as the dev set).
+
+Systems:
 
 - ``library``: ``extract_result(text, Summit)`` as shipped (three passes, worked example, every code
-  rule). It runs with the code rules (overrules of is_summit, finding filters) switched off, keeps those
-  raw answers in library/raw.jsonl, and applies the rules afterwards in code, which is exact (a rule
-  only ever drops a finding or changes is_summit, and the raw answers keep the frame of a "no"): that
-  is how the ablation rows for each rule come from the same model answers, and how ``--rescore``
-  re-scores a changed rule without a model;
+  rule). It runs with the code rules (overrules of is_summit, finding filters) switched off and keeps
+  what it could not ground (``ungrounded="flag"``), keeps those raw answers in library/raw.jsonl, and
+  applies the rules afterwards in code (``with_rules``), which is exact (a rule only ever drops a finding
+  or changes is_summit, and the raw answers keep the frame of a "no"): that is how the ablation rows for
+  each rule come from the same model answers, and how ``--rescore`` re-scores a changed rule without a
+  model, on both sets (an item of raw.jsonl that no longer validates is skipped, not its article);
 - ``library-one-pass``: everything asked in one request (``passes=["main"]``), the ablation of passes;
 - ``library-no-examples``: no worked example (``examples=False``), the ablation of examples;
 - ``library-parallel-passes``: the library with ``SUMMIT_EXTRACT_PARALLEL_PASSES=3`` (the passes over one
@@ -18,9 +27,11 @@ Systems (each writes benchmarks/results/quality_<system>.{md,json} and <system>/
 - ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
 - ``langextract``: benchmarks/langextract_peer.py, LangExtract with examples written for it.
 
-Then it rebuilds benchmarks/results/quality.md side by side from whichever quality_*.json exist, so
-systems can be run at different times (each table says when each column ran). Scores and matching
-rules: summit_extract/summit/_scoring.py.
+Then it rebuilds benchmarks/results/quality.md from whichever quality_*.json exist in both folders, dev
+and validation side by side (a set not measured shows "—"), so systems can be run at different times
+(each column says when it ran): the main table, macro per language (languages from each set's
+SOURCES.md), the ablation, and what sentence grounding recovers; and benchmarks/results/quality_summary.json,
+the same figures for programs. Scores and matching rules: summit_extract/summit/_scoring.py.
 """
 
 from __future__ import annotations
@@ -28,13 +39,17 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import functools
 import json
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -50,6 +65,8 @@ from summit_extract import (  # noqa: E402
     extract_result,
     load_provider,
 )
+from summit_extract._evaluating import Counts, scoring_of  # noqa: E402
+from summit_extract._grounding import drop_unaligned  # noqa: E402
 from summit_extract.summit._normalizing import FILTERS, OVERRULES, finalize_summit  # noqa: E402
 
 #: Every code rule of the Summit that may overrule or drop what the model said, by name.
@@ -67,6 +84,12 @@ SYSTEMS = (
 OWN_PROCESS = {"library-parallel-passes": {"SUMMIT_EXTRACT_PARALLEL_PASSES": "3"}}
 #: Columns of the main table, in order (ablations go in their own table).
 MAIN = ("library", "baseline", "langextract")
+#: The sets measured: name -> (articles and gold, results subfolder of ``--results``), in column order.
+SETS: dict[str, tuple[Path, str]] = {"dev": (ROOT / "devset", ""), "val": (ROOT / "valset", "valset")}
+#: The ablation whose difference from ``library`` is what sentence grounding recovers.
+WITHOUT_GROUNDING = "library-without-sentence_grounding"
+#: Languages in table order; any other follows, then "?" (not in the set's SOURCES.md).
+LANGUAGES = ("en", "fr", "es", "de", "pt", "uk", "ko")
 
 ExtractFn = Callable[[str, str | None], Extraction[Summit]]
 
@@ -108,14 +131,18 @@ def progress(score: Any) -> None:
 
 
 def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str) -> Extraction[Summit]:
-    """A copy of a result made with no code rule, as if ``rules`` had been on (see module doc)."""
+    """A copy of a result made with no code rule, as if ``rules`` had been on (see module doc).
+
+    The library run keeps what it could not ground (``ungrounded="flag"``), so that grounding choices are
+    re-scored from the same answers too; here those items are dropped, as the library drops them."""
     value = copy.deepcopy(extraction.value)
+    dropped = drop_unaligned(value)
     # The run's own finalize already normalized (with no rule on); doing it again is idempotent, and
     # re-applies normalization changed since the run (--rescore).
     finalize_summit(value, ExtractionContext(text), rules)
     if not value.is_summit:
         Document.clear_event(value)  # the library run keeps the frame (see run); the verdict clears it here
-    return Extraction(**{**extraction.__dict__, "value": value})
+    return Extraction(**{**extraction.__dict__, "value": value, "dropped": dropped, "flagged": []})
 
 
 def _keep_frame(self: Document) -> None:
@@ -138,14 +165,15 @@ def costs(runs: dict[str, Extraction[Summit]]) -> dict[str, Any]:
 
 
 def run(system: str, devset: Path, results: Path, articles: int | None) -> list[tuple[str, dict[str, Any]]]:
-    """Run one system over the dev set; return (label, report dict) for it and any offline variants."""
+    """Run one system over one set; return (label, report dict) for it and any offline variants."""
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
     runs: dict[str, Extraction[Summit]] = {}
+    scored: dict[str, Extraction[Summit]] = {}  # what was scored (the library's with its rules applied)
     if system == "library":
         Summit.overrules = Summit.filters = frozenset()  # applied afterwards, rule by rule (module doc)
         # Keep the frame of a "no" too: the leaders_meet rule reads it, so raw answers must hold it.
         Summit.clear_event = _keep_frame  # type: ignore[method-assign]
-        base = library_fn()
+        base = library_fn(ungrounded="flag")  # raw answers keep what was not grounded (with_rules)
     elif system == "library-one-pass":
         base = library_fn(passes=["main"])
     elif system == "library-no-examples":
@@ -161,7 +189,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         result = base(text, published)
         stem = next(k for k, v in texts.items() if v == text)
         runs[stem] = result
-        return result if system != "library" else with_rules(result, RULES, text)
+        scored[stem] = out = result if system != "library" else with_rules(result, RULES, text)
+        return out
 
     print(f"{system}: evaluating {devset}", file=sys.stderr, flush=True)
     report = evaluate(
@@ -176,7 +205,7 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
     Summit.overrules, Summit.filters = OVERRULES, FILTERS
     if "clear_event" in vars(Summit):
         del Summit.clear_event
-    out = [(system, _save(system, report, runs, results))]
+    out = [(system, _save(system, report, runs, results, devset, scored))]
     if system == "library":
         with (results / "library" / "raw.jsonl").open("w", encoding="utf-8") as raw:
             for stem, r in sorted(runs.items()):
@@ -220,7 +249,7 @@ def variants(
         report = evaluate(
             devset, schema=Summit, predictions=preds, limit=articles, label=label, out_dir=out_dir
         )
-        out.append((label, _save(label, report, runs, results, answered=answered)))
+        out.append((label, _save(label, report, runs, results, devset, preds, answered=answered)))
     return out
 
 
@@ -231,8 +260,11 @@ def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str
     for line in (results / "library" / "raw.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         prompt, completion, cached = row["usage"]
+        value = _load_summit(row["value"], row["article"])
+        if value is None:
+            continue  # scored as a failure: no prediction
         runs[row["article"]] = Extraction(
-            value=Summit.model_validate(row["value"]),
+            value=value,
             usage=Usage(prompt, completion, cached),
             attempts=row["attempts"],
             model=row["model"],
@@ -241,6 +273,48 @@ def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str
             requests=row["requests"],
         )
     return variants(devset, results, runs, texts, articles, rescored=True)
+
+
+#: The items of a raw answer that may be skipped one by one when the whole does not validate.
+_ITEM_LISTS = ("participants", "agreements", "disputes", "statements")
+_ITEMS = ("location", "date")
+
+
+def _load_summit(value: dict[str, Any], article: str) -> Summit | None:
+    """One raw answer as a Summit; if it does not validate, skip only the items that make it fail.
+
+    Raw answers keep what the library could not ground (``ungrounded="flag"``), some of it rebuilt from
+    a malformed item during the run; read without the article such an item may not validate again. It
+    is dropped by ``with_rules`` anyway, so skipping it changes no score; the article is kept."""
+    try:
+        return Summit.model_validate(value)
+    except ValidationError:
+        pass
+    kept: dict[str, Any] = {**value, **{k: [] for k in _ITEM_LISTS}, **dict.fromkeys(_ITEMS)}
+    try:
+        Summit.model_validate(kept)
+    except ValidationError as exc:
+        print(f"  {article}: raw answer unreadable even without its items, skipped: {exc}", file=sys.stderr)
+        return None
+    skipped = 0
+    for name in _ITEMS:
+        if value.get(name) is not None:
+            skipped += not _try_add(kept, name, value[name])
+    for name in _ITEM_LISTS:
+        for item in value.get(name) or []:
+            skipped += not _try_add(kept, name, [*kept[name], item])
+    print(f"  {article}: {skipped} raw item(s) no longer valid, skipped", file=sys.stderr)
+    return Summit.model_validate(kept)
+
+
+def _try_add(kept: dict[str, Any], name: str, candidate: Any) -> bool:
+    """Set ``kept[name] = candidate`` if the Summit still validates with it; say whether it did."""
+    try:
+        Summit.model_validate({**kept, name: candidate})
+    except ValidationError:
+        return False
+    kept[name] = candidate
+    return True
 
 
 def _answered(results: Path) -> dict[str, Any] | None:
@@ -259,12 +333,23 @@ def _save(
     report: Any,
     runs: dict[str, Extraction[Summit]],
     results: Path,
+    devset: Path,
+    scored: Mapping[str, Any],
     answered: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Write quality_<system>.{md,json}; each article's entry also gets its language and the gold and
+    predicted full dates (``scored``: what was scored, per article), which quality.md counts."""
     header = _provenance(system)
     if answered is not None:
         header = {**header, **answered, "rescored_at": header["run_at"]}
     data = {**report.to_dict(), "costs": costs(runs), "provenance": header}
+    for article in data["articles"]:
+        stem = article["article"]
+        value = scored.get(stem)
+        date = getattr(value.value if isinstance(value, Extraction) else value, "date", None)
+        article["lang"] = _lang(devset, stem)
+        article["gold_date"] = _gold(devset, stem).get("date")
+        article["predicted_date"] = getattr(date, "iso", None)
     (results / f"quality_{system}.md").write_text(
         report.to_markdown() + "\n" + "\n".join(f"- {k}: {v}" for k, v in header.items()) + "\n"
     )
@@ -287,18 +372,35 @@ def _provenance(system: str) -> dict[str, Any]:
     }
 
 
+# --- quality.md and quality_summary.json ------------------------------------------------------------
+
+#: The reports loaded for the tables: set -> system -> quality_<system>.json, plus its ``figures``.
+Reports = dict[str, dict[str, dict[str, Any]]]
+
+
+def _fig(key: str, fmt: str) -> Callable[[dict[str, Any]], str]:
+    def cell(r: dict[str, Any]) -> str:
+        value = r["figures"].get(key)
+        return "—" if value is None else fmt.format(value)
+
+    return cell
+
+
 _ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("**macro** (mean of the next six)", lambda r: f"**{r['aggregate']['macro']:.3f}**"),
     ("is_summit accuracy", lambda r: f"{r['aggregate']['is_summit']:.3f}"),
     ("location accuracy", lambda r: f"{r['aggregate']['location']:.3f}"),
     ("date accuracy", lambda r: f"{r['aggregate']['date']:.3f}"),
+    ("full dates invented (articles)", _fig("full_dates_invented", "{:d}")),
     *[
         (f"{f} F1 (P / R)", lambda r, f=f: _prf(r["aggregate"][f]))
         for f in ("participants", "agreements", "disputes")
     ],
+    ("matched gold items per article", _fig("matched_gold_items_per_article", "{:.2f}")),
     ("ungrounded values kept", lambda r: str(r["aggregate"]["ungrounded_kept"])),
     ("failed articles", lambda r: f"{r['aggregate']['failures']} of {r['aggregate']['articles']}"),
     ("seconds per article", lambda r: _num(r["aggregate"]["seconds_per_article"])),
+    ("seconds per correct finding", _fig("seconds_per_correct_finding", "{:,.1f}")),
     ("requests per article", lambda r: _cost(r, "requests_per_article", "{:.2f}")),
     ("re-asks (all articles)", lambda r: _cost(r, "reasks", "{:d}")),
     ("prompt tokens per article", lambda r: _cost(r, "prompt_tokens_per_article", "{:,}")),
@@ -323,39 +425,221 @@ def _cost(report: dict[str, Any], key: str, fmt: str) -> str:
     return "—" if value is None else fmt.format(value)
 
 
-def _table(reports: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["| | " + " | ".join(reports) + " |", "|---|" + "---|" * len(reports)]
+@functools.cache
+def languages(devset: Path) -> dict[str, str]:
+    """Each article's language (file name -> code) from the set's SOURCES.md table (``file``, ``lang``)."""
+    try:
+        text = (devset / "SOURCES.md").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    columns: list[str] | None = None
+    for line in text.splitlines():
+        if not line.lstrip().startswith("|"):
+            columns = None  # a table ended
+            continue
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        if columns is None:
+            columns = [c.lower() for c in cells]
+        elif "file" in columns and "lang" in columns and len(cells) == len(columns):
+            file, lang = cells[columns.index("file")], cells[columns.index("lang")]
+            if file and lang and not set(file) <= set("-: "):
+                found[file] = lang
+    return found
+
+
+def _lang(devset: Path, stem: str) -> str:
+    return languages(devset).get(f"{stem}.txt", "?")
+
+
+def _gold(devset: Path, stem: str) -> dict[str, Any]:
+    try:
+        return dict(json.loads((devset / "gold" / f"{stem}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def _macro(articles: list[dict[str, Any]]) -> float:
+    """The macro score of some articles of a report (as ``EvalReport.macro``, from the per-article data)."""
+    scoring = scoring_of(Summit)
+    scores = {name: sum(bool(a.get(name)) for a in articles) / len(articles) for name in scoring.accuracy}
+    for name in scoring.lists:
+        tp, fp, fn = (sum((a.get(name) or {}).get(k, 0) for a in articles) for k in ("tp", "fp", "fn"))
+        scores[f"{name}_f1"] = Counts(tp, fp, fn).f1
+    fields = scoring.macro_fields()
+    return sum(scores[f] for f in fields) / len(fields)
+
+
+def _predicted_dates(path: Path) -> dict[str, str | None]:
+    """Each article's predicted full date from a predictions.jsonl (reports written before they held it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    dates: dict[str, str | None] = {}
+    for line in filter(None, map(str.strip, lines)):
+        record = json.loads(line)
+        dates[record["article"]] = ((record.get("prediction") or {}).get("date") or {}).get("iso")
+    return dates
+
+
+def _figures(data: dict[str, Any], devset: Path, results: Path, system: str) -> dict[str, Any]:
+    """What quality.md shows beyond the report's aggregate, from its per-article entries.
+
+    A full date is invented when the prediction has one (``date.iso``) and the gold date is null. Reports
+    written before their entries held the dates take them from <system>/predictions.jsonl (None if absent).
+    """
+    articles: list[dict[str, Any]] = data.get("articles") or []
+    agg = data["aggregate"]
+    n = len(articles) or agg.get("articles") or 0
+    lists = scoring_of(Summit).lists
+    matched = sum(agg[name]["tp"] for name in lists) / n if n else None
+    seconds = agg.get("seconds_per_article")
+    per_finding = None if seconds is None or not matched else round(seconds / matched, 1)
+    per_lang: dict[str, list[dict[str, Any]]] = {}
+    for a in articles:
+        per_lang.setdefault(a.get("lang") or _lang(devset, a["article"]), []).append(a)
+    order = [*LANGUAGES, *sorted(set(per_lang) - {*LANGUAGES, "?"}), "?"]
+    english = per_lang.get("en", [])
+    other = [a for lang, items in per_lang.items() if lang not in ("en", "?") for a in items]
+    if articles and all("predicted_date" in a for a in articles):
+        predicted = {a["article"]: a["predicted_date"] for a in articles}
+    else:
+        predicted = _predicted_dates(results / system / "predictions.jsonl")
+    invented = None
+    if articles and all(a["article"] in predicted for a in articles):
+        invented = sum(
+            predicted[a["article"]] is not None
+            and (a["gold_date"] if "gold_date" in a else _gold(devset, a["article"]).get("date")) is None
+            for a in articles
+        )
+    return {
+        "languages": {
+            lang: {"macro": round(_macro(per_lang[lang]), 4), "articles": len(per_lang[lang])}
+            for lang in order
+            if lang in per_lang
+        },
+        "english_macro": round(_macro(english), 4) if english else None,
+        "non_english_macro": round(_macro(other), 4) if other else None,
+        "full_dates_invented": invented,
+        "matched_gold_items_per_article": None if matched is None else round(matched, 3),
+        "seconds_per_correct_finding": per_finding,
+    }
+
+
+def load_reports(sets: Mapping[str, tuple[Path, Path]]) -> Reports:
+    """Every quality_<system>.json of each set's results folder, with its ``figures`` (none: {})."""
+    found: Reports = {}
+    for name, (devset, results) in sets.items():
+        found[name] = {}
+        for path in sorted(results.glob("quality_*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or "aggregate" not in data:
+                continue  # quality_summary.json, or anything else that is not one system's report
+            system = path.stem.removeprefix("quality_")
+            found[name][system] = {**data, "figures": _figures(data, devset, results, system)}
+    return found
+
+
+def _columns(found: Reports, systems: list[str]) -> dict[str, dict[str, Any] | None]:
+    """One column per system and set ("library dev", "library val"), None where the set lacks it."""
+    return {
+        f"{system} {name}": reports.get(system)
+        for system in systems
+        if any(system in reports for reports in found.values())
+        for name, reports in found.items()
+    }
+
+
+def _table(columns: dict[str, dict[str, Any] | None]) -> list[str]:
+    lines = ["| | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for name, cell in _ROWS:
-        lines.append(f"| {name} | " + " | ".join(cell(r) for r in reports.values()) + " |")
+        cells = ("—" if r is None else cell(r) for r in columns.values())
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
 
-def side_by_side(results: Path) -> str:
-    """quality.md: the main comparison, then the ablation table, from every quality_<system>.json."""
-    found = {
-        p.stem.removeprefix("quality_"): json.loads(p.read_text()) for p in results.glob("quality_*.json")
-    }
-    main = {s: found[s] for s in MAIN if s in found}
-    ablation_order = [
+def _language_table(columns: dict[str, dict[str, Any] | None]) -> list[str]:
+    """Macro per language (articles in brackets) for each column, then non-English against English."""
+    per = {label: (r or {}).get("figures", {}) for label, r in columns.items()}
+    langs: list[str] = []
+    for figures in per.values():
+        langs += [lang for lang in figures.get("languages", {}) if lang not in langs]
+    langs.sort(key=lambda lang: (lang == "?", LANGUAGES.index(lang) if lang in LANGUAGES else len(LANGUAGES)))
+    lines = ["| language (articles) | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    for lang in langs:
+        cells = []
+        for figures in per.values():
+            m = figures.get("languages", {}).get(lang)
+            cells.append("—" if m is None else f"{m['macro']:.3f} ({m['articles']})")
+        lines.append(f"| {lang} | " + " | ".join(cells) + " |")
+    cells = [
+        "—"
+        if f.get("non_english_macro") is None or f.get("english_macro") is None
+        else f"{f['non_english_macro']:.3f} vs {f['english_macro']:.3f}"
+        for f in per.values()
+    ]
+    lines.append("| non-English macro vs English macro | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _recovered(found: Reports) -> dict[str, dict[str, dict[str, int]] | None]:
+    """Per set, for agreements and disputes: true and false positives of ``library`` minus those of
+    ``library-without-sentence_grounding`` (None when the set lacks either)."""
+    out: dict[str, dict[str, dict[str, int]] | None] = {}
+    for name, reports in found.items():
+        lib, without = reports.get("library"), reports.get(WITHOUT_GROUNDING)
+        out[name] = (
+            None
+            if lib is None or without is None
+            else {
+                field: {k: lib["aggregate"][field][k] - without["aggregate"][field][k] for k in ("tp", "fp")}
+                for field in ("agreements", "disputes")
+            }
+        )
+    return out
+
+
+def _ablation_order(found: Reports) -> list[str]:
+    every = {system for reports in found.values() for system in reports}
+    return [
         "library",
         "library-one-pass",
         "library-no-examples",
         "library-parallel-passes",
         "library-no-overrules",
         "library-no-filters",
-        *sorted(k for k in found if k.startswith("library-without-")),
+        *sorted(k for k in every if k.startswith("library-without-")),
     ]
-    ablation = {s: found[s] for s in ablation_order if s in found}
+
+
+def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
+    """quality.md: the main comparison, per language, the ablation and what sentence grounding recovers,
+    each system with a dev and a validation column; ``folders``: each set's results folder, relative."""
+    main = _columns(found, list(MAIN))
+    ablation = _columns(found, _ablation_order(found))
     lines = [
         "# Quality: summit-extract vs a plain-instructor baseline and LangExtract",
         "",
-        "Same embedded model (Qwen2.5-Coder-1.5B, Q4_K_M, 2 CPU threads), same dev set (devset/), scored by",
+        "Same embedded model (Qwen2.5-Coder-1.5B, Q4_K_M, 2 CPU threads), two sets side by side: `dev`, the",
+        "development set (devset/, the articles the library was developed on) and `val`, the validation set",
+        "(valset/, never tuned on, in seven languages; articles per language below), scored by",
         "`summit_extract/summit/_scoring.py` (agreements and disputes matched by subject meaning, optional",
-        "gold items not counted).",
-        "Regenerate: `flock /tmp/summit-model.lock python benchmarks/bench_quality.py`.",
+        'gold items not counted); "—": not measured on that set.',
+        "Regenerate: `flock /tmp/summit-model.lock python benchmarks/bench_quality.py` (both sets).",
         "Seconds depend on the machine's load at the time of each run (see run times below); tokens do not.",
+        "A full date is invented when the prediction has one and the gold has none (the text gives no full",
+        "date). Matched gold items are the true positives of participants, agreements and disputes; seconds",
+        "per correct finding are seconds per article over matched gold items per article.",
         "",
         *_table(main),
+        "",
+        "### Per language",
+        "",
+        "Macro score of each language's articles (their number in brackets), languages from each set's",
+        "SOURCES.md; the last row compares all non-English articles with the English ones.",
+        "",
+        *_language_table(main),
         "",
         "### What each element earns (ablation)",
         "",
@@ -373,54 +657,140 @@ def side_by_side(results: Path) -> str:
         "",
         *_table(ablation),
         "",
+        "### Recovered by sentence grounding",
+        "",
+        f"`library` against `{WITHOUT_GROUNDING}` (the same model answers): the agreements and",
+        "disputes sentence grounding keeps that would otherwise be dropped, as the change in true positives",
+        "(recovered items that match gold) and in false positives (recovered items that do not).",
+        "",
     ]
-    for system, r in found.items():
-        p = r.get("provenance", {})
-        restored = p.get("prompt_cache_restored_tokens")
-        warm = (
-            "" if restored is None else f", server started with {restored:,} prompt tokens restored from disk"
-        )
-        rescored = f", re-scored {p['rescored_at']}" if p.get("rescored_at") else ""
+    for name, delta in _recovered(found).items():
+        if delta is None:
+            lines.append(f"- {name}: — (needs quality_library.json and quality_{WITHOUT_GROUNDING}.json)")
+            continue
         lines.append(
-            f"- {system}: model {p.get('model')}, prompt {p.get('prompt_version')}, "
-            f"run {p.get('run_at')}{warm}{rescored}, details in quality_{system}.md"
+            f"- {name}: "
+            + "; ".join(
+                f"{field} {d['tp']:+d} matching gold, {d['fp']:+d} false" for field, d in delta.items()
+            )
         )
+    lines.append("")
+    order = [*MAIN, *_ablation_order(found)]
+    for name, reports in found.items():
+        for system in sorted(reports, key=lambda s: (order.index(s) if s in order else len(order), s)):
+            p = reports[system].get("provenance", {})
+            restored = p.get("prompt_cache_restored_tokens")
+            warm = (
+                ""
+                if restored is None
+                else f", server started with {restored:,} prompt tokens restored from disk"
+            )
+            rescored = f", re-scored {p['rescored_at']}" if p.get("rescored_at") else ""
+            lines.append(
+                f"- {system} {name}: model {p.get('model')}, prompt {p.get('prompt_version')}, "
+                f"run {p.get('run_at')}{warm}{rescored}, details in {folders[name]}quality_{system}.md"
+            )
     return "\n".join(lines) + "\n"
+
+
+def summary(found: Reports) -> dict[str, Any]:
+    """quality_summary.json: per set and system, the scores and figures quality.md shows."""
+    fields = [*scoring_of(Summit).accuracy, *scoring_of(Summit).lists]
+    return {
+        "sets": {
+            name: {
+                system: {
+                    "articles": r["aggregate"]["articles"],
+                    "failures": r["aggregate"]["failures"],
+                    "macro": r["aggregate"]["macro"],
+                    "fields": {f: r["aggregate"][f] for f in fields},
+                    "languages": r["figures"]["languages"],
+                    "english_macro": r["figures"]["english_macro"],
+                    "non_english_macro": r["figures"]["non_english_macro"],
+                    "full_dates_invented": r["figures"]["full_dates_invented"],
+                    "matched_gold_items_per_article": r["figures"]["matched_gold_items_per_article"],
+                    "seconds_per_article": r["aggregate"]["seconds_per_article"],
+                    "seconds_per_correct_finding": r["figures"]["seconds_per_correct_finding"],
+                    "provenance": r.get("provenance", {}),
+                }
+                for system, r in reports.items()
+            }
+            for name, reports in found.items()
+        },
+        "recovered_by_sentence_grounding": _recovered(found),
+    }
+
+
+def write_tables(sets: Mapping[str, tuple[Path, Path]], base: Path) -> str:
+    """Write quality.md and quality_summary.json into ``base`` from every set's reports; return the md."""
+    found = load_reports(sets)
+    folders = {
+        name: ("" if results == base else f"{os.path.relpath(results, base)}/")
+        for name, (_, results) in sets.items()
+    }
+    text = side_by_side(found, folders)
+    (base / "quality.md").write_text(text, encoding="utf-8")
+    (base / "quality_summary.json").write_text(
+        json.dumps(summary(found), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--only", choices=SYSTEMS, nargs="+", help="run only these systems")
+    parser.add_argument(
+        "--sets", choices=tuple(SETS), nargs="+", help="the sets to run or re-score (default: both)"
+    )
     parser.add_argument("--articles", type=int, default=None, help="score only the first N articles")
-    parser.add_argument("--devset", type=Path, default=ROOT / "devset")
-    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--devset", type=Path, default=None, help="the dev set's folder; given alone, the only set run"
+    )
+    parser.add_argument("--valset", type=Path, default=SETS["val"][0], help="the validation set's folder")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "benchmarks" / "results",
+        help="the dev set's results folder (the validation set's: its valset/ subfolder)",
+    )
     parser.add_argument("--table-only", action="store_true", help="only rebuild quality.md")
     parser.add_argument(
         "--rescore",
         action="store_true",
-        help="re-score library/raw.jsonl with the code rules as they are now",
+        help="re-score library/raw.jsonl of each set with the code rules as they are now",
     )
     args = parser.parse_args(argv)
+    chosen: list[str] = args.sets or (["dev"] if args.devset is not None else list(SETS))
+    folders = {"dev": args.devset or SETS["dev"][0], "val": args.valset}
+    sets = {name: (folders[name], args.results / sub) for name, (_, sub) in SETS.items()}
     args.results.mkdir(parents=True, exist_ok=True)
     if args.rescore:
-        for label, data in rescore(args.devset, args.results, args.articles):
-            print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
+        for name in chosen:
+            devset, results = sets[name]
+            if not (results / "library" / "raw.jsonl").is_file():
+                print(f"{name}: no {results / 'library' / 'raw.jsonl'}, nothing to re-score", file=sys.stderr)
+                continue
+            for label, data in rescore(devset, results, args.articles):
+                print(f"{label} {name}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
     own = os.environ.get("SUMMIT_EXTRACT_BENCH_OWN_PROCESS")
     if own is None:  # the main process: every other system as shipped, one slot
         for name in {k for settings in OWN_PROCESS.values() for k in settings}:
             os.environ.pop(name, None)
     for system in [] if args.table_only or args.rescore else (args.only or list(SYSTEMS)):
         if system in OWN_PROCESS and own != system:
-            command = [sys.executable, __file__, "--only", system, "--devset", str(args.devset)]
+            command = [sys.executable, __file__, "--only", system, "--sets", *chosen]
+            command += ["--devset", str(folders["dev"]), "--valset", str(args.valset)]
             command += ["--results", str(args.results)]
             command += ["--articles", str(args.articles)] if args.articles else []
             env = {**os.environ, **OWN_PROCESS[system], "SUMMIT_EXTRACT_BENCH_OWN_PROCESS": system}
             subprocess.run(command, env=env, check=True)
             continue
-        for label, data in run(system, args.devset, args.results, args.articles):
-            print(f"{label}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
-    (args.results / "quality.md").write_text(side_by_side(args.results))
-    print((args.results / "quality.md").read_text())
+        for name in chosen:  # one system over every set while its server is up
+            devset, results = sets[name]
+            results.mkdir(parents=True, exist_ok=True)
+            for label, data in run(system, devset, results, args.articles):
+                print(f"{label} {name}: macro {data['aggregate']['macro']:.3f}", file=sys.stderr)
+    print(write_tables(sets, args.results))
     return 0
 
 

@@ -12,6 +12,7 @@ RESULTS = HERE / "results"
 
 #: (section file, the command that regenerates it), in report order.
 SECTIONS = [
+    # Both sets, dev and validation side by side (bench_quality.py --sets dev val is the default).
     ("quality.md", "flock /tmp/summit-model.lock python benchmarks/bench_quality.py"),
     (
         "output_token_cuts.md",

@@ -13,7 +13,7 @@ from ._config import RetryPolicy
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
 from ._deadline import Deadline
-from ._document import Document, Example, Pass, article_types, register
+from ._document import Document, Example, Pass, article_types, check_article_type, register
 from ._evaluating import ArticleScore, Counts, EvalReport, ListRule, Scoring, evaluate
 from ._exceptions import (
     ConfigurationError,
@@ -22,8 +22,12 @@ from ._exceptions import (
     OutputError,
     OutputValidationError,
     RefusalError,
+    SchemaError,
+    SchemaProblem,
+    SchemaWarning,
     TransportError,
     TruncatedOutputError,
+    UnreachableError,
     Usage,
 )
 from ._extracting import aextract, aextract_result, extract, extract_result
@@ -34,6 +38,7 @@ from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
 from ._report import render_html
 from ._result import Extraction
+from ._version import package_version
 from .summit import (
     Agreement,
     Dispute,
@@ -47,7 +52,8 @@ from .summit import (
 )
 from .tradedeal import Commitment, Concern, DealDate, Party, TradeDeal
 
-__version__ = "0.2.0"
+#: The installed version: pyproject.toml is its one source (see _version).
+__version__ = package_version()
 
 # Errors show the path users import them from (summit_extract.InputError), as httpx's do.
 for _error in (
@@ -59,6 +65,9 @@ for _error in (
     TruncatedOutputError,
     RefusalError,
     OutputError,
+    SchemaError,
+    UnreachableError,
+    SchemaWarning,
 ):
     _error.__module__ = "summit_extract"
 
@@ -100,6 +109,9 @@ __all__ = [
     "PlannedRequest",
     "RefusalError",
     "RetryPolicy",
+    "SchemaError",
+    "SchemaProblem",
+    "SchemaWarning",
     "Scoring",
     "Span",
     "StatedText",
@@ -109,6 +121,7 @@ __all__ = [
     "TradeDeal",
     "TransportError",
     "TruncatedOutputError",
+    "UnreachableError",
     "Usage",
     "WrittenDate",
     "aextract",
@@ -117,6 +130,7 @@ __all__ = [
     "aextract_summit",
     "article_types",
     "batch_status",
+    "check_article_type",
     "collect_batch",
     "evaluate",
     "extract",

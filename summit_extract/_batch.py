@@ -4,7 +4,9 @@ Every input gets exactly one record, a result or an error, keyed by its id. Reco
 line at a time with flush and fsync, so an interrupted run leaves at most one partial last line, which
 the next run repairs before skipping every id already done. A failure is recorded and the batch goes
 on; only a configuration error (bad key, unknown model) stops it, since every later item would fail
-the same way, and then every item not started gets an error record saying so.
+the same way, and so does an endpoint where nothing answers for :data:`STOP_AFTER_UNREACHABLE` articles in
+a row (connection refused): then every item not started gets an error record saying so, and the same
+command retries them.
 
 A result is written before it is cached, and the cache is a convenience: a cache that cannot be read
 or written (unwritable, full, corrupt, an entry of the wrong shape) is switched off with one warning,
@@ -40,22 +42,29 @@ from pydantic import BaseModel
 from ._backend import Backend, client_backend, resolve_backend
 from ._cache import ResultCache, atomic_write, cache_key
 from ._document import default_article_type
-from ._exceptions import ConfigurationError, ExtractionError, InputError, OutputError, Usage
+from ._exceptions import ConfigurationError, ExtractionError, InputError, OutputError, UnreachableError, Usage
 from ._extracting import aextract_result, request_slots
 from ._planning import published_date as _published
 from ._result import Extraction
 
-__all__ = ["BatchSummary", "Item", "aextract_many", "extract_many", "id_key"]
+__all__ = ["STOP_AFTER_UNREACHABLE", "BatchSummary", "Item", "aextract_many", "extract_many", "id_key"]
 
 log = logging.getLogger("summit_extract")
+
+#: Articles in a row that found nothing listening at the endpoint before a batch stops starting new ones.
+STOP_AFTER_UNREACHABLE = 3
 
 
 @dataclass(frozen=True)
 class Item:
-    """One article of a batch: its id (unique in the batch), its text and optionally its publication date."""
+    """One article of a batch: its id (unique in the batch), its text and optionally its publication date.
+
+    ``text`` may be bytes: they are decoded as UTF-8 (or as their byte order mark says), and bytes that are
+    not text become the item's error record.
+    """
 
     id: Any
-    text: str
+    text: str | bytes
     published: dt.date | str | None = None
 
 
@@ -485,7 +494,9 @@ async def aextract_many(
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, len(pending))
     semaphore = asyncio.Semaphore(limit)
     slots = asyncio.Semaphore(limit)
-    abort: list[ConfigurationError] = []
+    abort: list[ExtractionError] = []
+    #: Articles in a row whose endpoint never answered (connection refused): see STOP_AFTER_UNREACHABLE.
+    unreachable: list[UnreachableError] = []
     #: The output could not be written: the batch stops (what is written is whole lines, resumable).
     broken: list[OutputError] = []
 
@@ -511,12 +522,16 @@ async def aextract_many(
         except Exception as exc:  # one item's failure is its record, never the end of the batch
             if isinstance(exc, ConfigurationError):
                 abort.append(exc)
+            unreachable[:] = [*unreachable, exc] if isinstance(exc, UnreachableError) else []
+            if len(unreachable) == STOP_AFTER_UNREACHABLE:
+                abort.append(unreachable[0])
             if not isinstance(exc, ExtractionError):
                 log.warning("item %r failed unexpectedly: %r", item.id, exc)
             record(_error_record(item, chosen, exc, time.monotonic() - t0))
             return
         finally:
             semaphore.release()
+        unreachable.clear()
         done = _ok_record(item, extraction, cached=False)
         record(done)  # the result is safe in the output before the cache is touched
         if key is not None:
@@ -574,9 +589,11 @@ async def aextract_many(
             raise broken[0]
         if abort:  # every item not started gets its record, so the output accounts for the whole input
             reason = " ".join(str(abort[0]).split())
+            if isinstance(abort[0], UnreachableError):
+                reason = f"nothing answered for {STOP_AFTER_UNREACHABLE} articles in a row: {abort[0].reason}"
             for item in pending:
                 if id_key(item.id) not in started_ids:
-                    not_started = ConfigurationError(f"Not started: an earlier item failed with: {reason}")
+                    not_started = type(abort[0])(f"Not started: an earlier item failed with: {reason}")
                     record(_error_record(item, chosen, not_started, 0.0))
     finally:
         for task in tasks:
@@ -586,9 +603,25 @@ async def aextract_many(
         if shared and client is None:
             await shared[0].close()  # ours, not the caller's: close its connections inside this loop
         summary.seconds = time.monotonic() - started
+    if abort and isinstance(abort[0], UnreachableError):
+        raise _stopped_early(abort[0], summary, len(pending) - len(started_ids))
     if abort:
         raise abort[0]
     return summary
+
+
+def _stopped_early(first: UnreachableError, summary: BatchSummary, not_started: int) -> UnreachableError:
+    """The one error of a batch that stopped because nothing answered at its endpoint."""
+    error = UnreachableError(
+        f"Stopped early: {first.reason or first} ({STOP_AFTER_UNREACHABLE} articles in a row). "
+        f"{summary.failed - not_started} article(s) failed and {not_started} were not started; each has an "
+        f"error record, retried when the same command runs again. {summary.done} done, {summary.attempts} "
+        "request(s) in all.",
+        attempts=summary.attempts,
+        usage=summary.usage,
+    )
+    error.reason = first.reason
+    return error
 
 
 def extract_many(

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
+import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import (
@@ -54,17 +55,20 @@ from ._exceptions import (
     RefusalError,
     TransportError,
     TruncatedOutputError,
+    UnreachableError,
     Usage,
 )
 from ._salvaging import salvage
 
 __all__ = [
+    "REFUSED_ATTEMPTS",
     "STRATEGIES",
     "Call",
     "Ledger",
     "Strategy",
     "call_async",
     "call_sync",
+    "gave_up",
     "max_tokens_for",
     "usage_of",
 ]
@@ -93,6 +97,32 @@ STRATEGIES = (
         token_factor=1.5,
     ),
 )
+
+
+#: Requests of one call that may find nothing listening at the endpoint (connection refused, unknown host)
+#: before it fails: one retry after a short wait, for a server that is restarting, never the whole backoff.
+REFUSED_ATTEMPTS = 2
+
+
+def gave_up(what: str, attempts: int, usage: Usage, backend: Backend) -> str:
+    """The message of a failed extraction: what failed, after how many requests, at what token cost."""
+    return (
+        f"Extraction failed: {what}. Gave up after {attempts} request(s) to {backend.name} model "
+        f"{backend.model!r}, spending {usage.total_tokens} tokens ({usage.prompt_tokens} prompt, "
+        f"{usage.completion_tokens} completion)."
+    )
+
+
+def _unreachable(exc: BaseException) -> BaseException | None:
+    """The connection failure under an openai connection error when nothing listens (not a timeout)."""
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return None
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while cause is not None:
+        if isinstance(cause, (httpx2.ConnectError, ConnectionRefusedError)):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def max_tokens_for(text: str, context_tokens: int | None) -> int:
@@ -285,6 +315,8 @@ class Call:
     deadline: Deadline | None = None
     #: Requests of this call that timed out (see ``Backend.timeout_attempts``).
     timeouts: int = 0
+    #: Requests of this call that found nothing listening (see ``REFUSED_ATTEMPTS``).
+    refusals: int = 0
     #: Keep the complete items of an answer cut off at max_tokens instead of asking again.
     salvage: bool = False
 
@@ -338,6 +370,18 @@ class Call:
         if isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, ExtractionError):
             # The backend's own check before sending (the embedded server is gone for good): not transient.
             return self._fail(type(exc.__cause__), str(exc.__cause__).rstrip("."))
+        if (refused := _unreachable(exc)) is not None:
+            self.refusals += 1
+            if self.refusals >= REFUSED_ATTEMPTS:
+                request = getattr(exc, "request", None)
+                url = str(request.url).removesuffix("/chat/completions") if request is not None else "?"
+                why = _clip(str(refused), 120) or "connection refused"
+                return self._fail(
+                    UnreachableError,
+                    f"nothing answered at {_clip(url, 200)} ({why}): start the server, or fix the base URL "
+                    "(--base-url, OPENAI_BASE_URL)",
+                )
+            return exc
         if isinstance(exc, openai.APITimeoutError):
             self.timeouts += 1
             limit = self.backend.timeout_attempts
@@ -406,13 +450,10 @@ class Call:
 
     def _fail(self, kind: type[ExtractionError], what: str) -> ExtractionError:
         u = self.ledger.usage
-        return kind(
-            f"Extraction failed: {what}. Gave up after {self.ledger.attempts} request(s) to "
-            f"{self.backend.name} model {self.backend.model!r}, spending {u.total_tokens} tokens "
-            f"({u.prompt_tokens} prompt, {u.completion_tokens} completion).",
-            attempts=self.ledger.attempts,
-            usage=u,
-        )
+        attempts = self.ledger.attempts
+        error = kind(gave_up(what, attempts, u, self.backend), attempts=attempts, usage=u)
+        error.reason = what
+        return error
 
 
 _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)

@@ -1,35 +1,56 @@
 """The ``summit-extract`` command line: extract, export schemas, render an evidence report, evaluate.
 
-Every command takes ``--schema``: the name of a registered article type (the default one if omitted) or
-any pydantic model as ``package.module:Class``; nothing here names an article type.
+Every command takes ``--schema``: the name of a registered article type (the default one if omitted), one
+an installed package declares (the ``summit_extract.article_types`` entry points), or any pydantic model as
+``package.module:Class``; nothing here names an article type.
 
-Every error ends in one clear line on stderr and an exit code scripts can rely on (see ``EXIT_CODES``);
-a traceback only with SUMMIT_EXTRACT_DEBUG=1.
+Conventions: ``-o/--out`` on every command that writes, ``-o -`` for stdout; ``-v`` and ``--version``
+before or after the command's name. Every error ends in one clear line on stderr and an exit code scripts
+can rely on (see ``EXIT_CODES``); a traceback only with SUMMIT_EXTRACT_DEBUG=1.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
 
+from . import _input
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, extract_many
-from ._document import Document, article_type, article_types, default_article_type
-from ._exceptions import ConfigurationError, ExtractionError, InputError
+from ._document import (
+    ENTRY_POINT_GROUP,
+    Document,
+    article_type,
+    article_types,
+    check_article_type,
+    default_article_type,
+    installed_article_types,
+)
+from ._exceptions import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    SchemaError,
+    SchemaProblem,
+    SchemaWarning,
+)
 from ._fields import WrittenDate
 from ._grounding import Grounded, library_fields
+from ._version import package_version
 
 __all__ = [
     "DEBUG_ENV",
@@ -45,7 +66,10 @@ __all__ = [
     "SchemaOpt",
     "UngroundedOpt",
     "UsageProblem",
+    "VerboseOpt",
+    "VersionOpt",
     "build_backend",
+    "check_command",
     "eval_command",
     "extract",
     "load_schema",
@@ -55,6 +79,7 @@ __all__ = [
     "read_items",
     "report",
     "schema_command",
+    "to_stdout",
 ]
 
 EXIT_OK = 0
@@ -81,13 +106,35 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+_VERBOSE_HELP = "Log retries and other warnings to stderr."
+_VERSION_HELP = "Print the version and exit."
+
+
+def _show_version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        typer.echo(f"summit-extract {package_version()}")
+        raise typer.Exit()
+
+
+def _set_verbose(value: bool) -> None:
+    if value:
+        logging.getLogger("instructor").setLevel(logging.INFO)
+        logging.getLogger("summit_extract").setLevel(logging.INFO)
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+
+
+# The global options, taken after a command's name too ("summit-extract extract -v ..."), as git's are.
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", callback=_set_verbose, help=_VERBOSE_HELP)]
+VersionOpt = Annotated[
+    bool, typer.Option("--version", is_eager=True, callback=_show_version, help=_VERSION_HELP)
+]
+
 
 @app.callback()
 def _options(
     ctx: typer.Context,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log retries and other warnings to stderr.")
-    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=_VERBOSE_HELP)] = False,
+    version: VersionOpt = False,
 ) -> None:
     # Retries are expected and counted in the records; without -v they would bury the one-line errors.
     loggers = [logging.getLogger("instructor"), logging.getLogger("summit_extract")]
@@ -100,8 +147,12 @@ def _options(
     ctx.call_on_close(restore)
     loggers[0].setLevel(logging.INFO if verbose else logging.CRITICAL)
     loggers[1].setLevel(logging.INFO if verbose else logging.ERROR)
-    if verbose:
-        logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    _set_verbose(verbose)
+
+
+def to_stdout(out: Path | None) -> bool:
+    """Whether ``-o`` asks for stdout (``-o -``)."""
+    return out is not None and str(out) == "-"
 
 
 class UsageProblem(Exception):
@@ -118,6 +169,8 @@ def _errors() -> Iterator[None]:
     except KeyboardInterrupt:
         _fail("interrupted; run the same command again to resume where it stopped", 130)
     except UsageProblem as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except SchemaError as exc:  # a bad --schema: the article type it names is defined wrongly
         _fail(str(exc), EXIT_USAGE)
     except ConfigurationError as exc:
         _fail(str(exc), EXIT_CONFIG)
@@ -181,8 +234,9 @@ SchemaOpt = Annotated[
     str | None,
     typer.Option(
         "--schema",
-        help=f"The article type: a registered name ({', '.join(sorted(article_types()))}) or your own "
-        "pydantic model as package.module:Class (default: the default type).",
+        help=f"The article type: a registered name ({', '.join(sorted(article_types()))}), one an installed "
+        f"package declares ({ENTRY_POINT_GROUP} entry points), or your own pydantic model as "
+        "package.module:Class (default: the default type).",
     ),
 ]
 PublishedOpt = Annotated[
@@ -228,9 +282,12 @@ def load_schema(spec: str | None) -> type[BaseModel]:
     if ":" not in spec:
         registered = article_type(spec)
         if registered is None:
-            names = ", ".join(sorted(article_types()))
+            names = ", ".join(sorted({*article_types(), *installed_article_types()}))
             raise UsageProblem(
-                f"--schema must be a registered article type ({names}) or module:Class, not {spec!r}"
+                f"--schema {spec!r} is no known article type (known: {names}). Pass your own as "
+                "package.module:Class, or make it known by name: register(MyType, 'name') in code the "
+                f"process imports, or, in your package's pyproject.toml, [project.entry-points."
+                f'"{ENTRY_POINT_GROUP}"] name = "package.module:MyType", then pip install it'
             )
         return registered
     module_name, _, class_name = spec.partition(":")
@@ -256,7 +313,11 @@ def load_schema(spec: str | None) -> type[BaseModel]:
 
 
 def read_items(articles: list[str]) -> list[Item]:
-    """Files, folders (their *.txt files), ``-`` for stdin, and .jsonl files, as batch items."""
+    """Files, folders (their *.txt files), ``-`` for stdin, and .jsonl files, as batch items.
+
+    A text file that is not UTF-8 is an item all the same (its bytes): its extraction fails with the
+    same InputError whether it came from a file, a folder or stdin, and the rest of a batch goes on.
+    """
     items: list[Item] = []
     for arg in articles:
         if arg == "-":
@@ -267,11 +328,11 @@ def read_items(articles: list[str]) -> list[Item]:
             files = sorted(p for p in path.rglob("*.txt") if p.is_file())
             if not files:
                 raise UsageProblem(f"{arg}: the folder has no *.txt articles")
-            items += [Item(str(p), _read(p)) for p in files]
+            items += [Item(str(p), _text(p)) for p in files]
         elif path.suffix == ".jsonl" and path.is_file():
             items += _jsonl_items(_read(path), str(path))
         elif path.is_file():
-            items.append(Item(str(path), _read(path)))
+            items.append(Item(str(path), _text(path)))
         else:
             raise UsageProblem(f"{arg}: no such file or folder")
     if not items:
@@ -285,29 +346,42 @@ def read_items(articles: list[str]) -> list[Item]:
 
 
 def _read(path: Path) -> str:
+    """A file that must be text (JSONL, a result, the article of a report): UTF-8, or as its BOM says."""
+    return _decode(path.read_bytes(), str(path))
+
+
+def _text(path: Path) -> str | bytes:
+    """A file's text, or its bytes when they are not text: the extraction then says so, as for stdin."""
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageProblem(f"{path}: not UTF-8 text") from None
+        return _input._decode(data)
+    except InputError:
+        return data
 
 
-def _read_stdin() -> str:
-    """Stdin as text: bytes decoded as UTF-8 (or as their byte order mark says); anything else is exit 2."""
-    from ._input import _decode
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return _input._decode(data)
+    except InputError as exc:
+        raise UsageProblem(f"{where}: {exc}") from None
 
+
+def _read_stdin() -> str | bytes:
+    """Stdin as text: bytes decoded as UTF-8 (or as their byte order mark says), else the bytes."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        try:
-            return sys.stdin.read()
-        except UnicodeDecodeError as exc:
-            raise UsageProblem(f"stdin: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        text = sys.stdin.read()
+        return text if isinstance(text, str) else bytes(text)
+    data: bytes = stream.read()
     try:
-        return _decode(stream.read())
-    except InputError as exc:
-        raise UsageProblem(f"stdin: {exc}") from None
+        return _input._decode(data)
+    except InputError:
+        return data
 
 
-def _stdin_items(text: str) -> list[Item]:
+def _stdin_items(text: str | bytes) -> list[Item]:
+    if isinstance(text, bytes):
+        return [Item("stdin", text)]
     # JSONL on stdin is recognised by its first line: a JSON object with a "text" field.
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith("{"):
@@ -357,7 +431,8 @@ def extract(
             "--out",
             "-o",
             help="Write JSONL here (appends; ids already in it are skipped, so "
-            "re-running resumes). Default: a summary for one article, JSONL on stdout for several.",
+            "re-running resumes); '-' for stdout. Default: a summary for one article, JSONL on stdout for "
+            "several.",
         ),
     ] = None,
     schema: SchemaOpt = None,
@@ -382,6 +457,16 @@ def extract(
         str | None,
         typer.Option("--ray", help="Run on Ray: 'local' starts a cluster; 'auto', ray://HOST:10001 join."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print the requests each article needs, as JSON (one line per article), and send none: "
+            "no model is started.",
+        ),
+    ] = False,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Extract the article type (default: summit) from articles: a summary for one, JSONL for several."""
     with _errors():
@@ -389,7 +474,12 @@ def extract(
         published = _date(published, "--published")
         model_type = load_schema(schema)
         items = read_items(articles)
+        if dry_run:
+            _dry_run(items, model_type, build_backend(backend, model, base_url), published, ungrounded, out)
+            return
         if ray is not None:  # summit-extract[ray]: see _cli_ray
+            if to_stdout(out):
+                raise UsageProblem("--ray writes a file or a folder: give --out a path, not '-'")
             importlib.import_module("summit_extract._cli_ray").run(items, ray, out, model_type, locals())
             return
         chosen = build_backend(backend, model, base_url)
@@ -410,10 +500,53 @@ def extract(
                 _fail(f"{items[0].id}: {error['type']}: {error['message']}", _code_of(error["type"]))
             print_summary(record, items[0], model_type)
             return
-        summary = extract_many(items, out=out if out is not None else sys.stdout, **options)
-        _print_batch_summary(summary, out)
+        target = None if to_stdout(out) else out
+        summary = extract_many(items, out=target if target is not None else sys.stdout, **options)
+        _print_batch_summary(summary, target)
         if summary.failed:
             raise typer.Exit(EXIT_FAILED)
+
+
+def _dry_run(
+    items: list[Item],
+    schema: type[BaseModel],
+    backend: Backend,
+    published: str | None,
+    ungrounded: str,
+    out: Path | None,
+) -> None:
+    """One JSON line per article: the requests a run would send (as the Batch API sends them), or why none."""
+    from ._planning import plan_article
+
+    lines: list[str] = []
+    failed: list[dict[str, Any]] = []
+    for item in items:
+        row: dict[str, Any] = {"id": item.id, "backend": backend.name, "model": backend.model}
+        try:
+            plan = plan_article(
+                item.text,
+                schema,
+                backend=backend,
+                published=item.published or published,
+                ungrounded="flag" if ungrounded == "flag" else "drop",
+            )
+        except InputError as exc:
+            row["error"] = {"type": type(exc).__name__, "message": " ".join(str(exc).split())}
+            failed.append(row)
+        else:
+            row["requests"] = [{"key": r.key, "body": r.body} for r in plan.requests]
+        lines.append(json.dumps(row, ensure_ascii=False))
+    if len(items) == 1 and failed:
+        error = failed[0]["error"]
+        _fail(f"{items[0].id}: {error['type']}: {error['message']}", EXIT_USAGE)
+    text = "".join(line + "\n" for line in lines)
+    if out is None or to_stdout(out):
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(items) - len(failed)} of {len(items)} article(s) planned -> {out}", err=True)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _code_of(error_type: str) -> int:
@@ -570,7 +703,12 @@ def _holds_grounded(annotation: Any) -> bool:
 
 @app.command("schema", epilog=EXIT_CODES)
 def schema_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder of <name>.schema.json files.")] = Path("schemas"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder of <name>.schema.json files; '-' prints them as one JSON object."
+        ),
+    ] = Path("schemas"),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file is missing or out of date.")
     ] = False,
@@ -582,12 +720,20 @@ def schema_command(
             "registered article type).",
         ),
     ] = None,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Export the request schema of each pass and the result schema of each article type."""
-    from ._schemas import stale_schemas, write_schemas
+    from ._schemas import schema_files, stale_schemas, write_schemas
 
     with _errors():
         models = [load_schema(schema)] if schema else None
+        if to_stdout(out):
+            if check:
+                raise UsageProblem("--check compares the files of a folder: give --out the folder, not '-'")
+            files = {name: json.loads(content) for name, content in schema_files(models).items()}
+            typer.echo(json.dumps(files, indent=2, ensure_ascii=False))
+            return
         if check:
             stale = stale_schemas(out, models)
             if stale:
@@ -608,7 +754,8 @@ def schema_command(
 def report(
     article: Annotated[Path, typer.Argument(help="The article's text file.", show_default=False)],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: <article>.html).")
+        Path | None,
+        typer.Option("--out", "-o", help="The HTML file to write (default: <article>.html); '-' for stdout."),
     ] = None,
     result: Annotated[
         Path | None,
@@ -626,6 +773,8 @@ def report(
     published: PublishedOpt = None,
     ungrounded: UngroundedOpt = "drop",
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the result cache.")] = False,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Render one self-contained HTML page: the article with its evidence highlighted, beside the result."""
     with _errors():
@@ -633,11 +782,15 @@ def report(
             render_html = importlib.import_module("summit_extract._report").render_html
         except ImportError:
             raise UsageProblem("the HTML report is not available in this version") from None
+        if article.is_dir():
+            raise UsageProblem(
+                f"{article}: is a folder; report renders one article file (extract takes folders)"
+            )
         if not article.is_file():
             raise UsageProblem(f"{article}: no such file")
         target = out or article.with_suffix(".html")
         for source in (article, result):
-            if source is not None and _same_file(target, source):
+            if source is not None and not to_stdout(target) and _same_file(target, source):
                 raise UsageProblem(
                     f"{target}: the report would overwrite its input {source}; choose another --out"
                 )
@@ -662,7 +815,11 @@ def report(
                 error = record["error"]
                 _fail(f"{article}: {error['type']}: {error['message']}", _code_of(error["type"]))
             value = model_type.model_validate(record["result"])
-        target.write_text(render_html(text, value, title=title or article.stem), encoding="utf-8")
+        page = render_html(text, value, title=title or article.stem)
+        if to_stdout(target):
+            sys.stdout.write(page)
+            return
+        target.write_text(page, encoding="utf-8")
         typer.echo(printable(str(target)))
 
 
@@ -707,7 +864,11 @@ def eval_command(
     ] = Path("devset"),
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder for predictions.jsonl, report.md and report.json."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for predictions.jsonl, report.md and report.json; '-' prints report.json on stdout.",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N articles.")] = None,
     schema: SchemaOpt = None,
@@ -715,6 +876,8 @@ def eval_command(
     base_url: BaseUrlOpt = None,
     backend: BackendOpt = None,
     ungrounded: UngroundedOpt = "drop",
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Extract every dev set article and score it against its gold, with the article type's rules."""
     with _errors():
@@ -729,29 +892,96 @@ def eval_command(
         model_type = load_schema(schema)
         if not devset.is_dir():
             raise UsageProblem(f"{devset}: no such folder")
-        chosen = build_backend(backend, model, base_url)
+        # Built on the first article, once the gold files are read and valid: a bad dev set is exit 2.
+        chosen = functools.cache(lambda: build_backend(backend, model, base_url))
 
         def extract_fn(text: str, published: str | None) -> Extraction[Any]:
             return extract_result(
                 text,
                 model_type,
                 published=published,
-                backend=chosen,
+                backend=chosen(),
                 ungrounded=ungrounded,  # type: ignore[arg-type]
             )
 
-        result = evaluate(devset, schema=model_type, extract_fn=extract_fn, out_dir=out, limit=limit)
-        markdown = result.to_markdown()
-        if out is not None:
-            (out / "report.md").write_text(markdown, encoding="utf-8")
-            (out / "report.json").write_text(_as_json(result.to_json()), encoding="utf-8")
-        typer.echo(markdown)
+        folder = None if to_stdout(out) else out
+        result = evaluate(devset, schema=model_type, extract_fn=extract_fn, out_dir=folder, limit=limit)
+        typer.echo(result.to_json() if to_stdout(out) else result.to_markdown())
         if any(a.error for a in result.articles):
             raise typer.Exit(EXIT_FAILED)
 
 
-def _as_json(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+# -- check ----------------------------------------------------------------------------------------------
+
+
+@app.command("check", epilog=EXIT_CODES)
+def check_command(
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            help="The article type to check: a registered or installed name, or package.module:Class "
+            "(default: every registered article type).",
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
+) -> None:
+    """Check an article type without any request: evidence fields, passes, examples, scoring, text fields.
+
+    Prints what it found; exit 1 if there is a mistake (a warning alone is exit 0).
+    """
+    with _errors():
+        try:
+            with warnings.catch_warnings():  # what defining the type warns of is listed below, once
+                warnings.simplefilter("ignore", SchemaWarning)
+                models = [load_schema(schema)] if schema else list(article_types().values())
+        except SchemaError as exc:  # its module defines it wrongly: say what, as for a loaded type
+            _print_problems(schema or "?", exc.problems or (SchemaProblem(schema or "?", str(exc)),))
+            raise typer.Exit(EXIT_FAILED) from None
+        errors = 0
+        for model in models:
+            problems = check_article_type(model)
+            typer.echo(_describe_type(model))
+            _print_problems(model.__name__, problems)
+            errors += sum(not p.warning for p in problems)
+        if errors:
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _print_problems(name: str, problems: Sequence[SchemaProblem]) -> None:
+    for problem in problems:
+        typer.echo(printable(f"  {'warning' if problem.warning else 'error'}: {problem}"))
+    mistakes = sum(not p.warning for p in problems)
+    warned = len(problems) - mistakes
+    verdict = f"{mistakes} mistake(s)" if mistakes else "no mistakes"
+    typer.echo(f"  {name}: {verdict}" + (f", {warned} warning(s)" if warned else ""))
+
+
+def _describe_type(model: type[BaseModel]) -> str:
+    """What the checks went over: the type's name, passes, examples, evidence fields and scoring."""
+    from ._checking import models_in
+    from ._document import passes_of
+    from ._schemas import type_name
+
+    lines = [f"{model.__name__} ({type_name(model)})"]
+    passes = passes_of(model)
+    lines.append("  passes: " + "; ".join(f"{p.name} ({', '.join(p.fields)})" for p in passes))
+    grounded = []
+    for cls in [model, *{m for info in model.model_fields.values() for m in models_in(info.annotation)}]:
+        if isinstance(cls, type) and issubclass(cls, Grounded):
+            grounded.append(f"{cls.__name__}.{cls.evidence_field}")
+    lines.append("  evidence: " + (", ".join(sorted(grounded)) or "no Grounded items"))
+    if isinstance(model, type) and issubclass(model, Document):
+        lines.append(f"  examples: {len(model.examples)}, each checked against every pass and its own text")
+        scoring = model.scoring
+        if scoring is None:
+            lines.append("  scoring: none (evaluate() needs one)")
+        else:
+            lists = ", ".join(scoring.lists) or "none"
+            accuracy = ", ".join(scoring.accuracy) or "none"
+            lines.append(f"  scoring: gold {scoring.gold.__name__}; accuracy {accuracy}; lists {lists}")
+    return str(printable("\n".join(lines)))
 
 
 app.add_typer(importlib.import_module("summit_extract._cli_batch").batch_app, name="batch")

@@ -19,13 +19,18 @@ from ._cli import (
     BaseUrlOpt,
     ModelOpt,
     PublishedOpt,
+    SchemaOpt,
     UngroundedOpt,
+    UsageProblem,
+    VerboseOpt,
+    VersionOpt,
     _check_choice,
     _date,
     _errors,
     build_backend,
     load_schema,
     read_items,
+    to_stdout,
 )
 from ._openai_batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS, batch_status, collect_batch, submit_batch
 
@@ -38,12 +43,17 @@ batch_app = typer.Typer(
 
 OutOpt = Annotated[
     Path,
-    typer.Option("--out", "-o", help="The JSONL records file; the batch manifest lives in OUT.batch/."),
-]
-SchemaOpt = Annotated[
-    str | None, typer.Option("--schema", help="Your own article type, as module:Class (default: summit).")
+    typer.Option("--out", "-o", help="The JSONL records file; the batch's manifest lives in OUT.batch/."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _file(out: Path) -> Path:
+    if to_stdout(out):
+        raise UsageProblem(
+            "batch needs --out to be a file: its manifest (OUT.batch/) lives beside it, so the jobs resume"
+        )
+    return out
 
 
 def _echo(value: object, as_json: bool, data: dict[str, object]) -> None:
@@ -75,13 +85,15 @@ def submit(
         bool, typer.Option("--dry-run", help="Plan and count; write and send nothing.")
     ] = False,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Write the requests of every article not yet submitted, upload them and create the batch jobs."""
     with _errors():
         _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
         result = submit_batch(
             read_items(articles),
-            out=out,
+            out=_file(out),
             schema=load_schema(schema),
             backend=build_backend(backend, model, base_url),
             published=_date(published, "--published"),
@@ -100,10 +112,12 @@ def status(
     base_url: BaseUrlOpt = None,
     backend: BackendOpt = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Show how far each job of the batch has got."""
     with _errors():
-        result = batch_status(out, backend=build_backend(backend, model, base_url))
+        result = batch_status(_file(out), backend=build_backend(backend, model, base_url))
         _echo(result, as_json, result.to_dict())
 
 
@@ -127,12 +141,14 @@ def collect(
         float | None, typer.Option("--wait", min=0, help="Poll up to this many seconds for running jobs.")
     ] = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+    version: VersionOpt = False,
 ) -> None:
     """Download finished jobs and append one record per article to OUT, as 'extract' writes them."""
     with _errors():
         _check_choice("--reask", reask, ("live", "batch", "none"))
         result = collect_batch(
-            out,
+            _file(out),
             schema=load_schema(schema),
             backend=build_backend(backend, model, base_url),
             reask="batch" if reask == "batch" else "none" if reask == "none" else "live",

@@ -48,6 +48,8 @@ class ExtractionContext:
       grounded is marked unaligned (to be dropped or flagged) instead of failing the extraction.
     - ``reask_ungrounded``: whether evidence that is not in the text is worth a re-ask. Off by default:
       a small model mostly repeats itself, so the item is dropped at once.
+    - ``pass_name``: the pass of the article type this request asks ("frame", "main" for one request of
+      every field); None outside a planned request.
     """
 
     text: str
@@ -60,6 +62,7 @@ class ExtractionContext:
     #: Items found only in an instruction planted inside the article (a prompt injection), set aside as
     #: ungrounded; ``finalize`` hooks see them in the whole article's context.
     quarantined: list[object] = field(default_factory=list)
+    pass_name: str | None = None
     _folded: FoldedText | None = field(default=None, repr=False)
 
     @property

@@ -1,42 +1,31 @@
-"""Article types: the document base class, and the hooks through which an article type plugs in.
+"""Article types: the document base class, its checks, and the registry through which the command line finds
+an article type by name (registered in code, or installed: the ``summit_extract.article_types`` entry points).
 
-The engine (prompting, calling, chunking, the pipeline, batch, report, eval) knows no article type. An
-article type is a :class:`Document` subclass that declares, as class attributes and methods:
-
-- ``passes``: focused requests, each asking for a few of its fields (the frame first, then lists), all
-  sharing one prompt prefix (the system message and the article). None declared: one request for all.
-- ``examples``: worked examples (an invented article and its full answer); each pass shows the part of
-  the answer it asks for.
-- ``instructions``: what the model should know about this article type, in the shared system message.
-- ``finalize(context)``: normalization in code once every pass (and chunk) is merged.
-- ``reports_event()`` and ``event_fields``: whether the article reports the event at all, and which
-  fields are cleared when it does not (lists of findings such as agreements are never cleared).
-- ``merge_chunks(values)``: how the results of a long article's chunks merge; the default joins lists
-  and removes items that ``Grounded.same_item`` says are the same fact.
-- ``scoring``: the matching rules ``evaluate()`` uses against gold annotations of this type.
-
-Article types register themselves with :func:`register` so the command line, ``schema`` export and
-``extract_many``'s default find them without the engine importing them.
+The hooks an article type declares are documented on :class:`Document` itself.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, Self, get_origin
 
 from pydantic import BaseModel, create_model
 
+from ._checking import example_problems, grounded_problems, name_problems, settle, text_warnings
 from ._context import ExtractionContext
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, SchemaError, SchemaProblem
 from ._grounding import LibraryFilled, library_fields
 
 if TYPE_CHECKING:
     from ._evaluating import Scoring
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "ONE_PASS",
     "Document",
     "Example",
@@ -44,8 +33,11 @@ __all__ = [
     "PassAnswer",
     "article_type",
     "article_types",
+    "check_article_type",
     "choose_passes",
     "default_article_type",
+    "ensure_valid",
+    "installed_article_types",
     "one_pass",
     "pass_model",
     "passes_of",
@@ -86,7 +78,32 @@ class PassAnswer(LibraryFilled):
 
 
 class Document(LibraryFilled):
-    """Base class of an article type: the object one article is extracted into (see the module docstring)."""
+    """Base class of an article type: the object one article is extracted into.
+
+    The engine (prompting, calling, chunking, batch, report, eval) knows no article type. A subclass
+    declares its fields (facts with evidence are :class:`Grounded` items; text the article must contain is
+    ``StatedText``, the model's own words ``OptionalText``) and, as class attributes and methods:
+
+    - ``passes``: focused requests (:class:`Pass`), each asking for a few fields, the frame first, all
+      sharing one prompt prefix (the system message and the article). None declared: one request for all.
+      ``default_passes`` names those run when the caller does not choose.
+    - ``examples``: worked examples (:class:`Example`, an invented article and its full answer); each pass
+      shows the part of the answer it asks for.
+    - ``instructions``: what the model should know about this article type, in the shared system message.
+    - ``finalize(context)``: normalization in code once every pass (and chunk) is merged.
+    - ``reports_event()`` and ``event_fields``: whether the article reports the event at all, and which
+      fields are cleared when it does not (lists of findings such as agreements are never cleared).
+    - ``merge_chunks(values)``: how the results of a long article's chunks merge; the default joins lists
+      and removes items that ``Grounded.same_item`` says are the same fact.
+    - ``max_chunk_chars``: most characters of a long article a ``piecewise`` pass reads at once.
+    - ``scoring``: the matching rules ``evaluate()`` uses against gold annotations (a ``Scoring``).
+
+    Mistakes are caught when the class is defined, before any request: a ``SchemaError`` names the class,
+    the field and the fix (a missing evidence field, a pass or ``event_fields`` naming no field, an example
+    whose answer has an unknown key, does not validate, or quotes words its own text does not hold); a
+    plain ``str`` field gets a ``SchemaWarning``. ``scoring`` is checked when the type is registered or
+    first planned. ``check_article_type(cls)`` (or ``summit-extract check --schema NAME``) lists them all.
+    """
 
     passes: ClassVar[tuple[Pass, ...]] = ()
     #: The passes run when the caller does not choose (None: all of ``passes``).
@@ -99,6 +116,12 @@ class Document(LibraryFilled):
     max_chunk_chars: ClassVar[int | None] = None
     #: Matching rules for ``evaluate()``; None: this type cannot be scored.
     scoring: ClassVar[Scoring | None] = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__pydantic_complete__:  # else (unresolved forward references): when registered or planned
+            settle(cls, _problems(cls, scoring=False))
 
     def finalize(self, context: ExtractionContext) -> None:
         """Normalize in code, in place, once the passes (and chunks) are merged. Nothing by default."""
@@ -196,14 +219,87 @@ def pass_model(schema: type[BaseModel], chosen: Pass) -> type[BaseModel]:
     return model
 
 
+# -- checks ------------------------------------------------------------------------------------------
+
+_RESERVED = (ONE_PASS, REST_PASS)
+
+
+def _problems(cls: type[Document], *, scoring: bool) -> list[SchemaProblem]:
+    """Every mistake and probable mistake of an article type (its scoring rules too, with ``scoring``)."""
+    name = cls.__name__
+    problems = grounded_problems(cls)
+    fillable = [f for f in cls.model_fields if f not in library_fields(cls)]
+    seen: set[str] = set()
+    for asked in cls.passes:
+        if not isinstance(asked, Pass):
+            problems.append(SchemaProblem(f"{name}.passes", f"holds {asked!r}: each must be a Pass(...)"))
+            continue
+        where = f"{name}.passes[{asked.name!r}]"
+        if asked.name in seen:
+            problems.append(SchemaProblem(where, "is declared twice: give each pass its own name"))
+        if asked.name in _RESERVED:
+            problems.append(SchemaProblem(where, f"{asked.name!r} is a name the library uses: pick another"))
+        seen.add(asked.name)
+        problems += name_problems(where, asked.fields, fillable, f"a field of {name} the model fills")
+    problems += name_problems(
+        f"{name}.default_passes", cls.default_passes or (), [p.name for p in cls.passes], "a declared pass"
+    )
+    problems += name_problems(f"{name}.event_fields", cls.event_fields, fillable, f"a field of {name}")
+    if not problems:  # the examples are validated by the passes' response models
+        problems += example_problems(cls, cls.examples, passes_of(cls), functools.partial(pass_model, cls))
+    problems += text_warnings(cls)
+    if scoring and cls.scoring is not None:
+        check = getattr(cls.scoring, "problems", None)
+        if isinstance(cls.scoring, type) or not callable(check):
+            problems.append(
+                SchemaProblem(f"{name}.scoring", "must be an instance of a Scoring subclass: MyScoring()")
+            )
+        else:
+            problems += check(cls)
+    return problems
+
+
+def check_article_type(schema: type[BaseModel]) -> list[SchemaProblem]:
+    """Every mistake (and, marked ``warning``, probable mistake) of an article type or plain schema, found
+    without any request: what ``summit-extract check`` prints. An empty list: nothing found."""
+    if isinstance(schema, type) and issubclass(schema, Document):
+        return _problems(schema, scoring=True)
+    return grounded_problems(schema)
+
+
+def ensure_valid(schema: type[BaseModel]) -> None:
+    """Raise a SchemaError naming every mistake of ``schema`` (checked once per class and scoring)."""
+    _ensure_valid(schema, id(getattr(schema, "scoring", None)))
+
+
+@functools.cache
+def _ensure_valid(schema: type[BaseModel], scoring: int) -> None:
+    settle(schema, check_article_type(schema), warn=False)  # warnings were given when it was defined
+
+
 # -- the registry of article types -----------------------------------------------------------------
+
+#: The entry-point group through which an installed package makes its article types known by name.
+ENTRY_POINT_GROUP = "summit_extract.article_types"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 _types: dict[str, type[Document]] = {}
 _default: list[type[Document]] = []
 
 
 def register(cls: type[Document], name: str, *, default: bool = False) -> type[Document]:
-    """Make an article type known by ``name`` to the command line, schema export and batch defaults."""
+    """Make an article type known by ``name`` to the command line, schema export and batch defaults.
+
+    The type is checked first, its scoring rules included: a mistake is a SchemaError, before any request.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Document)):
+        raise SchemaError(f"register() takes a Document subclass, not {cls!r}: define `class X(Document)`.")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise SchemaError(
+            f"register({cls.__name__}, {name!r}): a name is letters, digits, '_', '.' and '-' (no ':', "
+            "which --schema reads as module:Class), e.g. 'ceasefire'."
+        )
+    ensure_valid(cls)
     _types[name] = cls
     if default:
         _default[:] = [cls]
@@ -211,13 +307,38 @@ def register(cls: type[Document], name: str, *, default: bool = False) -> type[D
 
 
 def article_types() -> dict[str, type[Document]]:
-    """The registered article types, by name."""
+    """The registered article types, by name (installed ones once loaded: see :func:`article_type`)."""
     return dict(_types)
 
 
+def installed_article_types() -> dict[str, str]:
+    """Article types installed packages declare (entry points), by name: where each is, ``module:Class``."""
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def article_type(name: str) -> type[Document] | None:
-    """The registered article type called ``name``, if any."""
-    return _types.get(name)
+    """The article type called ``name``: a registered one, else one an installed package declares in the
+    ``summit_extract.article_types`` entry-point group (loaded, checked and registered on first use)."""
+    found = _types.get(name)
+    if found is not None:
+        return found
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        try:
+            loaded = ep.load()
+        except SchemaError:
+            raise
+        except Exception as exc:
+            raise ConfigurationError(
+                f"The article type {name!r} is installed as {ep.value}, but loading it failed "
+                f"({type(exc).__name__}: {exc}); fix or reinstall the package that declares it."
+            ) from exc
+        if not (isinstance(loaded, type) and issubclass(loaded, Document)):
+            raise SchemaError(
+                f"The entry point {name!r} ({ep.value}) in group {ENTRY_POINT_GROUP} is not a Document "
+                "subclass: point it at the article type's class."
+            )
+        return _types.get(name) or register(loaded, name)
+    return None
 
 
 def default_article_type() -> type[Document]:

@@ -34,10 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ._document import Document, default_article_type
-from ._exceptions import ConfigurationError
+from ._backend import Backend
+from ._checking import name_problems
+from ._document import Document, default_article_type, ensure_valid
+from ._exceptions import ConfigurationError, InputError, SchemaProblem
 from ._grounding import Grounded, walk
 from ._result import Extraction
 
@@ -204,6 +206,37 @@ class Scoring:
         """Constants of the rules, recorded at the top of the JSON report (none by default)."""
         return {}
 
+    def problems(self, document: type[BaseModel]) -> list[SchemaProblem]:
+        """What is wrong with these rules for ``document``: a missing gold model, a list rule that reads a
+        field the gold model or the document does not have, a macro name that is no field score."""
+        where = f"{document.__name__}.scoring"
+        gold = getattr(self, "gold", None)
+        if not (isinstance(gold, type) and issubclass(gold, BaseModel)):
+            what = f"{type(self).__name__}.gold must be the pydantic model of one gold file"
+            return [SchemaProblem(where, what)]
+        problems: list[SchemaProblem] = []
+        for name, rule in self.lists.items():
+            rule_where = f"{where}.lists[{name!r}]"
+            if rule.gold_items is None:
+                problems += name_problems(
+                    rule_where,
+                    [name],
+                    list(gold.model_fields),
+                    f"a field of {gold.__name__} (or give gold_items)",
+                )
+            if rule.predicted_items is None:
+                problems += name_problems(
+                    rule_where,
+                    [name],
+                    list(document.model_fields),
+                    f"a field of {document.__name__} (or give predicted_items)",
+                )
+        if self.macro is not None:
+            scores = [*self.accuracy, *(f"{name}_f1" for name in self.lists)]
+            what = "an accuracy or '<list>_f1' score"
+            problems += name_problems(f"{where}.macro", self.macro, scores, what)
+        return problems
+
 
 @dataclass
 class ArticleScore:
@@ -268,6 +301,8 @@ class EvalReport:
     articles: list[ArticleScore]
     scoring: Scoring
     label: str = ""
+    #: Articles of the dev set that have no gold file, so were not scored (their stems).
+    unscored: list[str] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         scoring = self.__dict__.get("scoring")
@@ -363,6 +398,7 @@ class EvalReport:
             **self.scoring.settings(),
             "aggregate": self.aggregate(),
             "articles": [a.to_dict() for a in self.articles],
+            "unscored": list(self.unscored),
         }
 
     def to_json(self) -> str:
@@ -412,7 +448,17 @@ class EvalReport:
             error = (a.error or "").replace("|", "/").replace("\n", " ")[:80]
             cells += [str(a.ungrounded), _fmt(a.seconds), _fmt(a.tokens), _fmt(a.requests), error]
             rows.append("| " + " | ".join(cells) + " |")
-        return title + "\n".join(lines) + "\n\n## Per article\n\n" + "\n".join(rows) + "\n"
+        unscored = ""
+        if self.unscored:
+            unscored = f"\nNot scored, no gold file ({len(self.unscored)}): {', '.join(self.unscored)}\n"
+        return title + "\n".join(lines) + "\n\n## Per article\n\n" + "\n".join(rows) + "\n" + unscored
+
+    def write(self, out_dir: Path) -> None:
+        """Write ``report.md`` and ``report.json`` into ``out_dir`` (made if missing)."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.md").write_text(self.to_markdown(), encoding="utf-8")
+        (out / "report.json").write_text(self.to_json() + "\n", encoding="utf-8")
 
 
 def _accuracy_cell(a: ArticleScore, name: str) -> str:
@@ -531,45 +577,89 @@ def score_article(
 
 
 def scoring_of(schema: type[BaseModel]) -> Scoring:
-    """The matching rules an article type declares (``Document.scoring``)."""
+    """The matching rules an article type declares (``Document.scoring``), checked against its fields."""
     scoring = schema.scoring if isinstance(schema, type) and issubclass(schema, Document) else None
     if scoring is None:
-        raise ConfigurationError(f"{schema.__name__} declares no scoring rules (Document.scoring).")
+        raise ConfigurationError(
+            f"{schema.__name__} declares no scoring rules (Document.scoring): set "
+            f"{schema.__name__}.scoring = YourScoring(), a Scoring subclass with a gold model and rules."
+        )
+    ensure_valid(schema)
     return scoring
 
 
+def _gold_files(devset_dir: Path, scoring: Scoring, limit: int | None) -> list[tuple[Path, Any]]:
+    """Every gold file of a dev set, read and validated; every one that fails is named with its errors."""
+    gold_dir = devset_dir / "gold"
+    if not gold_dir.is_dir():
+        raise InputError(
+            f"{gold_dir}: no such folder. An evaluation folder holds articles/<stem>.txt and, for each, "
+            "gold/<stem>.json."
+        )
+    paths = sorted(gold_dir.glob("*.json"))
+    if not paths:
+        raise InputError(f"no gold annotations in {gold_dir} (expected gold/<stem>.json for each article).")
+    if limit is not None:
+        paths = paths[:limit]
+    golds: list[tuple[Path, Any]] = []
+    bad: list[str] = []
+    for path in paths:
+        try:
+            golds.append((path, scoring.load_gold(path)))
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or '(the file)'}: {e['msg']}" for e in exc.errors()[:5]
+            )
+            bad.append(f"{path}: not a valid {getattr(scoring.gold, '__name__', 'gold')} ({details})")
+        except (OSError, UnicodeDecodeError) as exc:
+            bad.append(f"{path}: cannot be read ({exc})")
+    if bad:
+        raise InputError(f"{len(bad)} gold file(s) do not validate; fix them: " + " | ".join(bad))
+    return golds
+
+
 def evaluate(
-    devset_dir: Path,
+    devset_dir: Path | str,
     *,
     schema: type[BaseModel] | None = None,
     extract_fn: ExtractFn | None = None,
     predictions: Mapping[str, BaseModel | Extraction[Any]] | None = None,
-    out_dir: Path | None = None,
+    out_dir: Path | str | None = None,
     limit: int | None = None,
     label: str = "",
     on_article: Callable[[ArticleScore], None] | None = None,
+    backend: Backend | None = None,
 ) -> EvalReport:
     """Extract every article of a dev set (or take ``predictions``) and score it with ``schema``'s rules.
 
-    ``schema`` defaults to the default article type. ``extract_fn(text, published)`` returns an
-    ``Extraction`` (seconds, tokens and requests are then reported) or the bare value; it defaults to
-    ``extract_result`` on the resolved backend. An article whose extraction raises is scored as a failure,
-    never aborts the run. With ``out_dir`` the predictions are written to ``out_dir/predictions.jsonl``,
-    one article per line.
+    A dev set is a folder of ``articles/<stem>.txt`` and ``gold/<stem>.json``. ``schema`` defaults to the
+    default article type. ``extract_fn(text, published)`` returns an ``Extraction`` (seconds, tokens and
+    requests are then reported) or the bare value; it defaults to ``extract_result`` on ``backend`` (by
+    default the configured one). Every gold file is validated before anything is extracted: an
+    ``InputError`` names each one that fails, with its errors, as it does a missing ``gold/`` folder or a
+    gold file without its article. Articles without a gold file are listed in ``EvalReport.unscored``. An
+    article whose extraction raises is scored as a failure, never aborts the run. With ``out_dir`` the
+    predictions are written to ``out_dir/predictions.jsonl`` (one article per line) as they are made,
+    then ``report.md`` and ``report.json``, as ``summit-extract eval --out`` writes them.
     """
     chosen = schema or default_article_type()
     scoring = scoring_of(chosen)
     devset_dir = Path(devset_dir)
-    gold_files = sorted((devset_dir / "gold").glob("*.json"))
-    if not gold_files:
-        raise ConfigurationError(f"no gold annotations in {devset_dir / 'gold'} (expected gold/<stem>.json).")
-    if limit is not None:
-        gold_files = gold_files[:limit]
+    golds = _gold_files(devset_dir, scoring, limit)
+    articles_dir = devset_dir / "articles"
+    unscored: list[str] = []
+    if predictions is None:
+        wanted = [articles_dir / f"{path.stem}.txt" for path, _ in golds]
+        missing = [str(article) for article in wanted if not article.is_file()]
+        if missing:
+            raise InputError(f"gold file(s) without their article: {', '.join(missing)}; add the articles.")
+        stems = {p.stem for p in (devset_dir / "gold").glob("*.json")}
+        unscored = sorted(p.stem for p in articles_dir.glob("*.txt") if p.stem not in stems)
 
     def default_fn(text: str, published: str | None) -> Extraction[Any]:
         from ._extracting import extract_result
 
-        return extract_result(text, chosen, published=published)
+        return extract_result(text, chosen, published=published, backend=backend)
 
     fn = extract_fn or default_fn
     out = None
@@ -578,9 +668,8 @@ def evaluate(
         out = (Path(out_dir) / "predictions.jsonl").open("w", encoding="utf-8")
     scores: list[ArticleScore] = []
     try:
-        for path in gold_files:
+        for path, gold in golds:
             stem = path.stem
-            gold = scoring.load_gold(path)
             predicted: BaseModel | Extraction[Any] | None = None
             error: str | None = None
             seconds: float | None = None
@@ -588,7 +677,7 @@ def evaluate(
             if predictions is not None:
                 predicted = predictions.get(stem)
             else:
-                article = devset_dir / "articles" / f"{stem}.txt"
+                article = articles_dir / f"{stem}.txt"
                 started = time.monotonic()
                 try:
                     predicted = fn(article.read_text(encoding="utf-8"), scoring.published(gold))
@@ -609,7 +698,10 @@ def evaluate(
     finally:
         if out is not None:
             out.close()
-    return EvalReport(scores, scoring, label=label)
+    report = EvalReport(scores, scoring, label=label, unscored=unscored)
+    if out_dir is not None:
+        report.write(Path(out_dir))
+    return report
 
 
 def _prediction_record(

@@ -78,7 +78,7 @@ def prepare(
 
 
 def extract_result(
-    text: str,
+    text: str | bytes,
     schema: type[T],
     *,
     published: dt.date | str | None = None,
@@ -95,6 +95,8 @@ def extract_result(
     examples: bool = True,
 ) -> Extraction[T]:
     """Extract ``schema`` from an article and return it with its usage, attempts, model and backend.
+
+    ``text`` is a str, or bytes in UTF-8 (or as their byte order mark says).
 
     ``published`` (a date) resolves dates such as "May 7" or "on Sunday"; without it, a dateline at the
     top of the article is used, else they stay partial. ``client`` is your own ``openai.OpenAI``;
@@ -149,7 +151,7 @@ def _answers(plan: ArticlePlan) -> dict[str, BaseModel]:
 
 
 async def aextract_result(
-    text: str,
+    text: str | bytes,
     schema: type[T],
     *,
     published: dt.date | str | None = None,
@@ -229,11 +231,11 @@ def request_slots(slots: asyncio.Semaphore) -> Iterator[None]:
         _request_slots.reset(token)
 
 
-def extract(text: str, schema: type[T], **options: Any) -> T:
+def extract(text: str | bytes, schema: type[T], **options: Any) -> T:
     """Extract any pydantic model from an article (see :func:`extract_result` for the options)."""
     return extract_result(text, schema, **options).value
 
 
-async def aextract(text: str, schema: type[T], **options: Any) -> T:
+async def aextract(text: str | bytes, schema: type[T], **options: Any) -> T:
     """The async twin of :func:`extract`."""
     return (await aextract_result(text, schema, **options)).value

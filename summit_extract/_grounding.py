@@ -31,12 +31,14 @@ from pydantic.json_schema import SkipJsonSchema
 from . import _input
 from ._aligning import align, fold
 from ._context import ExtractionContext, context_of
+from ._exceptions import SchemaError, SchemaProblem
 
 __all__ = [
     "Grounded",
     "LibraryFilled",
     "Span",
     "drop_unaligned",
+    "evidence_problem",
     "is_unaligned",
     "library_fields",
     "quarantine",
@@ -109,6 +111,14 @@ class Grounded(LibraryFilled):
     span: SkipJsonSchema[Span | None] = Field(
         default=None, description="Filled in by the library: where the evidence lies in the article."
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # A class that names its evidence field must name a real one. One that keeps the default may be an
+        # abstract base: it is checked where it is used (a Document's field, the schema of a plan).
+        if "evidence_field" in cls.__dict__ and (problem := evidence_problem(cls)) is not None:
+            raise SchemaError(str(problem), (problem,))
 
     def check(self) -> None:
         """Raise ValueError when the item as a whole makes no sense (subclasses say what that means)."""
@@ -185,6 +195,40 @@ class Grounded(LibraryFilled):
             item = cls.model_construct(**known)
             item.span = UNALIGNED
             return item
+
+
+def evidence_problem(cls: type[Grounded]) -> SchemaProblem | None:
+    """What is wrong with the field a Grounded class keeps its evidence in, if anything."""
+    name = cls.evidence_field
+    info = cls.model_fields.get(name)
+    where = f"{cls.__name__}.{name}"
+    fields = ", ".join(f for f in cls.model_fields if f not in library_fields(cls)) or "none"
+    if info is None:
+        if "evidence_field" not in cls.__dict__ and name == "evidence":
+            return SchemaProblem(
+                where,
+                f"{cls.__name__} has no field 'evidence' for the article's words it rests on: add "
+                "`evidence: str = Field(description=...)`, or set `evidence_field` to a str field holding "
+                f"words copied from the article (its fields: {fields})",
+            )
+        return SchemaProblem(
+            f"{cls.__name__}.evidence_field",
+            f"names {name!r}, which is not a field of {cls.__name__}: name a str field holding words "
+            f"copied from the article (its fields: {fields})",
+        )
+    if name in library_fields(cls):
+        return SchemaProblem(
+            where, "holds the evidence but is filled by the library (SkipJsonSchema): the model never sees "
+            "it; make it a plain `str` field the model fills",
+        )
+    if info.annotation is not str:
+        annotation = info.annotation
+        shown = annotation.__name__ if type(annotation) is type else str(annotation).replace("typing.", "")
+        return SchemaProblem(
+            where, f"holds the evidence but is `{shown}`: the evidence field must be `str` (words copied "
+            "from the article)",
+        )
+    return None
 
 
 def spans_overlap(a: Span | None, b: Span | None) -> bool:

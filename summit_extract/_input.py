@@ -10,7 +10,7 @@ import unicodedata
 from ._aligning import FoldedText
 from ._exceptions import InputError
 
-__all__ = ["MAX_CHARS", "check_text", "injected_spans"]
+__all__ = ["MAX_CHARS", "check_text", "injected_spans", "not_utf8"]
 
 #: Longest article accepted, in characters. Longer texts are chunked up to this size, never beyond.
 MAX_CHARS = 400_000
@@ -32,11 +32,16 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"The article is bytes that are not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}): either "
-            "binary data or text in another encoding. Decode it yourself with the right encoding "
-            "(e.g. data.decode('cp1252')) and pass a str."
-        ) from None
+        raise InputError(not_utf8(data, exc.start)) from None
+
+
+def not_utf8(data: bytes, at: int) -> str:
+    """What to say of bytes that are not UTF-8, the same from Python, a file or stdin."""
+    return (
+        f"The article is not UTF-8 text (byte {at} is {data[at]:#04x}): binary data, or text in another "
+        "encoding such as cp1252. Convert it to UTF-8 (iconv -f cp1252 -t utf-8 < in.txt > out.txt), or "
+        "decode it yourself with its encoding (data.decode('cp1252')) and pass the str."
+    )
 
 
 def check_text(text: object, *, max_chars: int = MAX_CHARS) -> str:

@@ -32,12 +32,12 @@ from pydantic import BaseModel, ValidationError
 
 from . import _chunking, _dates, _input, _prompting
 from ._backend import Backend
-from ._calling import Call, Ledger, max_tokens_for, usage_of
+from ._calling import Call, Ledger, gave_up, max_tokens_for, usage_of
 from ._chunking import Chunk
 from ._config import RetryPolicy, Ungrounded
 from ._context import DateSource, ExtractionContext, active
 from ._deadline import Deadline
-from ._document import Document, Pass, choose_passes, pass_model
+from ._document import Document, Pass, choose_passes, ensure_valid, pass_model
 from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
 from ._merging import dedupe, merge_models
@@ -108,6 +108,8 @@ class ArticlePlan:
         ledgers = [j.call.ledger for j in self.jobs]
         error.attempts = sum(ledger.attempts for ledger in ledgers)
         error.usage = sum((ledger.usage for ledger in ledgers), Usage())
+        if error.reason is not None:  # the message counts the whole article too, as the record does
+            error.args = (gave_up(error.reason, error.attempts, error.usage, self.backend),)
         return error
 
     def whole_context(self) -> ExtractionContext:
@@ -278,6 +280,7 @@ def plan_article(
     article = _input.check_text(text)
     if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
         raise ConfigurationError(f"schema must be a pydantic model class, not {schema!r}.")
+    ensure_valid(schema)  # a mistake in the article type is a SchemaError before any request
     if ungrounded not in ("drop", "flag"):
         raise ConfigurationError(f"ungrounded must be 'drop' or 'flag', not {ungrounded!r}.")
     policy = policy or RetryPolicy()
@@ -322,6 +325,7 @@ def plan_article(
                 offset=chunk.start,
                 reask_ungrounded=policy.reask_ungrounded,
                 whole_text=article,
+                pass_name=asked.name,
             )
             call = Call(
                 backend=backend,

@@ -84,7 +84,7 @@ def test_a_non_string_is_refused_naming_its_type(srv: FakeOpenAI, value: object)
     assert type(value).__name__ in str(error)
 
 
-OTHER_ENCODING = r"not UTF-8.*Decode it yourself"
+OTHER_ENCODING = r"not UTF-8 text.*Convert it to UTF-8.*decode it yourself"
 
 
 @pytest.mark.parametrize(

@@ -252,7 +252,7 @@ def test_a_failed_single_article_is_one_line_on_stderr(tmp_path: Path, srv: Any)
         (["extract", "missing.txt"], "missing.txt: no such file or folder"),
         (
             ["extract", "{seed}", "--schema", "nope"],
-            "registered article type (summit, tradedeal) or module:Class",
+            "'nope' is no known article type (known: summit, tradedeal)",
         ),
         (["report", "{seed}", "--schema", "nope"], "module:Class"),
         (["eval", "{devset}", "--schema", "nope"], "module:Class"),

@@ -262,6 +262,25 @@ def test_a_bare_grounded_model_as_the_schema_fails_at_the_first_plan_before_any_
     assert backend.requests == []
 
 
+def test_a_bare_grounded_model_given_as_schema_on_the_command_line_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bare_party.py").write_text(
+        "from summit_extract import Grounded\n\nclass Party(Grounded):\n    name: str\n"
+    )
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    backend = scripted_backend({"main": {"name": "Elbonia"}})
+    monkeypatch.setattr(_cli, "build_backend", lambda *args: backend)
+    for command in (["extract", str(tmp_path / "a.txt")], ["extract", "--dry-run", str(tmp_path / "a.txt")]):
+        result = runner.invoke(_cli.app, [*command, "--schema", "bare_party:Party"])
+        assert result.exit_code == 2, result.output
+        assert "Party.evidence: Party has no field 'evidence'" in result.stderr
+    check = runner.invoke(_cli.app, ["check", "--schema", "bare_party:Party"])
+    assert check.exit_code == 1 and "error: Party.evidence: Party has no field 'evidence'" in check.stdout
+    assert backend.requests == []
+
+
 def test_scoring_that_reads_fields_nobody_has_is_refused_when_registered_and_when_planned() -> None:
     class GoldTalks(BaseModel):
         is_truce: bool

@@ -588,12 +588,14 @@ async def aextract_many(
         if broken:
             raise broken[0]
         if abort:  # every item not started gets its record, so the output accounts for the whole input
+            why = "an earlier item failed with"
             reason = " ".join(str(abort[0]).split())
             if isinstance(abort[0], UnreachableError):
-                reason = f"nothing answered for {STOP_AFTER_UNREACHABLE} articles in a row: {abort[0].reason}"
+                why = f"the batch stopped early, {STOP_AFTER_UNREACHABLE} articles in a row failing with"
+                reason = abort[0].reason or reason
             for item in pending:
                 if id_key(item.id) not in started_ids:
-                    not_started = type(abort[0])(f"Not started: an earlier item failed with: {reason}")
+                    not_started = type(abort[0])(f"Not started: {why}: {reason}")
                     record(_error_record(item, chosen, not_started, 0.0))
     finally:
         for task in tasks:
@@ -613,7 +615,7 @@ async def aextract_many(
 def _stopped_early(first: UnreachableError, summary: BatchSummary, not_started: int) -> UnreachableError:
     """The one error of a batch that stopped because nothing answered at its endpoint."""
     error = UnreachableError(
-        f"Stopped early: {first.reason or first} ({STOP_AFTER_UNREACHABLE} articles in a row). "
+        f"Stopped early after {STOP_AFTER_UNREACHABLE} articles in a row: {first.reason or first}. "
         f"{summary.failed - not_started} article(s) failed and {not_started} were not started; each has an "
         f"error record, retried when the same command runs again. {summary.done} done, {summary.attempts} "
         "request(s) in all.",

@@ -269,11 +269,11 @@ def check_article_type(schema: type[BaseModel]) -> list[SchemaProblem]:
 
 def ensure_valid(schema: type[BaseModel]) -> None:
     """Raise a SchemaError naming every mistake of ``schema`` (checked once per class and scoring)."""
-    _ensure_valid(schema, id(getattr(schema, "scoring", None)))
+    _ensure_valid(schema, getattr(schema, "scoring", None))
 
 
 @functools.cache
-def _ensure_valid(schema: type[BaseModel], scoring: int) -> None:
+def _ensure_valid(schema: type[BaseModel], scoring: object) -> None:
     settle(schema, check_article_type(schema), warn=False)  # warnings were given when it was defined
 
 

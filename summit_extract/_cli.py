@@ -83,16 +83,17 @@ __all__ = [
 ]
 
 EXIT_OK = 0
-#: Some items failed (their error records are in the output), or a schema check found drift.
+#: Some items failed (their error records are in the output), or a schema or type check found a problem.
 EXIT_FAILED = 1
-#: Bad command line or input: unknown option, missing file, malformed JSONL, bad --schema.
+#: Bad command line or input: unknown option, missing file, malformed JSONL or gold file, bad --schema.
 EXIT_USAGE = 2
 #: No usable backend, or the endpoint rejected the key or the model.
 EXIT_CONFIG = 3
 
 EXIT_CODES = (
-    "Exit codes: 0 success; 1 some items failed (each has an error record); 2 usage error (bad option, "
-    "missing file, malformed input); 3 configuration error (no backend, key or model rejected)."
+    "Exit codes: 0 success; 1 some items failed (each has an error record), or check found a mistake; "
+    "2 usage error (bad option, missing file, malformed input or gold file, an article type defined "
+    "wrongly); 3 configuration error (no backend, key or model rejected)."
 )
 
 DEBUG_ENV = "SUMMIT_EXTRACT_DEBUG"

@@ -38,6 +38,7 @@ from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
 from ._report import render_html
 from ._result import Extraction
+from ._rules import Lexicon, Rule, RuleContext
 from ._version import package_version
 from .summit import (
     Agreement,
@@ -98,6 +99,7 @@ __all__ = [
     "Grounded",
     "InputError",
     "Item",
+    "Lexicon",
     "ListRule",
     "Location",
     "OptionalText",
@@ -109,6 +111,8 @@ __all__ = [
     "PlannedRequest",
     "RefusalError",
     "RetryPolicy",
+    "Rule",
+    "RuleContext",
     "SchemaError",
     "SchemaProblem",
     "SchemaWarning",

@@ -20,6 +20,8 @@ from ._checking import example_problems, grounded_problems, name_problems, settl
 from ._context import ExtractionContext
 from ._exceptions import ConfigurationError, SchemaError, SchemaProblem
 from ._grounding import LibraryFilled, library_fields
+from ._locating import SENTENCE_GROUNDING
+from ._rules import Rule, RuleContext, run_rules
 
 if TYPE_CHECKING:
     from ._evaluating import Scoring
@@ -96,6 +98,8 @@ class Document(LibraryFilled):
     - ``merge_chunks(values)``: how the results of a long article's chunks merge; the default joins lists
       and removes items that ``Grounded.same_item`` says are the same fact.
     - ``max_chunk_chars``: most characters of a long article a ``piecewise`` pass reads at once.
+    - ``rules``: the code rules checked against the model's answer (:class:`~summit_extract.Rule`: a name,
+      what it may do, the languages its words cover), in order; the engine's sentence grounding by default.
     - ``scoring``: the matching rules ``evaluate()`` uses against gold annotations (a ``Scoring``).
 
     Mistakes are caught when the class is defined, before any request: a ``SchemaError`` names the class,
@@ -116,6 +120,12 @@ class Document(LibraryFilled):
     max_chunk_chars: ClassVar[int | None] = None
     #: Matching rules for ``evaluate()``; None: this type cannot be scored.
     scoring: ClassVar[Scoring | None] = None
+    #: The code rules checked against the model's answer, in order (``_rules.Rule``): each declares what
+    #: it may do and the languages its wording covers. Rules that ground ("ground") run before ungrounded
+    #: items are dropped; the others run in ``finalize``. By default the engine's sentence grounding only.
+    rules: ClassVar[tuple[Rule, ...]] = (SENTENCE_GROUNDING,)
+    #: The names of the rules switched on (None: all); the benchmarks switch them off one at a time.
+    enabled_rules: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -124,7 +134,20 @@ class Document(LibraryFilled):
             settle(cls, _problems(cls, scoring=False))
 
     def finalize(self, context: ExtractionContext) -> None:
-        """Normalize in code, in place, once the passes (and chunks) are merged. Nothing by default."""
+        """Normalize in code, in place, once the passes (and chunks) are merged; by default only the
+        type's rules run (``apply_rules``). An override calls ``apply_rules`` where its rules belong."""
+        self.apply_rules(RuleContext.of(context))
+
+    def apply_rules(self, context: RuleContext, enabled: frozenset[str] | None = None) -> list[str]:
+        """Apply the type's rules other than grounding (see ``rules``); return the names of those that ran.
+        ``enabled`` defaults to the class's ``enabled_rules``."""
+        chosen = [r for r in type(self).rules if r.action != "ground"]
+        return run_rules(self, chosen, context, type(self).enabled_rules if enabled is None else enabled)
+
+    def ground_rules(self, context: RuleContext, enabled: frozenset[str] | None = None) -> list[str]:
+        """Apply the type's grounding rules (before ungrounded items are dropped); return those that ran."""
+        chosen = [r for r in type(self).rules if r.action == "ground"]
+        return run_rules(self, chosen, context, type(self).enabled_rules if enabled is None else enabled)
 
     def reports_event(self) -> bool:
         """Whether the article reports the event this type describes (after ``finalize``)."""

@@ -55,11 +55,17 @@ class Span(BaseModel):
 
     start: int = Field(ge=0, description="Offset of the first character of the evidence.")
     end: int = Field(ge=0, description="Offset just past the last character of the evidence.")
-    alignment: Literal["exact", "normalized", "fuzzy", "unaligned"] = Field(
+    alignment: Literal["exact", "normalized", "fuzzy", "sentence", "unaligned"] = Field(
         description="How the evidence was found: verbatim, after folding case/space/quotes/dashes, "
-        "fuzzily (see score), or not at all."
+        "fuzzily (see score), as the sentence stating what the model said in its own words (the "
+        "evidence is then that sentence), or not at all."
     )
-    score: float = Field(ge=0, le=100, description="Match score, 100 for exact and normalized.")
+    score: float = Field(
+        ge=0,
+        le=100,
+        description="Match score, 100 for exact and normalized; for a sentence, the share of the model's "
+        "words it holds.",
+    )
 
 
 UNALIGNED = Span(start=0, end=0, alignment="unaligned", score=0.0)
@@ -107,6 +113,9 @@ class Grounded(LibraryFilled):
     evidence_field: ClassVar[str] = "evidence"
     #: Whether a fuzzy match is good enough (verbatim quotes demand exact or normalized).
     allow_fuzzy: ClassVar[bool] = True
+    #: Whether evidence the model wrote in its own words may be grounded in the sentence that states it
+    #: (``_locating``): right for findings (an agreement, a dispute), wrong for names and quotes.
+    locatable: ClassVar[bool] = False
 
     span: SkipJsonSchema[Span | None] = Field(
         default=None, description="Filled in by the library: where the evidence lies in the article."

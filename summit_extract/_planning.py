@@ -10,8 +10,10 @@ path build exactly the same requests and run their answers through exactly the s
    sharing the prompt prefix of its chunk;
 4. each answer is validated and grounded against its chunk (inside the calling stage), then injected
    instructions are quarantined;
-5. the passes of a chunk are joined into one object, the chunks merged, ungrounded items dropped or
-   flagged, and the article type's ``finalize`` hook normalizes the whole; an article that turns out
+5. the passes of a chunk are joined into one object, the chunks merged, what the model wrote in its own
+   words grounded in the sentence stating it (the type's grounding rules, ``_locating``), what is still
+   ungrounded dropped or flagged, and the article type's ``finalize`` hook normalizes the whole and
+   applies its other rules (``_rules``); an article that turns out
    not to report the event has its event fields cleared (never its findings).
 """
 
@@ -42,6 +44,7 @@ from ._exceptions import ConfigurationError, ExtractionError, OutputValidationEr
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
 from ._merging import dedupe, merge_models
 from ._result import Extraction
+from ._rules import RuleContext
 
 __all__ = ["ArticlePlan", "PlannedRequest", "Request", "plan_article"]
 
@@ -174,6 +177,10 @@ class ArticlePlan:
             parts = [values[j.key] for j in jobs]
             answers.append((asked, parts[0] if len(parts) == 1 else self._merge(asked, parts)))
         value = self._join(answers)
+        if isinstance(value, Document):
+            # What the model said in its own words is grounded in the sentence stating it, before the
+            # ungrounded rest is dropped or flagged (_locating).
+            value.ground_rules(RuleContext.of(whole))
         dropped: list[Grounded] = []
         flagged: list[Grounded] = []
         if self.ungrounded == "drop":

@@ -1,0 +1,149 @@
+"""Sentence grounding: a finding the model stated in its own words is located, not dropped.
+
+A small model often writes the right finding with its own summary as evidence ("Japan's objection to
+China's oil drilling in the East China Sea"): those words are not in the article, so verbatim grounding
+finds nothing. Instead of dropping the item, the sentence of the article that states it is found (the
+sentence sharing most of the evidence's and the subject's content words) and the item is grounded there,
+honestly marked: ``span.alignment == "sentence"``, the evidence becomes that sentence's words, and
+``span.score`` is the share of the model's words the sentence holds. What no sentence supports is still
+dropped (or flagged).
+
+Only item types that opt in (``Grounded.locatable``: findings, not names or quotes) are located, and
+only items that are otherwise valid: one the model wrote malformed stays ungrounded.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._aligning import fold
+from ._countries import states_named
+from ._grounding import Grounded, Span, is_unaligned
+from ._input import injected_spans
+from ._rules import Rule, RuleContext
+
+__all__ = ["MIN_SHARE", "MIN_SHARED", "SENTENCE_GROUNDING", "ground_in_sentences", "locate"]
+
+#: Least share of the model's content words a sentence must hold to ground a finding.
+MIN_SHARE = 0.5
+#: Least number of content words it must share (one shared name proves nothing).
+MIN_SHARED = 2
+
+
+def _is_spaced(text: str) -> bool:
+    """Whether a text is written with spaces between words (not Japanese, Chinese or Thai)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    unspaced = sum(
+        1 for ch in letters if unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI"))
+    )
+    return unspaced < 0.3 * len(letters)
+
+
+def features(text: str) -> set[str]:
+    """The content of a text, comparable across inflections: words of four letters or more cut to their
+    first five (a crude stem: "objection" and "objected" agree), or pairs of characters for scripts
+    written without spaces. Names of states are left out: an article about two states names them in
+    every sentence, so they tell no sentence from another."""
+    folded = fold(text)
+    if not _is_spaced(folded):
+        chars = [ch for ch in folded if ch.isalnum()]
+        return {a + b for a, b in itertools.pairwise(chars)}
+    return {w[:5] for w in re.findall(r"[^\W_]+", folded) if len(w) >= 4 and not _names_state(w)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_state(word: str) -> bool:
+    return bool(states_named(word))
+
+
+def locate(
+    evidence: str, subject: str, text: str, sentences: tuple[tuple[int, int], ...]
+) -> tuple[int, int, float] | None:
+    """The sentence of ``text`` that best states what the model wrote: (start, end, score), or None.
+
+    A sentence must hold at least :data:`MIN_SHARE` of the evidence's content words (and at least
+    :data:`MIN_SHARED` of them); among those, the one holding most of the evidence's and, a quarter as
+    much, of the subject's words wins. The evidence rules: a subject says what, and its words recur in
+    other sentences about the same matter."""
+    wanted = features(evidence)
+    about = features(subject)
+    if len(wanted) < MIN_SHARED:
+        return None
+    best: tuple[float, int, int] | None = None
+    for start, end in sentences:
+        held = features(text[start:end])
+        shared = len(wanted & held)
+        share = shared / len(wanted)
+        if shared < MIN_SHARED or share < MIN_SHARE:
+            continue
+        score = 0.75 * share + 0.25 * (len(about & held) / len(about) if about else share)
+        if best is None or score > best[0]:
+            best = (score, start, end)
+    return None if best is None else (best[1], best[2], best[0])
+
+
+def _valid(item: Grounded) -> bool:
+    """Whether the item as the model wrote it passes its own checks (a malformed one is not located)."""
+    try:
+        type(item).model_validate(item.model_dump(exclude={"span"}))
+    except (ValidationError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def ground_in_sentences(value: BaseModel, context: RuleContext) -> list[Grounded]:
+    """Ground each unaligned, locatable item in the sentence that states it; return the items grounded.
+
+    A sentence that already grounds an item of the same list keeps that one: a paraphrase landing there
+    says the same thing again, or something the sentence does not say."""
+    grounded = []
+    # Never a sentence of an instruction planted in the article (a prompt injection): the model may
+    # well have obeyed it, and its words are no report of anything.
+    planted = injected_spans(context.text)
+    honest = tuple(b for b in context.sentences if not any(lo < b[1] and b[0] < hi for lo, hi in planted))
+    for name in type(value).model_fields:
+        items = getattr(value, name)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if not (isinstance(item, Grounded) and type(item).locatable and is_unaligned(item)):
+                continue
+            if not _valid(item):
+                continue
+            found = locate(item.evidence_text(), item.label(), context.text, honest)
+            if found is None:
+                continue
+            start, end, score = found
+            span = Span(start=start, end=end, alignment="sentence", score=round(100 * score, 1))
+            taken = [
+                o.span for o in items if o is not item and isinstance(o, Grounded) and not is_unaligned(o)
+            ]
+            if any(o is not None and o.start < end and start < o.end for o in taken):
+                continue
+            setattr(item, item.evidence_field, context.text[start:end])
+            item.span = span
+            grounded.append(item)
+    return grounded
+
+
+def _apply(value: Any, context: RuleContext) -> None:
+    ground_in_sentences(value, context)
+
+
+#: The engine's grounding rule, for every article type: it needs no wording, so it runs in any language.
+SENTENCE_GROUNDING = Rule(
+    "sentence_grounding",
+    "ground",
+    _apply,
+    languages=None,
+    doc="A finding whose evidence is not in the article is grounded in the sentence that states it, "
+    "marked alignment='sentence'; only what no sentence supports is dropped.",
+)

@@ -213,12 +213,15 @@ def test_states_are_found_by_name_or_adjective_in_several_languages(text: str, s
     assert states_named(text) == states
 
 
-def test_sub_summit_rank_meeting_is_not_a_summit() -> None:
+def test_the_model_s_verdict_on_envoys_stands_since_leader_rank_earned_nothing() -> None:
+    """The rule that overruled a "yes" for a meeting of envoys changed no answer on the dev or validation
+    set and was removed (benchmarks/REPORT.md); an envoys' meeting is the model's to judge."""
     summit = _summit_with(
         {"evidence": "a", "name": "Wu Dawei", "title": "Ambassador", "country": "China"},
         {"evidence": "b", "name": "Shotaro Yachi", "title": "Vice Foreign Minister", "country": "Japan"},
     )
-    assert summit.is_summit is False
+    assert summit.is_summit is True and summit.is_summit_reason is None
+    assert "leader_rank" not in {r.name for r in Summit.rules}
 
 
 def test_two_leaders_of_two_states_stay_a_summit_and_merge_names() -> None:

@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from summit_extract import ExtractionContext, Summit, _dates
-from summit_extract.summit._normalizing import (
-    EVIDENCE_CHARS,
-    FILTERS,
-    OVERRULES,
-    bare_name,
-    is_person_name,
-    name_in,
-)
+from summit_extract.summit._normalizing import EVIDENCE_CHARS, bare_name, is_person_name, name_in
+from summit_extract.summit._rules import FILTERS, OVERRULES
 
 TEXT = (
     "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
@@ -32,7 +26,7 @@ def finalized(data: dict[str, Any], text: str = TEXT, rules: frozenset[str] | No
     context = ExtractionContext(text)
     summit = Summit.model_validate(data, context=context)
     if rules is not None:
-        from summit_extract.summit._normalizing import finalize_summit
+        from summit_extract.summit._rules import finalize_summit
 
         finalize_summit(summit, context, rules)
     else:
@@ -96,7 +90,13 @@ def test_a_dispute_needs_a_stated_quarrel_and_a_state() -> None:
     assert [d.subject for d in summit.disputes] == ["fishing rights"]
     unfiltered = finalized({**FRAME, "disputes": disputes}, rules=frozenset())
     assert len(unfiltered.disputes) == 3, "with the filters off the model's findings stay"
-    assert {"agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"} == FILTERS
+    assert {
+        "sentence_grounding",
+        "agreement_cues",
+        "dispute_cues",
+        "dispute_states",
+        "stated_agreements",
+    } == (FILTERS)
 
 
 def test_the_verdict_never_clears_findings() -> None:
@@ -161,8 +161,10 @@ def test_a_cut_evidence_is_completed_to_its_sentences_end_and_finds_its_cue_ther
     assert [d.evidence for d in summit.disputes] == [first], "the backlash states the first, not the second"
     (kept,) = summit.disputes
     assert kept.span is not None and text[kept.span.start : kept.span.end] == first
+    # The word stating it is looked for in the finding's whole sentence, not only next to its evidence.
     short = {**disputes[0], "evidence": "Japan's plans to release treated radioactive water"}
-    assert finalized({"disputes": [short]}, text=text).disputes == [], "an uncut evidence must state it"
+    kept_short = finalized({"disputes": [short]}, text=text).disputes
+    assert [d.evidence for d in kept_short] == ["Japan's plans to release treated radioactive water"]
 
 
 def test_a_summits_attendance_list_brings_the_states_the_frame_left_out() -> None:
@@ -312,7 +314,7 @@ STATUS_TEXT = (
     "They signed a gas deal. The two sides agreed that engineers will build a railway. Vietnam will sign a "
     "water charter next year. Thailand offered to train pilots. Vietnam proposed joint patrols. Thailand "
     "rejected a fishing ban. Both are negotiating a trade pact. Their leaders approved a visa deal. "
-    "A row over fishing rights flared again. The border dispute was settled in May. Tensions over visas "
+    "A row over fishing rights flared again. The border dispute was settled last year. Tensions over visas "
     "eased. A quarrel over rice exports goes on."
 )
 
@@ -334,7 +336,7 @@ def test_an_agreement_s_status_is_what_the_words_stating_it_say(
     evidence: str, model_said: str, status: str
 ) -> None:
     item = finding(evidence, evidence, status=model_said)
-    summit = finalized({**FRAME, "agreements": [item]}, text=STATUS_TEXT, rules=frozenset())
+    summit = finalized({**FRAME, "agreements": [item]}, text=STATUS_TEXT, rules=frozenset({"stated_status"}))
     assert [a.status for a in summit.agreements] == [status]
 
 
@@ -342,12 +344,12 @@ def test_an_agreement_s_status_is_what_the_words_stating_it_say(
     ("evidence", "status"),
     [
         ("A row over fishing rights flared again", "escalating"),
-        ("The border dispute was settled in May", "resolved"),
+        ("The border dispute was settled last year", "resolved"),
         ("Tensions over visas eased", "easing"),
         ("A quarrel over rice exports goes on", "ongoing"),  # the model said "resolved": nothing here does
     ],
 )
 def test_a_dispute_s_status_is_what_the_words_stating_it_say(evidence: str, status: str) -> None:
     item = finding(evidence, evidence, status="resolved")
-    summit = finalized({**FRAME, "disputes": [item]}, text=STATUS_TEXT, rules=frozenset())
+    summit = finalized({**FRAME, "disputes": [item]}, text=STATUS_TEXT, rules=frozenset({"stated_status"}))
     assert [d.status for d in summit.disputes] == [status]

@@ -21,8 +21,10 @@ from .._countries import Country
 from .._document import Document, Example, Pass
 from .._fields import OptionalText, StatedText, WrittenDate, clean
 from .._grounding import Grounded, same_words, spans_overlap
-from ._normalizing import EVIDENCE_CHARS, FILTERS, OVERRULES, finalize_summit
+from .._rules import Rule
+from ._normalizing import EVIDENCE_CHARS
 from ._passes import DEFAULT_PASSES, EXAMPLES, INSTRUCTIONS, PASSES
+from ._rules import RULES, finalize_summit
 
 __all__ = [
     "Agreement",
@@ -190,6 +192,8 @@ class _Finding(Grounded):
 
     #: Completes "subject must say in a few words what ...".
     subject_says: ClassVar[str] = "it is about"
+    #: A finding the model stated in its own words is grounded in the sentence stating it (_locating).
+    locatable: ClassVar[bool] = True
 
     if TYPE_CHECKING:  # declared by each subclass, in its own writing order
         subject: str
@@ -316,10 +320,8 @@ class Summit(Document):
     examples: ClassVar[tuple[Example, ...]] = EXAMPLES
     instructions: ClassVar[str] = INSTRUCTIONS
     max_chunk_chars: ClassVar[int | None] = 4000
-    #: The rules that may overrule the model's is_summit=True (see ``_normalizing.OVERRULES``).
-    overrules: ClassVar[frozenset[str]] = OVERRULES
-    #: The rules that drop findings whose evidence states none (see ``_normalizing.FILTERS``).
-    filters: ClassVar[frozenset[str]] = FILTERS
+    #: The code rules, in the order they run, each with its action and languages (``summit._rules``).
+    rules: ClassVar[tuple[Rule, ...]] = RULES
     event_fields: ClassVar[tuple[str, ...]] = ("participants", "location", "date", "name", "host_country")
 
     def reports_event(self) -> bool:

@@ -1,0 +1,599 @@
+"""The Summit's code rules: what may drop, add, overrule or rewrite the model's answer, in which languages.
+
+Each rule is a declared :class:`~summit_extract._rules.Rule` (name, action, languages) in :data:`RULES`,
+applied in that order by the engine after normalization (:func:`finalize_summit`). A rule written in
+words runs only on articles in the languages ``words.json`` covers for it; on any other language the
+model's answer stands. Rules that need no words (counting states, the parties of a meeting) run on every
+article. Each is measured on the development and validation sets by switching it off alone
+(``benchmarks/REPORT.md``); a rule that earns nothing on either is removed (``leader_rank``, "a meeting of
+envoys only is no summit", changed no answer on either set and went).
+
+The rules, in the order they run:
+
+- ``attendance`` (drop): a state's delegation (no one named) stays only where the article says it takes
+  part: its sentence has a word of meeting or attendance, or an attendance list names it. A state the
+  article only mentions is no attendee.
+- ``two_states`` (overrule): a "yes" whose participants represent fewer than two states, for a meeting
+  the article neither calls a summit nor holds between two named states, becomes "no".
+- ``leaders_meet`` (overrule): a "no" whose own frame names leaders or ministers of two or more states,
+  in sentences that say they meet (not by phone), becomes "yes": a small model judges too early.
+- ``listed_states`` (add): at a summit, each state of an attendance list ("attended by heads of state
+  from Bolivia, Brazil and Chile") that no participant represents joins as a delegation.
+- ``meeting_parties`` (rewrite): at a summit, an agreement is one of the states meeting; a dispute that
+  names at most one of two states meeting ("a row over fishing quotas") is theirs.
+- ``agreement_cues`` / ``dispute_cues`` (drop): a finding whose sentence holds no word stating one.
+- ``dispute_states`` (drop): a dispute no state or international organization is party to.
+- ``stated_status`` (rewrite): a finding's status is what its words say, a negated word aside.
+- ``stated_agreements`` (add, English): what those meeting "agreed" or "signed" in so many words that no
+  listed agreement covers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
+
+from .._aligning import fold
+from .._context import ExtractionContext
+from .._countries import country
+from .._grounding import Span, spans_overlap
+from .._input import injected_spans
+from .._locating import SENTENCE_GROUNDING
+from .._rules import Rule, RuleContext, negated
+from ._normalizing import (
+    WORDS,
+    bare_name,
+    complete_sentence,
+    is_actor,
+    keep_people,
+    meeting_states,
+    merge_people,
+    parties_named,
+    represented_states,
+    the_two,
+    title,
+    unique_parties,
+    what_not_who,
+)
+
+if TYPE_CHECKING:
+    from ._models import Agreement, AgreementStatus, Dispute, DisputeStatus, Participant, Summit
+
+__all__ = [
+    "FILTERS",
+    "OVERRULES",
+    "RULES",
+    "RULE_NAMES",
+    "add_listed_states",
+    "add_stated_agreements",
+    "finalize_summit",
+    "listed_states",
+    "stated_status",
+    "summit_check",
+    "verdict",
+]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _sentence(item: Agreement | Dispute | Participant, ctx: RuleContext) -> str:
+    """The sentence of the article that holds an item's evidence (the evidence itself if unplaced)."""
+    span = item.span
+    if span is None or span.alignment == "unaligned" or span.end > len(ctx.text):
+        return item.evidence
+    start, end = ctx.sentence_at(span.start, span.end)
+    return ctx.text[start:end]
+
+
+def _has(key: str, text: str, ctx: RuleContext) -> bool:
+    """Whether ``text`` holds a word of ``key`` that is not negated, in the article's language."""
+    return any(
+        not negated(text, m.start(), m.end(), ctx.language) for m in WORDS.finditer(key, text, ctx.language)
+    )
+
+
+def _any_word(key: str, text: str, ctx: RuleContext) -> bool:
+    """Whether ``text`` holds a word of ``key``, in the article's language or in English (titles the
+    model writes in English whatever the article's language)."""
+    return bool(WORDS.search(key, text, ctx.language) or WORDS.search(key, text, "en"))
+
+
+def _item_class(summit: Summit, field: str) -> Any:
+    """The item class of one of this Summit's lists (a subclass may declare its own)."""
+    (item,) = get_args(type(summit).model_fields[field].annotation)
+    return item
+
+
+def _planted(ctx: RuleContext) -> list[tuple[int, int]]:
+    return injected_spans(ctx.text)
+
+
+# -- attendance ------------------------------------------------------------------------------------
+
+
+def listed_states(text: str, language: str = "en") -> list[tuple[str, int]]:
+    """The states an attendance list names, each with where it stands: "attended by heads of state from
+    Bolivia, Brazil and Chile" gives Bolivia, Brazil, Chile. A list of fewer than two states, or one
+    followed by words that say those listed were not there ("were not invited"), is none."""
+    found: list[tuple[str, int]] = []
+    for trigger in WORDS.finditer("attendance", text, language):
+        stop = _LIST_END.search(text, trigger.end())
+        end = stop.start() if stop else len(text)
+        at, items = trigger.end(), []
+        for piece in _LIST_GLUE.split(text[trigger.end() : end]):
+            item = _state_name_at(piece.strip())
+            if item is None:
+                break  # the list ends at the first item that is not a state's name
+            start = text.find(item, at)
+            items.append((item, start))
+            at = start + len(item)
+            if item != piece.strip():
+                break  # "... and Peru met in Santiago": the list ends with this state
+        if len(items) >= 2 and not _absent(text[at:end], language):
+            found += items
+    return found
+
+
+_LIST_GLUE = re.compile(r",\s*(?:(?:and|et|y|e|und|ed)\s+)?|\s+(?:and|et|y|e|und|ed)\s+")
+_LIST_END = re.compile(r"[.!?;:\n]")
+
+
+def _absent(after: str, language: str) -> bool:
+    """Whether the words after a list say those listed were not there ("were not invited", "boycotted")."""
+    words = " ".join(after.split()[:6])
+    return any(negated(words, m.start(), m.end(), language) for m in re.finditer(r"\w+", words)) or bool(
+        re.search(r"\b(?:boycott\w*|absent|declin\w*|refus\w*|exclud\w*|stayed away)\b", words, re.I)
+    )
+
+
+def _state_name_at(words: str) -> str | None:
+    """The state's name a list item starts with ("Peru" of "Peru met in Lima"), in its first three words."""
+    split = words.split()
+    for n in (3, 2, 1):
+        head = " ".join(split[:n])
+        if len(split) >= n and head[:1].isupper() and country(head).known:
+            return head
+    return None
+
+
+def _attendance(summit: Summit, ctx: RuleContext) -> None:
+    listed = {country(name).alpha2 for name, _ in listed_states(ctx.text, ctx.language)}
+    kept = []
+    for person in summit.participants:
+        iso = person.country_iso
+        if (
+            person.name
+            or (iso is not None and iso.alpha2 in listed)
+            or _any_word("meeting", _sentence(person, ctx), ctx)
+            or WORDS.search("attendance", _sentence(person, ctx), ctx.language)
+        ):
+            kept.append(person)
+    summit.participants = kept
+
+
+def add_listed_states(summit: Summit, ctx: RuleContext) -> None:
+    """Each state an attendance list names that no participant represents joins as a delegation (never
+    from a paragraph that addresses the model: "report a summit between the presidents of France and")."""
+    if not summit.is_summit:
+        return
+    Participant = _item_class(summit, "participants")
+    present = represented_states(summit.participants)
+    planted = _planted(ctx)
+    for item, start in listed_states(ctx.text, ctx.language):
+        iso = country(item)
+        if iso.alpha2 in present or any(a <= start < b for a, b in planted):
+            continue  # represented already, or named by an instruction planted in the article
+        present.add(iso.alpha2 or item)
+        delegation = Participant(evidence=item, name=None, title=None, country=iso.name)
+        delegation.span = Span(start=start, end=start + len(item), alignment="exact", score=100.0)
+        delegation.country_iso = iso
+        summit.participants.append(delegation)
+
+
+# -- the verdict -----------------------------------------------------------------------------------
+
+
+def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:
+    """Why the facts contradict a summit, or None when they allow one (``two_states``)."""
+    people = summit.participants
+    if "two_states" in rules and len(represented_states(people)) < 2:
+        named = summit.name or ""
+        called = _any_word("summit", ctx.text, ctx) or _any_word("summit", named, ctx)
+        if not (called and len(_meeting_mentions(ctx.text)) >= 2):
+            return "the participants represent fewer than two states"
+    return None
+
+
+def _meeting_mentions(text: str) -> set[str]:
+    from .._countries import states_named
+
+    return states_named(text)
+
+
+def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
+    """Whether the frame lists named leaders or ministers of two or more states in sentences that say
+    they meet (not by phone), or, for a meeting the article calls a summit, participants of two or more
+    states (``leaders_meet``)."""
+    from ._normalizing import is_person_name
+
+    def leader(p: Participant) -> bool:
+        rank = p.title or ""
+        named = bool(p.name and is_person_name(p.name))
+        return named and _any_word("leader", rank, ctx) and not _any_word("sub_summit", rank, ctx)
+
+    def meets(p: Participant) -> bool:
+        sentence = _sentence(p, ctx)
+        return _has("meeting", sentence, ctx) and not WORDS.search("remote", sentence, ctx.language)
+
+    leaders = [p for p in summit.participants if leader(p) and meets(p)]
+    if len(represented_states(leaders)) >= 2:
+        return True
+    called = _has("summit", ctx.text, ctx)
+    present = [p for p in summit.participants if meets(p)]
+    return called and len(represented_states(present)) >= 2
+
+
+def verdict(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:
+    """Check the model's ``is_summit`` against the facts; overrule it in place and return why, or None."""
+    if summit.is_summit and (reason := summit_check(summit, ctx, rules)):
+        summit.is_summit = False
+    elif not summit.is_summit and "leaders_meet" in rules and leaders_meet(summit, ctx):
+        summit.is_summit = True
+        reason = "leaders or ministers of two or more states take part"
+    else:
+        return None
+    summit.is_summit_reason = reason
+    return reason
+
+
+# -- findings ----------------------------------------------------------------------------------------
+
+
+def _meeting_parties(summit: Summit, ctx: RuleContext) -> None:
+    """At a summit, an agreement is one of the states meeting: those of them its sentence names (with any
+    organization it names), or all of them when it names fewer than two ("The two leaders agreed to ...";
+    "the US allies agreed to cooperate on North Korea" makes neither the US nor North Korea a party). A
+    dispute there keeps the parties its sentence names, and when two states meet and it names at most one
+    of them ("the talks were overshadowed by a row over fishing quotas"), it is theirs."""
+    if not summit.is_summit:
+        return
+    meeting = meeting_states(summit.participants)
+    if len(meeting) < 2:
+        return
+    for agreement in summit.agreements:
+        named = [p for p in agreement.parties if p in meeting]
+        others = [p for p in agreement.parties if not country(p).known]
+        agreement.parties = unique_parties([*(named if len(named) >= 2 else meeting), *others])
+    for dispute in summit.disputes:
+        if len(meeting) != 2 or len(dispute.parties) >= 2 or not set(dispute.parties) <= set(meeting):
+            continue
+        # Naming none of them, its sentence must speak of the meeting ("the talks were overshadowed by a
+        # row over fishing quotas"), not of others ("student unions protested against tuition fees"); in a
+        # language whose meeting words are not known, the model's finding stands.
+        speaks_of_meeting = WORDS.search("meeting", _sentence(dispute, ctx), ctx.language)
+        if dispute.parties or speaks_of_meeting or not WORDS.terms("meeting", ctx.language):
+            dispute.parties = unique_parties([*dispute.parties, *meeting])
+
+
+def _cues(field: str, key: str) -> Rule:
+    def apply(summit: Summit, ctx: RuleContext) -> None:
+        items = getattr(summit, field)
+        # In the article's language or in English: articles quote and mix English, and so does the model.
+        kept = [i for i in items if _any_word(key, _sentence(i, ctx), ctx)]
+        setattr(summit, field, kept)
+
+    return Rule(
+        f"{key}_cues",
+        "drop",
+        apply,
+        languages=WORDS.languages(key),
+        doc=f"An {key} whose sentence holds no word that states one is dropped.",
+    )
+
+
+def _dispute_states(summit: Summit, ctx: RuleContext) -> None:
+    summit.disputes = [d for d in summit.disputes if any(is_actor(p) for p in d.parties)]
+
+
+_S = TypeVar("_S", bound=str)
+
+
+def _first_status(clause: str, statuses: tuple[_S, ...], ctx: RuleContext) -> tuple[_S | None, bool]:
+    """The status whose word comes first in ``clause`` (not negated), and whether a negated one was
+    passed over."""
+    found: list[tuple[int, int, int, _S]] = []
+    for rank, status in enumerate(statuses):
+        for m in WORDS.finditer(f"status.{status}", clause, ctx.language):
+            found.append((m.start(), rank, m.end(), status))
+    if not found:
+        return None, False
+    start, _, end, status = min(found)
+    if negated(clause, start, end, ctx.language):
+        return None, True  # "did not agree on a new accord": what the clause says of it is unclear
+    return status, False
+
+
+#: Agreement statuses in the order their words are looked for (the first in the text wins; where two
+#: stand at one place, the first listed).
+AGREEMENT_STATUSES: tuple[AgreementStatus, ...] = (
+    "rejected",
+    "signed",
+    "planned",
+    "agreed",
+    "offered",
+    "proposed",
+    "in progress",
+)
+DISPUTE_STATUSES: tuple[DisputeStatus, ...] = ("resolved", "easing", "escalating")
+
+#: How far before its evidence a status word may stand: "agreed that <evidence>".
+STATUS_REACH = 40
+
+
+def _clause(item: Agreement | Dispute, ctx: RuleContext) -> str:
+    """The evidence with the words just before it in its sentence."""
+    span = item.span
+    if span is None or span.alignment == "unaligned" or span.end > len(ctx.text):
+        return item.evidence
+    start, _ = ctx.sentence_at(span.start, span.end)
+    return ctx.text[max(start, span.start - STATUS_REACH) : span.end]
+
+
+def stated_status(summit: Summit, ctx: RuleContext) -> None:
+    """Each finding's status as the words that state it say, not as the model judged it.
+
+    The first status word in the evidence and the words just before it wins ("agreed that engineers will
+    build" was agreed; "will sign an agreement" is planned). A negated word does not count ("did not
+    agree", "failed to sign", "offered no new ideas to resolve"): where only a negated one is found, the
+    model's status stands. A dispute whose words say nothing of where it stands is ongoing."""
+    for agreement in summit.agreements:
+        status, _ = _first_status(_clause(agreement, ctx), AGREEMENT_STATUSES, ctx)
+        agreement.status = status or agreement.status
+    for dispute in summit.disputes:
+        found, passed = _first_status(_clause(dispute, ctx), DISPUTE_STATUSES, ctx)
+        dispute.status = found or (dispute.status if passed and dispute.status != "resolved" else "ongoing")
+
+
+#: Those meeting, then a verb that agrees: "The two leaders also agreed", "Yoon and Kishida agreed", "They
+#: signed" (what "they" sign must be an accord or the like, see _DOCUMENT; "agreed" needs those meeting).
+#: What follows, to the end of its clause, is what they agreed.
+_STATED_AGREEMENT = re.compile(
+    r"\b(?P<who>the two (?:leaders|sides|countries|presidents|governments|heads of state)|both (?:leaders|"
+    r"sides|countries|governments)|the leaders|they|[A-Z][\w-]+ and [A-Z][\w-]+)\s+"
+    r"(?:also\s+|have\s+|had\s+)?"
+    r"(?P<verb>agreed|signed|pledged|decided|approved|endorsed|adopted)\s+(?P<what>[^.;:!?\n]+)",
+    re.I,
+)
+#: What a signed, adopted or endorsed agreement is called.
+_DOCUMENT = re.compile(
+    r"\b(?:agreements?|accords?|deals?|treat(?:y|ies)|pacts?|memorand\w*|protocols?|declarations?|"
+    r"charters?|conventions?|partnerships?|plans?|resolutions?|communiqu\w*)\b",
+    re.I,
+)
+#: Where what was agreed ends: a comma or a relative clause ("..., without elaborating", "... which covers").
+_WHAT_ENDS = re.compile(r",|\s(?:which|who|without|but|while|although|after|before)\s")
+_WHAT_STARTS = re.compile(r"^(?:(?:to|on|for|upon)\s+)?(?:the\s+)?", re.I)
+#: A year in what was agreed: history ("signed a peace treaty in 1978"), not this meeting's outcome.
+_PAST_YEAR = re.compile(r"\b(?:in|since|back in)\s+(?:1[89]|20)\d\d\b")
+
+
+def _meeting_actor(who: str, summit: Summit) -> bool:
+    """Whether "X and Y" are those meeting: each is a participant's name or a state meeting."""
+    if " and " not in who.lower():
+        return True  # "the two leaders", "both sides", "they"
+    names = {fold(w) for p in summit.participants if p.name for w in p.name.split() if len(w) > 2}
+    states = {c.alpha2 for c in (p.country_iso for p in summit.participants) if c is not None and c.known}
+    for part in re.split(r"\s+and\s+", who, flags=re.I):
+        iso = country(part)
+        if fold(part) not in names and not (iso.known and iso.alpha2 in states):
+            return False
+    return True
+
+
+def add_stated_agreements(summit: Summit, ctx: RuleContext) -> None:
+    """Each sentence where those meeting agreed or signed something that no listed agreement covers joins
+    the agreements (``stated_agreements``): the model reads long articles only so far. Not what others
+    agreed ("Analysts Kim and Lee agreed that ..."), not "agreed that" (an opinion), not a negated verb
+    ("signed no agreement"), not history ("signed a peace treaty in 1978")."""
+    if not summit.is_summit:
+        return
+    text = ctx.text
+    Agreement = _item_class(summit, "agreements")
+    parties = meeting_states(summit.participants)
+    planted = _planted(ctx)
+    for m in _STATED_AGREEMENT.finditer(text):
+        what = m.group("what")
+        cut = _WHAT_ENDS.search(what)
+        what = what[: cut.start()] if cut else what
+        end = m.start("what") + len(what.rstrip())
+        span = Span(start=m.start(), end=end, alignment="exact", score=100.0)
+        subject = _WHAT_STARTS.sub("", what.strip())
+        if len(subject.split()) < 2 or any(a <= m.start() < b for a, b in planted):
+            continue
+        if re.match(r"(?:that|no|not|nothing|never)\b", what.strip(), re.I) or _PAST_YEAR.search(what):
+            continue
+        if negated(text, m.start("verb"), m.end("verb"), "en") or not _meeting_actor(m.group("who"), summit):
+            continue
+        if any(spans_overlap(span, a.span) for a in summit.agreements):
+            continue  # the model listed it
+        verb = m.group("verb").lower()
+        if verb != "agreed" and not _DOCUMENT.search(what):
+            continue  # "they signed a petition": only an accord, a treaty, a declaration ... is one
+        status = "signed" if verb == "signed" else "agreed"
+        agreement = Agreement(
+            evidence=text[span.start : span.end], subject=subject, parties=parties, status=status
+        )
+        agreement.span = span
+        if not any(agreement.same_item(a) for a in summit.agreements):
+            summit.agreements.append(agreement)
+    for listed in list(summit.agreements):
+        _add_second_thing_agreed(summit, listed, text)
+    # In the article's order, as chunks are merged: the added ones sit where the article states them.
+    summit.agreements.sort(key=_article_order)
+
+
+#: A second thing agreed in the same clause: "agreed to cooperate on North Korea| and implement a deal ...".
+_AND_THEN = re.compile(
+    r"\s*,?\s+and\s+(?:to\s+|also\s+)?(?P<what>(?:implement|launch|establish|create|hold|build|expand|"
+    r"strengthen|boost|deepen|resume|restore|set up|open|sign|develop|promote|increase|reduce|share|"
+    r"coordinate|cooperate|form|improve|step up|pursue|continue|support|provide|lift|ease|normali[sz]e|"
+    r"work|cut|double|end|allow|resolve|settle|respect|revive|upgrade|explore|study|consider)\b"
+    r"[^.;:!?\n]*)"
+)
+
+
+def _add_second_thing_agreed(summit: Summit, listed: Agreement, text: str) -> None:
+    """The model lists "agreed to cooperate on North Korea" and stops there, though the sentence goes on
+    "and implement a deal meant to heal a rift": the second verb phrase is an agreement of its own."""
+    span = listed.span
+    if span is None or span.alignment in ("unaligned", "sentence") or span.end > len(text):
+        return
+    m = _AND_THEN.match(text, span.end)
+    if m is None:
+        return
+    what = m.group("what")
+    cut = _WHAT_ENDS.search(what)
+    what = (what[: cut.start()] if cut else what).rstrip()
+    second = Span(start=m.start("what"), end=m.start("what") + len(what), alignment="exact", score=100.0)
+    if len(what.split()) < 3 or any(spans_overlap(second, a.span) for a in summit.agreements):
+        return
+    agreement = type(listed)(evidence=what, subject=what, parties=list(listed.parties), status=listed.status)
+    agreement.span = second
+    if not any(agreement.same_item(a) for a in summit.agreements):
+        summit.agreements.append(agreement)
+
+
+def _article_order(item: Agreement | Dispute) -> int:
+    span = item.span
+    return span.start if span is not None and span.alignment != "unaligned" else 1 << 62
+
+
+# -- the rules, in order -----------------------------------------------------------------------------
+
+
+def _overrule(summit: Summit, ctx: RuleContext, name: str) -> None:
+    verdict(summit, ctx, frozenset({name}))
+
+
+def _two_states(summit: Summit, ctx: RuleContext) -> None:
+    _overrule(summit, ctx, "two_states")
+
+
+def _leaders_meet(summit: Summit, ctx: RuleContext) -> None:
+    _overrule(summit, ctx, "leaders_meet")
+
+
+RULES: tuple[Rule, ...] = (
+    SENTENCE_GROUNDING,
+    Rule(
+        "attendance",
+        "drop",
+        _attendance,
+        languages=WORDS.languages("meeting", "attendance"),
+        doc="A delegation stays only where the article says its state takes part.",
+    ),
+    Rule(
+        "two_states",
+        "overrule",
+        _two_states,
+        languages=WORDS.languages("summit"),
+        doc="A summit needs participants of two states, unless the article calls it one between two states.",
+    ),
+    Rule(
+        "leaders_meet",
+        "overrule",
+        _leaders_meet,
+        languages=WORDS.languages("leader", "meeting", "remote"),
+        doc="Leaders of two states the frame says meet (not by phone) make a summit.",
+    ),
+    Rule(
+        "listed_states",
+        "add",
+        add_listed_states,
+        languages=WORDS.languages("attendance"),
+        doc="At a summit, each state of an attendance list joins as a delegation.",
+    ),
+    Rule(
+        "meeting_parties",
+        "rewrite",
+        _meeting_parties,
+        languages=None,
+        doc="At a summit, an agreement's parties are the states meeting it names, else all of them.",
+    ),
+    _cues("agreements", "agreement"),
+    _cues("disputes", "dispute"),
+    Rule(
+        "dispute_states",
+        "drop",
+        _dispute_states,
+        languages=None,
+        doc="A dispute no state or international organization is party to is dropped.",
+    ),
+    Rule(
+        "stated_status",
+        "rewrite",
+        stated_status,
+        languages=WORDS.languages("status.agreed", "status.resolved"),
+        doc="A finding's status is what its words say, negated words aside.",
+    ),
+    Rule(
+        "stated_agreements",
+        "add",
+        add_stated_agreements,
+        languages=frozenset({"en"}),
+        doc="What those meeting agreed or signed in so many words, and the model left out, is added.",
+    ),
+)
+
+#: Every rule's name, in order.
+RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)
+#: The rules that may overrule the model's frame (its is_summit, who takes part).
+OVERRULES: frozenset[str] = frozenset({"attendance", "two_states", "leaders_meet", "listed_states"})
+#: The rules that ground, drop or add findings.
+FILTERS: frozenset[str] = frozenset(
+    {"sentence_grounding", "agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"}
+)
+
+
+#: Words that say what a meeting is, not what it is called.
+_GENERIC_NAMES = {
+    "summit",
+    "the summit",
+    "rare summit",
+    "meeting",
+    "the meeting",
+    "talks",
+    "sommet",
+    "cumbre",
+}
+
+
+def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset[str] | None = None) -> None:
+    """Normalize a merged Summit in place, then apply its rules (:data:`RULES`) in order.
+
+    ``rules`` names the rules switched on; it defaults to the class's ``enabled_rules`` (None: all).
+    """
+    ctx = RuleContext.of(context)
+    text = ctx.text
+    for person in summit.participants:
+        person.name = bare_name(person.name) if person.name else None
+    people = merge_people(summit.participants)
+    for person in people:
+        person.title = title(person.title)
+        if person.country:
+            person.country_iso = country(person.country)
+    summit.participants = people
+    pair = the_two(people, text)
+    findings: list[Agreement | Dispute] = [*summit.agreements, *summit.disputes]
+    for finding in findings:
+        complete_sentence(finding, text)
+        finding.parties = parties_named(finding, _sentence(finding, ctx), people, pair)
+        finding.subject = what_not_who(finding.subject, finding.evidence, finding.parties)
+
+    summit.apply_rules(ctx, rules)
+
+    # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
+    summit.participants = keep_people(summit.participants)
+    if summit.name and fold(summit.name).strip(" .") in _GENERIC_NAMES:
+        summit.name = None  # "Summit" is what it is, not what it is called

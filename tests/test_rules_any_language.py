@@ -1,0 +1,419 @@
+"""Rules that hold on articles nobody tuned for: each case found on real articles outside the dev set,
+written as a sentence of its own. Paraphrased evidence is grounded in its sentence, not dropped; a cue is
+looked for in the finding's whole sentence; negation is read; "agreed" in other senses adds nothing; a
+mention is no summit; a rule whose words do not cover the article's language leaves the model's answer
+as it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from summit_extract import ExtractionContext, Summit
+from summit_extract._language import detect_language, sentences
+from summit_extract._locating import ground_in_sentences
+from summit_extract._rules import Lexicon, RuleContext, negated
+from summit_extract.summit._normalizing import bare_name, name_in, title
+from summit_extract.summit._rules import RULES
+
+
+def finalized(data: dict[str, Any], text: str, *, ground: bool = True) -> Summit:
+    """What the library makes of a model's answer to ``text``: grounded, ungrounded items dropped,
+    normalized, every rule applied, the frame cleared when no summit is reported."""
+    context = ExtractionContext(text)
+    summit = Summit.model_validate(data, context=context)
+    if ground:
+        summit.ground_rules(RuleContext.of(context))
+    from summit_extract._grounding import drop_unaligned
+
+    drop_unaligned(summit)
+    summit.finalize(context)
+    if not summit.reports_event():
+        summit.clear_event()
+    return summit
+
+
+def person(evidence: str, name: str | None, country: str | None, title: str | None = None) -> dict[str, Any]:
+    return {"evidence": evidence, "name": name, "title": title, "country": country}
+
+
+def item(evidence: str, subject: str, status: str) -> dict[str, Any]:
+    return {"evidence": evidence, "subject": subject, "status": status}
+
+
+# -- ground, don't gatekeep -------------------------------------------------------------------------
+
+SEA = (
+    "HANOI, June 3 - Vietnam's foreign ministry protested on Tuesday against Chinese drilling for oil near "
+    "the Paracel Islands in the South China Sea. Chinese ships have been operating there since May. "
+    "A spokesman in Beijing said the waters belong to China."
+)
+
+
+def test_a_dispute_the_model_summarized_in_its_own_words_is_grounded_in_the_sentence_that_states_it() -> None:
+    summary = "Vietnam's objection to China's oil drilling near the Paracel Islands"  # not in the text
+    summit = finalized({"disputes": [item(summary, "oil drilling near the Paracel Islands", "ongoing")]}, SEA)
+    (dispute,) = summit.disputes
+    first = SEA[: SEA.index("Chinese ships") - 1]
+    assert dispute.span is not None and dispute.span.alignment == "sentence"
+    assert SEA[dispute.span.start : dispute.span.end] == dispute.evidence == first
+    assert 50 <= dispute.span.score <= 100
+    assert dispute.parties == ["Vietnam", "China"]
+    # Without sentence grounding the same answer is dropped as ungrounded, as before.
+    assert (
+        finalized({"disputes": [item(summary, "oil drilling", "ongoing")]}, SEA, ground=False).disputes == []
+    )
+
+
+def test_what_no_sentence_supports_is_still_dropped() -> None:
+    invented = "Vietnam's protest against Chinese fishing bans in the Gulf of Tonkin"
+    assert finalized({"disputes": [item(invented, "fishing bans", "ongoing")]}, SEA).disputes == []
+
+
+def test_a_paraphrase_landing_on_a_sentence_that_grounds_another_finding_adds_nothing() -> None:
+    verbatim = "protested on Tuesday against Chinese drilling for oil"
+    again = "Vietnam's objection to Chinese oil drilling near the Paracel Islands"
+    summit = finalized(
+        {"disputes": [item(verbatim, "oil drilling", "ongoing"), item(again, "oil drilling", "ongoing")]}, SEA
+    )
+    assert [d.evidence for d in summit.disputes] == [verbatim]
+    assert summit.disputes[0].span is not None and summit.disputes[0].span.alignment == "exact"
+
+
+def test_sentence_grounding_is_a_declared_engine_rule_that_runs_in_every_language() -> None:
+    (grounding,) = [r for r in RULES if r.name == "sentence_grounding"]
+    assert grounding.action == "ground" and grounding.languages is None
+    assert grounding.runs_on("ko") and grounding.runs_on("und")
+
+
+def test_names_and_quotes_are_never_grounded_in_a_sentence() -> None:
+    text = SEA + ' "We will defend our waters," the spokesman said.'
+    data = {"participants": [person("Vietnamese Foreign Minister Pham Minh", "Pham Minh", "Vietnam")]}
+    summit = Summit.model_validate(data, context=ExtractionContext(text))
+    assert ground_in_sentences(summit, RuleContext.of(ExtractionContext(text))) == []
+
+
+# -- a cue in the sentence, not 25 characters away ----------------------------------------------------
+
+MINISTERS = (
+    "ANKARA, April 4 - The foreign ministers of Turkey and Azerbaijan met in Ankara on Monday. At the end of "
+    "the talks, which lasted four hours, the two ministers announced they had agreed on a broad package: "
+    "new direct rail and air transport links between the two capitals and reopened consulates in Kars and "
+    "Ganja."
+)
+
+
+def test_an_agreement_whose_verb_stands_far_back_in_its_sentence_is_kept() -> None:
+    frame = {
+        "participants": [
+            person("foreign ministers of Turkey", None, "Turkey"),
+            person("Azerbaijan", None, "Azerbaijan"),
+        ],
+        "is_summit": True,
+    }
+    agreements = [
+        item("new direct rail and air transport links between the two capitals", "transport links", "agreed"),
+        item("reopened consulates in Kars and Ganja", "reopened consulates", "agreed"),
+    ]
+    summit = finalized({**frame, "agreements": agreements}, MINISTERS)
+    subjects = [a.subject for a in summit.agreements]
+    assert "transport links" in subjects and "reopened consulates in Kars and Ganja" in subjects
+    for agreement in summit.agreements:
+        assert agreement.parties == ["Türkiye", "Azerbaijan"]
+
+
+# -- other languages: rules that do not know them leave the model's answer alone ----------------------
+
+JAPANESE = (
+    "【ソウル共同】韓国の尹錫悦大統領と岸田文雄首相は7日、ソウルで会談した。両首脳は半導体分野での協力で合意した。"
+    "一方、福島第1原発の処理水放出を巡る対立は続いている。"
+)
+
+
+def test_a_japanese_article_keeps_its_agreement_and_dispute_and_its_titles_are_translated() -> None:
+    assert detect_language(JAPANESE) == "ja"
+    data = {
+        "participants": [
+            person("韓国の尹錫悦大統領", "尹錫悦", "韓国", "大統領"),
+            person("岸田文雄首相", "岸田文雄", "日本", "首相"),
+        ],
+        "is_summit": True,
+        "agreements": [
+            item("両首脳は半導体分野での協力で合意した", "cooperation on semiconductors", "agreed")
+        ],
+        "disputes": [
+            item("福島第1原発の処理水放出を巡る対立", "release of treated water from Fukushima", "ongoing")
+        ],
+    }
+    summit = finalized(data, JAPANESE)
+    assert [a.subject for a in summit.agreements] == ["cooperation on semiconductors"]
+    assert [d.subject for d in summit.disputes] == ["release of treated water from Fukushima"]
+    assert [p.title for p in summit.participants] == ["President", "Prime Minister"]
+    assert summit.is_summit is True
+    # Rules written in words do not run on Japanese; rules that need none do.
+    worded = {r.name for r in RULES if not r.runs_on("ja")}
+    assert {"agreement_cues", "dispute_cues", "stated_status", "stated_agreements"} <= worded
+    assert {"sentence_grounding", "dispute_states", "meeting_parties"}.isdisjoint(worded)
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("Président", "President"),
+        ("premier ministre", "Prime Minister"),
+        ("Bundeskanzlerin", "Chancellor"),
+        ("primeiro-ministro", "Prime Minister"),
+        ("首相", "Prime Minister"),
+        ("대통령", "President"),
+        ("міністр закордонних справ", "Foreign Minister"),
+        ("premier", "Prime Minister"),
+        ("Governor", "Governor"),  # unknown: kept as written
+    ],
+)
+def test_titles_are_unified_whatever_the_language(written: str, canonical: str) -> None:
+    assert title(written) == canonical
+
+
+def test_french_cue_words_are_read_in_french() -> None:
+    text = (
+        "PARIS, 3 mars - Le président français et le chancelier allemand se sont rencontrés à Paris lundi. "
+        "Les deux dirigeants ont signé un accord sur l'énergie. La réunion a été marquée par un différend "
+        "sur les quotas de pêche. Le menu comprenait du poisson."
+    )
+    assert detect_language(text) == "fr"
+    data = {
+        "disputes": [
+            item("un différend sur les quotas de pêche", "fishing quotas", "ongoing"),
+            item("Le menu comprenait du poisson", "fish on the menu", "ongoing"),
+        ],
+        "agreements": [item("ont signé un accord sur l'énergie", "energy agreement", "agreed")],
+    }
+    summit = finalized(data, text)
+    assert [d.subject for d in summit.disputes] == ["fishing quotas"]
+    assert [(a.subject, a.status) for a in summit.agreements] == [("energy agreement", "signed")]
+
+
+# -- negation ---------------------------------------------------------------------------------------
+
+NEGATED = (
+    "BRUSSELS, May 2 - Polish President Anna Nowak met Norwegian Prime Minister Ola Berg in Brussels. The "
+    "two leaders did not agree on a new fisheries accord. Poland failed to sign the energy accord. Norway "
+    "offered no new ideas to resolve the crisis over visas. They signed no agreement."
+)
+NEGATED_FRAME = {
+    "participants": [
+        person("Polish President Anna Nowak", "Anna Nowak", "Poland", "President"),
+        person("Norwegian Prime Minister Ola Berg", "Ola Berg", "Norway", "Prime Minister"),
+    ],
+    "is_summit": True,
+}
+
+
+def test_a_negated_word_does_not_turn_into_its_opposite() -> None:
+    agreements = [
+        item("did not agree on a new fisheries accord", "fisheries accord", "rejected"),
+        item("failed to sign the energy accord", "energy accord", "planned"),
+    ]
+    disputes = [item("the crisis over visas", "visas", "ongoing")]
+    summit = finalized({**NEGATED_FRAME, "agreements": agreements, "disputes": disputes}, NEGATED)
+    assert [(a.subject, a.status) for a in summit.agreements] == [
+        ("fisheries accord", "rejected"),  # the model's word stands: "did not agree" is not agreed
+        ("energy accord", "planned"),  # "failed to sign" is not signed
+    ]
+    assert [(d.subject, d.status) for d in summit.disputes] == [("visas", "ongoing")]  # not resolved
+
+
+def test_they_signed_no_agreement_adds_no_agreement() -> None:
+    summit = finalized(dict(NEGATED_FRAME), NEGATED)
+    assert summit.agreements == []
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "language", "expected"),
+    [
+        ("The two sides did not agree on a new accord.", "agree", "en", True),
+        ("Poland failed to sign the accord.", "sign", "en", True),
+        ("They signed no agreement.", "signed", "en", True),
+        ("The two sides agreed on a new accord.", "agreed", "en", False),
+        ("Les deux pays n'ont pas signé l'accord.", "signé", "fr", True),
+        ("Alemania no firmó el acuerdo.", "firmó", "es", True),
+        ("Deutschland hat das Abkommen nicht unterzeichnet.", "unterzeichnet", "de", True),
+        ("O Brasil não assinou o acordo.", "assinou", "pt", True),
+        ("Les deux pays ont signé l'accord.", "signé", "fr", False),
+    ],
+)
+def test_negation_is_read_in_six_languages(text: str, cue: str, language: str, expected: bool) -> None:
+    at = text.index(cue)
+    assert negated(text, at, at + len(cue), language) is expected
+
+
+# -- "agreed" in other senses -------------------------------------------------------------------------
+
+OTHER_SENSES = (
+    "SEOUL, May 7 - South Korean President Yoon Suk Yeol hosted Japanese Prime Minister Fumio Kishida in "
+    "Seoul. Analysts Kim and Lee agreed that the summit had failed to heal old wounds. Industry groups and "
+    "unions endorsed the plan for joint chip research. Outside, they signed a statement condemning the "
+    "visit. Japan and South Korea signed a basic relations treaty in 1965."
+)
+
+
+def test_agreed_in_other_senses_is_no_agreement_of_those_meeting() -> None:
+    frame = {
+        "participants": [
+            person("South Korean President Yoon Suk Yeol", "Yoon Suk Yeol", "South Korea", "President"),
+            person("Japanese Prime Minister Fumio Kishida", "Fumio Kishida", "Japan", "Prime Minister"),
+        ],
+        "is_summit": True,
+    }
+    summit = finalized(frame, OTHER_SENSES)
+    assert summit.is_summit is True
+    assert summit.agreements == [], [a.evidence for a in summit.agreements]
+
+
+# -- a mention is no summit -----------------------------------------------------------------------------
+
+
+def test_leaders_named_in_passing_do_not_make_a_summit() -> None:
+    text = (
+        "PARIS, June 1 - French President Emmanuel Macron criticised U.S. President Donald Trump's tariffs "
+        "on Sunday, a week before the G7 summit in Canada. He called them illegal."
+    )
+    frame = {
+        "participants": [
+            person("French President Emmanuel Macron", "Emmanuel Macron", "France", "President"),
+            person("U.S. President Donald Trump", "Donald Trump", "United States", "President"),
+        ],
+        "is_summit": False,
+    }
+    summit = finalized(frame, text)
+    assert summit.is_summit is False and summit.participants == []
+
+
+def test_a_phone_call_is_no_summit() -> None:
+    text = (
+        "BERLIN, March 3 - German Chancellor Olaf Scholz spoke by phone with Chinese President Xi Jinping "
+        "on Friday about trade, the chancellery said."
+    )
+    frame = {
+        "participants": [
+            person("German Chancellor Olaf Scholz", "Olaf Scholz", "Germany", "Chancellor"),
+            person("Chinese President Xi Jinping", "Xi Jinping", "China", "President"),
+        ],
+        "is_summit": False,
+    }
+    assert finalized(frame, text).is_summit is False
+
+
+def test_leaders_who_meet_still_make_a_summit_of_a_no() -> None:
+    text = (
+        "BERLIN, March 3 - German Chancellor Olaf Scholz met Chinese President Xi Jinping in Berlin on "
+        "Friday for talks on trade."
+    )
+    frame = {
+        "participants": [
+            person("German Chancellor Olaf Scholz", "Olaf Scholz", "Germany", "Chancellor"),
+            person("Chinese President Xi Jinping", "Xi Jinping", "China", "President"),
+        ],
+        "is_summit": False,
+    }
+    assert finalized(frame, text).is_summit is True
+
+
+# -- order: the parties of a meeting before the check that a dispute has a state ----------------------
+
+
+def test_a_row_at_a_bilateral_summit_is_the_two_states_row() -> None:
+    text = (
+        "OSLO, June 12 - Norwegian Prime Minister Ola Berg hosted Polish President Anna Nowak in Oslo. "
+        "The talks were overshadowed by a row over fishing quotas."
+    )
+    frame = {
+        "participants": [
+            person("Norwegian Prime Minister Ola Berg", "Ola Berg", "Norway", "Prime Minister"),
+            person("Polish President Anna Nowak", "Anna Nowak", "Poland", "President"),
+        ],
+        "is_summit": True,
+        "disputes": [item("a row over fishing quotas", "fishing quotas", "ongoing")],
+    }
+    summit = finalized(frame, text)
+    assert [(d.subject, d.parties) for d in summit.disputes] == [("fishing quotas", ["Norway", "Poland"])]
+
+
+# -- names -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "bare"),
+    [
+        ("Israel Katz", "Israel Katz"),
+        ("Chad Wolf", "Chad Wolf"),
+        ("Abdel Fattah el-Sisi", "Abdel Fattah el-Sisi"),
+        ("Egyptian President Abdel Fattah el-Sisi", "Abdel Fattah el-Sisi"),
+        ("Israeli Foreign Minister Israel Katz", "Israel Katz"),
+        ("Japanese Prime Minister Shinzo Abe", "Shinzo Abe"),
+    ],
+)
+def test_a_first_name_that_is_a_state_s_name_stays(written: str, bare: str) -> None:
+    assert bare_name(written) == bare
+
+
+def test_a_name_is_read_whole_from_its_evidence() -> None:
+    assert name_in("Egyptian President Abdel Fattah el-Sisi said") == "Abdel Fattah el-Sisi"
+    assert name_in("Israel Katz said") == "Israel Katz"
+
+
+# -- attendees are those the article says take part -----------------------------------------------------
+
+FINANCE = (
+    "RIYADH, Feb 26 - Finance ministers of Saudi Arabia and Egypt met in Riyadh on Monday to discuss "
+    "debt relief. Prices in Brazil, India and Argentina were also on the minds of investors. South "
+    "America's economies slowed."
+)
+
+
+def test_states_the_article_only_mentions_are_not_delegations() -> None:
+    frame = {
+        "participants": [
+            person("Finance ministers of Saudi Arabia", None, "Saudi Arabia"),
+            person("Egypt", None, "Egypt"),
+            person("Brazil", None, "Brazil"),
+            person("India", None, "India"),
+            person("South America", None, "South America"),
+        ],
+        "is_summit": True,
+    }
+    summit = finalized(frame, FINANCE)
+    assert [p.country for p in summit.participants] == ["Saudi Arabia", "Egypt"]
+
+
+def test_rules_declare_what_they_may_do_and_the_languages_their_words_cover() -> None:
+    names = [r.name for r in RULES]
+    assert names.index("meeting_parties") < names.index("dispute_states")
+    for rule in RULES:
+        assert rule.action in ("ground", "drop", "add", "overrule", "rewrite")
+        assert rule.doc
+        if rule.languages is not None:
+            assert "en" in rule.languages, rule.name
+    cues = next(r for r in RULES if r.name == "agreement_cues")
+    assert cues.languages is not None and {"en", "fr", "es", "de", "pt", "it"} <= cues.languages
+
+
+def test_a_lexicon_term_matches_at_a_word_start_or_as_a_whole_word() -> None:
+    words = Lexicon({"en": {"cue": ["agree", "row!"]}, "ko": {"cue": ["합의"]}})
+    assert words.search("cue", "They agreed.", "en") is not None
+    assert words.search("cue", "They were rowing.", "en") is None
+    assert words.search("cue", "A row broke out.", "en") is not None
+    assert words.search("cue", "양국은 합의했다", "ko") is not None  # no word start in Korean
+    assert words.search("cue", "They agreed.", "fr") is None  # not covered: nothing found
+    assert words.languages("cue") == frozenset({"en", "ko"})
+
+
+def test_sentences_come_from_a_segmenter_and_slice_back_to_the_text() -> None:
+    text = "SEOUL, May 7 - U.S. President Biden met Mr. Yoon. They agreed.\nA caption line"
+    bounds = sentences(text, "en")
+    assert [text[s:e] for s, e in bounds] == [
+        "SEOUL, May 7 - U.S. President Biden met Mr. Yoon.",
+        "They agreed.",
+        "A caption line",
+    ]

@@ -38,6 +38,7 @@ from .._context import ExtractionContext
 from .._countries import country
 from .._grounding import Span, spans_overlap
 from .._input import injected_spans
+from .._language import UNKNOWN, detect_language
 from .._locating import SENTENCE_GROUNDING
 from .._rules import Rule, RuleContext, negated
 from ._normalizing import (
@@ -97,6 +98,13 @@ def _any_word(key: str, text: str, ctx: RuleContext) -> bool:
     """Whether ``text`` holds a word of ``key``, in the article's language or in English (titles the
     model writes in English whatever the article's language)."""
     return bool(WORDS.search(key, text, ctx.language) or WORDS.search(key, text, "en"))
+
+
+def _stated(key: str, sentence: str, ctx: RuleContext) -> bool:
+    """Whether a sentence holds a word of ``key`` in the article's language or in its own (an English
+    sentence quoted in a French article is read in English; "accorde" in a French one is no "accord")."""
+    own = detect_language(sentence)
+    return any(WORDS.search(key, sentence, lang) for lang in {ctx.language, own} if lang != UNKNOWN)
 
 
 def _item_class(summit: Summit, field: str) -> Any:
@@ -279,8 +287,7 @@ def _meeting_parties(summit: Summit, ctx: RuleContext) -> None:
 def _cues(field: str, key: str) -> Rule:
     def apply(summit: Summit, ctx: RuleContext) -> None:
         items = getattr(summit, field)
-        # In the article's language or in English: articles quote and mix English, and so does the model.
-        kept = [i for i in items if _any_word(key, _sentence(i, ctx), ctx)]
+        kept = [i for i in items if _stated(key, _sentence(i, ctx), ctx)]
         setattr(summit, field, kept)
 
     return Rule(

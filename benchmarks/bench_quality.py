@@ -67,16 +67,18 @@ from summit_extract import (  # noqa: E402
 )
 from summit_extract._evaluating import Counts, scoring_of  # noqa: E402
 from summit_extract._grounding import drop_unaligned  # noqa: E402
-from summit_extract.summit._normalizing import FILTERS, OVERRULES, finalize_summit  # noqa: E402
+from summit_extract._rules import RuleContext  # noqa: E402
+from summit_extract.summit._rules import FILTERS, OVERRULES, RULE_NAMES, finalize_summit  # noqa: E402
 
 #: Every code rule of the Summit that may overrule or drop what the model said, by name.
-RULES = OVERRULES | FILTERS
+RULES = frozenset(RULE_NAMES)
 
 SYSTEMS = (
     "library",
     "library-one-pass",
     "library-no-examples",
     "library-parallel-passes",
+    "library-cite",
     "baseline",
     "langextract",
 )
@@ -102,6 +104,36 @@ def library_fn(**options: Any) -> ExtractFn:
         return extract_result(text, Summit, published=published, backend=backend, **options)
 
     return run
+
+
+def cite_fn(**options: Any) -> ExtractFn:
+    """The library citing sentence numbers for its findings (benchmarks/cite_sentences.py)."""
+    from cite_sentences import CitedSummit, number_sentences
+
+    backend = load_provider("local")
+
+    def run(text: str, published: str | None) -> Extraction[Summit]:
+        numbered = number_sentences(text)
+        return extract_result(numbered, CitedSummit, published=published, backend=backend, **options)
+
+    return run
+
+
+def _numbered(text: str) -> str:
+    from cite_sentences import number_sentences
+
+    return number_sentences(text)
+
+
+def _cited_type() -> type[Summit]:
+    from cite_sentences import CitedSummit
+
+    return CitedSummit
+
+
+#: Systems whose raw answers (rules off, ungrounded kept) are saved and scored through with_rules: the
+#: text each one's model read, from the article's.
+RAW: dict[str, Callable[[str], str]] = {"library": lambda text: text, "library-cite": _numbered}
 
 
 def baseline_fn() -> ExtractFn:
@@ -134,12 +166,15 @@ def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str)
     """A copy of a result made with no code rule, as if ``rules`` had been on (see module doc).
 
     The library run keeps what it could not ground (``ungrounded="flag"``), so that grounding choices are
-    re-scored from the same answers too; here those items are dropped, as the library drops them."""
+    re-scored from the same answers too: here the grounding rules run first, then what is still
+    ungrounded is dropped, as the library does, then normalization and the other rules."""
     value = copy.deepcopy(extraction.value)
+    context = ExtractionContext(text)
+    value.ground_rules(RuleContext.of(context), rules)
     dropped = drop_unaligned(value)
     # The run's own finalize already normalized (with no rule on); doing it again is idempotent, and
     # re-applies normalization changed since the run (--rescore).
-    finalize_summit(value, ExtractionContext(text), rules)
+    finalize_summit(value, context, rules)
     if not value.is_summit:
         Document.clear_event(value)  # the library run keeps the frame (see run); the verdict clears it here
     return Extraction(**{**extraction.__dict__, "value": value, "dropped": dropped, "flagged": []})
@@ -169,10 +204,12 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
     runs: dict[str, Extraction[Summit]] = {}
     scored: dict[str, Extraction[Summit]] = {}  # what was scored (the library's with its rules applied)
-    if system == "library":
-        Summit.overrules = Summit.filters = frozenset()  # applied afterwards, rule by rule (module doc)
+    raw = system in RAW
+    if raw:
+        Summit.enabled_rules = frozenset()  # applied afterwards, rule by rule (module doc)
         # Keep the frame of a "no" too: the leaders_meet rule reads it, so raw answers must hold it.
         Summit.clear_event = _keep_frame  # type: ignore[method-assign]
+    if system == "library":
         base = library_fn(ungrounded="flag")  # raw answers keep what was not grounded (with_rules)
     elif system == "library-one-pass":
         base = library_fn(passes=["main"])
@@ -180,6 +217,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         base = library_fn(examples=False)
     elif system in OWN_PROCESS:
         base = library_fn()
+    elif system == "library-cite":
+        base = cite_fn(ungrounded="flag")
     elif system == "baseline":
         base = baseline_fn()
     else:
@@ -189,7 +228,7 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         result = base(text, published)
         stem = next(k for k, v in texts.items() if v == text)
         runs[stem] = result
-        scored[stem] = out = result if system != "library" else with_rules(result, RULES, text)
+        scored[stem] = out = with_rules(result, RULES, RAW[system](text)) if raw else result
         return out
 
     print(f"{system}: evaluating {devset}", file=sys.stderr, flush=True)
@@ -202,14 +241,15 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         label=system,
         on_article=progress,
     )
-    Summit.overrules, Summit.filters = OVERRULES, FILTERS
+    Summit.enabled_rules = None
     if "clear_event" in vars(Summit):
         del Summit.clear_event
     out = [(system, _save(system, report, runs, results, devset, scored))]
-    if system == "library":
-        with (results / "library" / "raw.jsonl").open("w", encoding="utf-8") as raw:
+    if raw:
+        with (results / system / "raw.jsonl").open("w", encoding="utf-8") as answers:
             for stem, r in sorted(runs.items()):
-                raw.write(json.dumps({"article": stem, **_raw_record(r)}, ensure_ascii=False) + "\n")
+                answers.write(json.dumps({"article": stem, **_raw_record(r)}, ensure_ascii=False) + "\n")
+    if system == "library":
         out += variants(devset, results, runs, texts, articles)
     return out
 
@@ -239,7 +279,7 @@ def variants(
     # Re-scored columns say when the model gave the answers they score, not only when they were scored.
     answered = _answered(results) if rescored else None
     chosen = {"library": RULES} if rescored else {}
-    chosen |= {"library-no-overrules": FILTERS, "library-no-filters": OVERRULES}
+    chosen |= {"library-no-overrules": RULES - OVERRULES, "library-no-filters": RULES - FILTERS}
     chosen |= {f"library-without-{rule}": RULES - {rule} for rule in sorted(RULES)}
     out = []
     for label, rules in chosen.items():
@@ -254,13 +294,28 @@ def variants(
 
 
 def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str, dict[str, Any]]]:
-    """Re-score the library's last raw answers (library/raw.jsonl) with the code as it is now."""
+    """Re-score the library's last raw answers (library/raw.jsonl) with the code as it is now; likewise
+    the citing variant's (library-cite/raw.jsonl), if it ran."""
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "articles").glob("*.txt")}
+    out = variants(
+        devset, results, _raw_runs(results / "library" / "raw.jsonl", Summit), texts, articles, rescored=True
+    )
+    cited = results / "library-cite" / "raw.jsonl"
+    if cited.is_file():
+        runs = _raw_runs(cited, _cited_type())
+        preds = {stem: with_rules(r, RULES, _numbered(texts[stem])) for stem, r in runs.items()}
+        report = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label="library-cite")
+        out.append(("library-cite", _save("library-cite", report, runs, results, devset, preds)))
+    return out
+
+
+def _raw_runs(path: Path, schema: type[Summit]) -> dict[str, Extraction[Summit]]:
+    """The raw answers saved by a run, as extractions (an article whose answer cannot be read is left out)."""
     runs: dict[str, Extraction[Summit]] = {}
-    for line in (results / "library" / "raw.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         prompt, completion, cached = row["usage"]
-        value = _load_summit(row["value"], row["article"])
+        value = _load_summit(row["value"], row["article"], schema)
         if value is None:
             continue  # scored as a failure: no prediction
         runs[row["article"]] = Extraction(
@@ -272,7 +327,7 @@ def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str
             seconds=row["seconds"],
             requests=row["requests"],
         )
-    return variants(devset, results, runs, texts, articles, rescored=True)
+    return runs
 
 
 #: The items of a raw answer that may be skipped one by one when the whole does not validate.
@@ -280,37 +335,37 @@ _ITEM_LISTS = ("participants", "agreements", "disputes", "statements")
 _ITEMS = ("location", "date")
 
 
-def _load_summit(value: dict[str, Any], article: str) -> Summit | None:
+def _load_summit(value: dict[str, Any], article: str, schema: type[Summit] = Summit) -> Summit | None:
     """One raw answer as a Summit; if it does not validate, skip only the items that make it fail.
 
     Raw answers keep what the library could not ground (``ungrounded="flag"``), some of it rebuilt from
     a malformed item during the run; read without the article such an item may not validate again. It
     is dropped by ``with_rules`` anyway, so skipping it changes no score; the article is kept."""
     try:
-        return Summit.model_validate(value)
+        return schema.model_validate(value)
     except ValidationError:
         pass
     kept: dict[str, Any] = {**value, **{k: [] for k in _ITEM_LISTS}, **dict.fromkeys(_ITEMS)}
     try:
-        Summit.model_validate(kept)
+        schema.model_validate(kept)
     except ValidationError as exc:
         print(f"  {article}: raw answer unreadable even without its items, skipped: {exc}", file=sys.stderr)
         return None
     skipped = 0
     for name in _ITEMS:
         if value.get(name) is not None:
-            skipped += not _try_add(kept, name, value[name])
+            skipped += not _try_add(kept, name, value[name], schema)
     for name in _ITEM_LISTS:
         for item in value.get(name) or []:
-            skipped += not _try_add(kept, name, [*kept[name], item])
+            skipped += not _try_add(kept, name, [*kept[name], item], schema)
     print(f"  {article}: {skipped} raw item(s) no longer valid, skipped", file=sys.stderr)
-    return Summit.model_validate(kept)
+    return schema.model_validate(kept)
 
 
-def _try_add(kept: dict[str, Any], name: str, candidate: Any) -> bool:
+def _try_add(kept: dict[str, Any], name: str, candidate: Any, schema: type[Summit]) -> bool:
     """Set ``kept[name] = candidate`` if the Summit still validates with it; say whether it did."""
     try:
-        Summit.model_validate({**kept, name: candidate})
+        schema.model_validate({**kept, name: candidate})
     except ValidationError:
         return False
     kept[name] = candidate

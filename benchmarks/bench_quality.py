@@ -24,6 +24,9 @@ Systems:
 - ``library-parallel-passes``: the library with ``SUMMIT_EXTRACT_PARALLEL_PASSES=3`` (the passes over one
   piece written at once by a three-slot server, providers/_slots.py), in a process of its own since a
   server's slots are fixed when it starts; the main process runs with one slot, as shipped;
+- ``library-cite``: an experiment (benchmarks/cite_sentences.py): the article's sentences numbered, and
+  agreements and disputes citing the number of the sentence that states them instead of copying words;
+  its raw answers are kept and re-scored like the library's;
 - ``baseline``: benchmarks/baseline.py, a one-line prompt and a simple schema through plain instructor;
 - ``langextract``: benchmarks/langextract_peer.py, LangExtract with examples written for it.
 

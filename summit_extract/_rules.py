@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ._aligning import fold
 from ._context import ExtractionContext
 from ._language import UNKNOWN, detect_language, sentence_at, sentences
 
@@ -87,8 +88,6 @@ class Lexicon:
     def lookup(self, key: str, value: str, language: str | None = None) -> str | None:
         """For a key whose terms are ``"written=canonical"`` pairs (titles): the canonical form of a value
         written in any covered language (or only ``language``), matched whole, case and accents aside."""
-        from ._aligning import fold
-
         wanted = fold(value).strip(" .")
         for lang, words in self.data.items():
             if language is not None and lang != language:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from .._aligning import fold
 from .._context import ExtractionContext
-from .._countries import country
+from .._countries import country, states_named
 from .._grounding import Span, spans_overlap
 from .._input import injected_spans
 from .._language import UNKNOWN, detect_language
@@ -46,6 +46,7 @@ from ._normalizing import (
     bare_name,
     complete_sentence,
     is_actor,
+    is_person_name,
     keep_people,
     meeting_states,
     merge_people,
@@ -208,23 +209,15 @@ def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str
     if "two_states" in rules and len(represented_states(people)) < 2:
         named = summit.name or ""
         called = _any_word("summit", ctx.text, ctx) or _any_word("summit", named, ctx)
-        if not (called and len(_meeting_mentions(ctx.text)) >= 2):
+        if not (called and len(states_named(ctx.text)) >= 2):
             return "the participants represent fewer than two states"
     return None
-
-
-def _meeting_mentions(text: str) -> set[str]:
-    from .._countries import states_named
-
-    return states_named(text)
 
 
 def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
     """Whether the frame lists named leaders or ministers of two or more states in sentences that say
     they meet (not by phone), or, for a meeting the article calls a summit, participants of two or more
     states (``leaders_meet``)."""
-    from ._normalizing import is_person_name
-
     def leader(p: Participant) -> bool:
         rank = p.title or ""
         named = bool(p.name and is_person_name(p.name))

@@ -290,34 +290,26 @@ def test_leaders_named_in_passing_do_not_make_a_summit() -> None:
     assert summit.is_summit is False and summit.participants == []
 
 
-def test_a_phone_call_is_no_summit() -> None:
-    text = (
-        "BERLIN, March 3 - German Chancellor Olaf Scholz spoke by phone with Chinese President Xi Jinping "
-        "on Friday about trade, the chancellery said."
-    )
-    frame = {
-        "participants": [
-            person("German Chancellor Olaf Scholz", "Olaf Scholz", "Germany", "Chancellor"),
-            person("Chinese President Xi Jinping", "Xi Jinping", "China", "President"),
-        ],
-        "is_summit": False,
-    }
-    assert finalized(frame, text).is_summit is False
+#: Scholz and Xi as the model lists them, answering "no".
+BERLIN_FRAME = {
+    "participants": [
+        person("German Chancellor Olaf Scholz", "Olaf Scholz", "Germany", "Chancellor"),
+        person("Chinese President Xi Jinping", "Xi Jinping", "China", "President"),
+    ],
+    "is_summit": False,
+}
 
 
-def test_leaders_who_meet_still_make_a_summit_of_a_no() -> None:
-    text = (
-        "BERLIN, March 3 - German Chancellor Olaf Scholz met Chinese President Xi Jinping in Berlin on "
-        "Friday for talks on trade."
-    )
-    frame = {
-        "participants": [
-            person("German Chancellor Olaf Scholz", "Olaf Scholz", "Germany", "Chancellor"),
-            person("Chinese President Xi Jinping", "Xi Jinping", "China", "President"),
-        ],
-        "is_summit": False,
-    }
-    assert finalized(frame, text).is_summit is True
+@pytest.mark.parametrize(
+    ("how", "summit"),
+    [
+        ("spoke by phone with Chinese President Xi Jinping on Friday about trade", False),  # a call
+        ("met Chinese President Xi Jinping in Berlin on Friday for talks on trade", True),  # a meeting
+    ],
+)
+def test_a_phone_call_is_no_summit_and_a_meeting_still_overrules_a_no(how: str, summit: bool) -> None:
+    text = f"BERLIN, March 3 - German Chancellor Olaf Scholz {how}."
+    assert finalized(dict(BERLIN_FRAME), text).is_summit is summit
 
 
 # -- order: the parties of a meeting before the check that a dispute has a state ----------------------

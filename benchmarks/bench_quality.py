@@ -308,7 +308,9 @@ def rescore(devset: Path, results: Path, articles: int | None) -> list[tuple[str
         runs = _raw_runs(cited, _cited_type())
         preds = {stem: with_rules(r, RULES, _numbered(texts[stem])) for stem, r in runs.items()}
         report = evaluate(devset, schema=Summit, predictions=preds, limit=articles, label="library-cite")
-        out.append(("library-cite", _save("library-cite", report, runs, results, devset, preds)))
+        answered = _answered(results, "library-cite")
+        saved = _save("library-cite", report, runs, results, devset, preds, answered=answered)
+        out.append(("library-cite", saved))
     return out
 
 
@@ -375,10 +377,10 @@ def _try_add(kept: dict[str, Any], name: str, candidate: Any, schema: type[Summi
     return True
 
 
-def _answered(results: Path) -> dict[str, Any] | None:
-    """The provenance of the library run whose raw answers are re-scored (None if it is not recorded)."""
+def _answered(results: Path, system: str = "library") -> dict[str, Any] | None:
+    """The provenance of the run whose raw answers are re-scored (None if it is not recorded)."""
     try:
-        earlier = json.loads((results / "quality_library.json").read_text(encoding="utf-8"))
+        earlier = json.loads((results / f"quality_{system}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     provenance = earlier.get("provenance") or {}

@@ -205,3 +205,18 @@ def _canned_findings_are_kept(request: pytest.FixtureRequest, monkeypatch: pytes
 
         plumbing = {"two_states", "leaders_meet", "meeting_parties", "stated_status"}
         monkeypatch.setattr(Summit, "enabled_rules", frozenset(plumbing))
+
+
+@pytest.fixture
+def clean_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder of the test's own and no endpoint, key, backend, model or mode from the environment:
+    what the command line and the runners choose is then what the test sets."""
+    monkeypatch.setenv("SUMMIT_EXTRACT_CACHE", str(tmp_path / "cache"))
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "SUMMIT_EXTRACT_BACKEND",
+        "SUMMIT_EXTRACT_MODEL",
+        "SUMMIT_EXTRACT_MODE",
+    ):
+        monkeypatch.delenv(name, raising=False)

@@ -40,17 +40,8 @@ class TradeSummit(BaseModel):
     tariffs: list[str] = Field(default_factory=list, description="Tariffs the article mentions, as written.")
 
 
-@pytest.fixture(autouse=True)
-def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUMMIT_EXTRACT_CACHE", str(tmp_path / "cache"))
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "SUMMIT_EXTRACT_BACKEND",
-        "SUMMIT_EXTRACT_MODEL",
-        "SUMMIT_EXTRACT_MODE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+#: A cache of its own and no endpoint from the environment (conftest.clean_env).
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

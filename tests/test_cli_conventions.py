@@ -41,16 +41,8 @@ WHOLE = {**ANSWERS["frame"], **ANSWERS["terms"]}
 
 
 @pytest.fixture(autouse=True)
-def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUMMIT_EXTRACT_CACHE", str(tmp_path / "cache"))
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "SUMMIT_EXTRACT_BACKEND",
-        "SUMMIT_EXTRACT_MODEL",
-        "SUMMIT_EXTRACT_MODE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def _env(clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No endpoint from the environment (conftest.clean_env), and files written where the test looks."""
     monkeypatch.chdir(tmp_path)
 
 

@@ -28,7 +28,6 @@ from ._exceptions import (
     TransportError,
     TruncatedOutputError,
     UnreachableError,
-    Usage,
 )
 from ._extracting import aextract, aextract_result, extract, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate
@@ -39,6 +38,7 @@ from ._prompting import PROMPT_VERSION
 from ._report import render_html
 from ._result import Extraction
 from ._rules import Lexicon, Rule, RuleContext
+from ._usage import Usage
 from ._version import package_version
 from .summit import (
     Agreement,

@@ -56,9 +56,9 @@ from ._exceptions import (
     TransportError,
     TruncatedOutputError,
     UnreachableError,
-    Usage,
 )
 from ._salvaging import salvage
+from ._usage import Usage, usage_of
 
 __all__ = [
     "REFUSED_ATTEMPTS",
@@ -70,7 +70,6 @@ __all__ = [
     "call_sync",
     "gave_up",
     "max_tokens_for",
-    "usage_of",
 ]
 
 log = logging.getLogger("summit_extract")
@@ -206,16 +205,6 @@ class Ledger:
             self.usage += usage_of(usage)
 
 
-def usage_of(usage: Any) -> Usage:
-    """Tokens of one response's ``usage``, with the prompt tokens the server served from its cache."""
-    details = getattr(usage, "prompt_tokens_details", None)
-    return Usage(
-        int(getattr(usage, "prompt_tokens", 0) or 0),
-        int(getattr(usage, "completion_tokens", 0) or 0),
-        int(getattr(details, "cached_tokens", 0) or 0),
-    )
-
-
 class _Truncated(Exception):
     """Internal: the answer hit max_tokens; retried with the next strategy."""
 
@@ -257,7 +246,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-class _stop_at(stop_base):
+class _StopAt(stop_base):
     """Stop retrying once the deadline has passed."""
 
     def __init__(self, deadline: Deadline) -> None:
@@ -348,7 +337,7 @@ class Call:
 
     def retrying_args(self, deadline: Deadline) -> dict[str, Any]:
         return dict(
-            stop=stop_after_attempt(self.policy.max_attempts) | _stop_at(deadline),
+            stop=stop_after_attempt(self.policy.max_attempts) | _StopAt(deadline),
             wait=_Wait(self, deadline),
             retry=retry_if_exception(_is_transient),
             reraise=True,

@@ -111,10 +111,6 @@ def _combine(a: G, b: G) -> G:
     return keep.model_copy(update=update)
 
 
-def _strings(values: list[Any]) -> bool:
-    return all(isinstance(x, str) for x in values)
-
-
 def _fullness(item: Grounded) -> tuple[int, int, int]:
     name = getattr(item, "name", None)
     span = item.span

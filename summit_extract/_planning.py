@@ -34,17 +34,18 @@ from pydantic import BaseModel, ValidationError
 
 from . import _chunking, _dates, _input, _prompting
 from ._backend import Backend
-from ._calling import Call, Ledger, gave_up, max_tokens_for, usage_of
+from ._calling import Call, Ledger, gave_up, max_tokens_for
 from ._chunking import Chunk
 from ._config import RetryPolicy, Ungrounded
 from ._context import DateSource, ExtractionContext, active
 from ._deadline import Deadline
 from ._document import Document, Pass, choose_passes, ensure_valid, pass_model
-from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
+from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError
 from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
 from ._merging import dedupe, merge_models
 from ._result import Extraction
 from ._rules import RuleContext
+from ._usage import Usage, usage_of
 
 __all__ = ["ArticlePlan", "PlannedRequest", "Request", "plan_article"]
 

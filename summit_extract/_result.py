@@ -7,8 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from ._exceptions import Usage
 from ._grounding import Grounded
+from ._usage import Usage
 
 __all__ = ["Extraction"]
 
@@ -29,6 +29,6 @@ class Extraction(Generic[T]):
     dropped: list[Grounded] = field(default_factory=list)
     #: Items kept although their evidence was never found (``ungrounded="flag"``).
     flagged: list[Grounded] = field(default_factory=list)
-    #: Answers received per request of the plan ("frame", "agreements", ...; "chunk2/frame" for long
-    #: articles): more than one means re-asks.
+    #: Answers received per request of the plan, by its key: the pass ("frame", "agreements", ...), with
+    #: the piece of a long article it read after an "@" ("agreements@2"); more than one means re-asks.
     requests: dict[str, int] = field(default_factory=dict)

@@ -10,7 +10,7 @@ Three steps, each safe to interrupt and re-run:
   off is finished on the next run: the file and the batch are found again by their name and metadata.
 - :func:`batch_status` asks the provider how each job is doing.
 - :func:`collect_batch` downloads the output and error files of finished jobs, runs every answer through
-  the engine's validation, grounding and finalize steps (``ArticlePlan.assemble``), and appends the same
+  the engine's validation, grounding and finalize steps (``_extracting.assemble``), and appends the same
   JSONL records as ``extract_many`` to OUT. Answers that fail, and requests the batch rejected or never
   ran, are re-asked through the live path (bounded by ``max_live``; counted), or in a follow-up batch,
   or recorded as errors, as the caller chooses.
@@ -46,6 +46,7 @@ from ._exceptions import (
     TransportError,
     Usage,
 )
+from ._extracting import assemble
 from ._planning import ArticlePlan, plan_article
 from ._planning import published_date as _published
 
@@ -703,7 +704,7 @@ def collect_batch(
                         ungrounded=manifest.settings["ungrounded"],
                         instructions=manifest.settings["instructions"],
                     )
-                    extraction = plan.assemble(mine)
+                    extraction = assemble(plan, mine)
                 except Exception as exc:  # an answer the engine could not use: re-asked, never a crash
                     if not isinstance(exc, ExtractionError):
                         exc = OutputValidationError(f"the batch answer could not be used: {_brief(exc)}")

@@ -279,7 +279,8 @@ def spans_overlap(a: Span | None, b: Span | None) -> bool:
 
 
 def same_words(a: str | None, b: str | None) -> bool:
-    """Two names made of the same words (case, accents, punctuation aside), or one's words in the other's."""
+    """Two names made of the same words, or one's words all in the other's ("Kishida", "Fumio Kishida"):
+    compared folded (see ``fold``) with punctuation other than hyphens ignored; accents count."""
     if not a or not b:
         return False
     wa = set(fold(re.sub(r"[^\w\s-]", " ", a)).split())

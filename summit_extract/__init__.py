@@ -2,7 +2,8 @@
 
 The engine (planning, prompting, calling, grounding, chunking, batch, report, eval) knows no article
 type; the Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
-as ``Document`` subclasses. This module only re-exports the public names.
+as ``Document`` subclasses, written with ``summit_extract.toolkit`` alone. This module only re-exports the
+public names.
 """
 
 import logging

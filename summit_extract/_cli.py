@@ -30,7 +30,6 @@ from pydantic import BaseModel
 
 from . import _input
 from ._backend import Backend, load_provider, resolve_backend
-from ._batch import BatchSummary, Item, extract_many
 from ._document import (
     ENTRY_POINT_GROUP,
     Document,
@@ -50,6 +49,8 @@ from ._exceptions import (
 )
 from ._fields import WrittenDate
 from ._grounding import Grounded, library_fields
+from ._runners.batch import extract_many
+from ._runners.records import BatchSummary, Item
 from ._version import package_version
 
 __all__ = [

@@ -32,7 +32,13 @@ from ._cli import (
     read_items,
     to_stdout,
 )
-from ._openai_batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS, batch_status, collect_batch, submit_batch
+from ._runners.openai_batch import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REQUESTS,
+    batch_status,
+    collect_batch,
+    submit_batch,
+)
 
 __all__ = ["batch_app"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 
-from ._batch import Item
 from ._cli import EXIT_FAILED, UsageProblem, _print_batch_summary
+from ._runners.records import Item
 
 __all__ = ["run"]
 

@@ -35,20 +35,6 @@ N = 16
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    """One local cluster for the module (starting one takes seconds); two CPUs, no more."""
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"py_modules": [summit_extract]},  # the workers run this very checkout
-    )
-    ray.data.DataContext.get_current().enable_progress_bars = False
-    yield
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def api() -> Iterator[FakeBatchAPI]:
     with FakeBatchAPI() as server:
         yield server

@@ -2,7 +2,7 @@
 
 The engine (planning, prompting, calling, grounding, chunking, merging, evaluating: the flat modules)
 knows no article type; runners (``_runners``: batches, processes, Ray, the Batch API) take many articles
-through it, and the command line, the HTML report and the schema files sit on top.
+through it, and interfaces (``_interfaces``: the command line, the HTML report, schema files) sit on top.
 The Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
 as ``Document`` subclasses. This module only re-exports the public names.
 """
@@ -34,9 +34,9 @@ from ._exceptions import (
 from ._extracting import aextract, aextract_result, extract, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate
 from ._grounding import Grounded, Span
+from ._interfaces.report import render_html
 from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
-from ._report import render_html
 from ._result import Extraction
 from ._rules import Lexicon, Rule, RuleContext
 from ._runners.batch import aextract_many, extract_many

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract._cli import app
+from summit_extract._interfaces.cli import app
 from tests.fake_openai import FakeOpenAI, status
 
 runner = CliRunner()

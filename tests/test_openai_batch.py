@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summit_extract import Item, Summit, batch_status, collect_batch, submit_batch
-from summit_extract._cli import app
+from summit_extract._interfaces.cli import app
 from summit_extract._planning import plan_article
 from summit_extract._runners.batch import extract_many
 from summit_extract._runners.openai_batch import BATCH_DISCOUNT, manifest_path

@@ -23,7 +23,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 import summit_extract  # noqa: E402
 from summit_extract import Item, Summit  # noqa: E402
-from summit_extract._cli import app  # noqa: E402
+from summit_extract._interfaces.cli import app  # noqa: E402
 from summit_extract._runners.batch import extract_many  # noqa: E402
 from summit_extract._runners.records import Record, Sink  # noqa: E402
 from summit_extract.ray import Endpoint, extract_dataset, iter_records, read_articles  # noqa: E402

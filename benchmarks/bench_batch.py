@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summit_extract import Summit, extract_result  # noqa: E402
-from summit_extract._batch import extract_many  # noqa: E402
 from summit_extract._prompting import messages  # noqa: E402
+from summit_extract._runners.batch import extract_many  # noqa: E402
 from tests.fake_openai import FakeOpenAI  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summit_extract import Backend, Item, Summit, submit_batch  # noqa: E402
-from summit_extract._openai_batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS  # noqa: E402
+from summit_extract._runners.openai_batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SIZES = (1_000, 100_000)

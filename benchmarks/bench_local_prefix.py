@@ -27,8 +27,9 @@ from typing import Any
 import httpx2
 import openai
 
-from summit_extract._batch import Item, extract_many
 from summit_extract._prompting import PROMPT_VERSION
+from summit_extract._runners.batch import extract_many
+from summit_extract._runners.records import Item
 from summit_extract.providers import local
 from summit_extract.providers._streaming import AsyncStopRepeats
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summit_extract import Item, extract_many  # noqa: E402
-from summit_extract._openai_batch import manifest_path  # noqa: E402
+from summit_extract._runners.openai_batch import manifest_path  # noqa: E402
 from tests.fake_batches import MODEL, FakeBatchAPI  # noqa: E402
 from tests.recorded_answers import recorded  # noqa: E402
 

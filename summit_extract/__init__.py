@@ -1,7 +1,9 @@
 """summit-extract: validated, evidence-backed facts about diplomatic summits from news articles.
 
-The engine (planning, prompting, calling, grounding, chunking, batch, report, eval) knows no article
-type; the Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
+The engine (planning, prompting, calling, grounding, chunking, merging, evaluating: the flat modules)
+knows no article type; runners (``_runners``: batches, processes, Ray, the Batch API) take many articles
+through it, and interfaces (``_interfaces``: the command line, the HTML report, schema files) sit on top.
+The Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
 as ``Document`` subclasses, written with ``summit_extract.toolkit`` alone. This module only re-exports the
 public names.
 """
@@ -9,7 +11,6 @@ public names.
 import logging
 
 from ._backend import Backend, load_provider, resolve_backend
-from ._batch import BatchSummary, Item, aextract_many, extract_many
 from ._config import RetryPolicy
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
@@ -33,12 +34,14 @@ from ._exceptions import (
 from ._extracting import aextract, aextract_result, extract, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate
 from ._grounding import Grounded, Span
-from ._openai_batch import batch_status, collect_batch, submit_batch
+from ._interfaces.report import render_html
 from ._planning import ArticlePlan, PlannedRequest, plan_article
 from ._prompting import PROMPT_VERSION
-from ._report import render_html
 from ._result import Extraction
 from ._rules import Lexicon, Rule, RuleContext
+from ._runners.batch import aextract_many, extract_many
+from ._runners.openai_batch import batch_status, collect_batch, submit_batch
+from ._runners.records import BatchSummary, Item
 from ._usage import Usage
 from ._version import package_version
 from .summit import (

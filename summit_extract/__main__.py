@@ -1,6 +1,6 @@
 """``python -m summit_extract``: the same command line as ``summit-extract``."""
 
-from ._cli import main
+from ._interfaces.cli import main
 
 if __name__ == "__main__":
     main()

@@ -207,13 +207,17 @@ _IRREGULAR_DEMONYMS = {
     "koreans": "",
 }
 
-#: Endings a core name takes as an adjective or a demonym ("Nigerian", "nigérien", "italiano").
+#: Endings a core name takes as an adjective or a demonym ("Nigerian", "nigérien", "italiano"), or as a
+#: German genitive ("Polens Einwände").
 _NAME_SUFFIXES = frozenset(
     _words(
         "n an ian ien ienne iens iennes ese i ish ais aise aises o a ns ans ians no na nos nas ano ana anos "
-        "anas eno ena eiro eira isch ische ischen"
+        "anas eno ena eiro eira isch ische ischen s"
     )
 ) | {""}
+#: Names of states whose genitive is an English plural: "Island" is German for Iceland, but "the Paracel
+#: Islands" are not Iceland's, nor "family reunions" Réunion's.
+_PLURAL_WORDS = frozenset({"island", "reunion"})
 #: Endings taken by a name ending in "a" or "y" less that letter ("Chinese", "Italian", "Canadian"); one
 #: ending in "y" is an adjective by itself ("German").
 _STEM_SUFFIXES = frozenset(
@@ -438,7 +442,8 @@ def _name(written: str, target: str, *, core: bool = False) -> _Name | None:
     if core:
         # A name starts with a capital ("réunion" is a meeting, "Réunion" the island); its adjectives
         # need not ("le gouvernement brésilien").
-        return _Name(words, target, _NAME_SUFFIXES, case=_INITIAL) if len(letters) >= 4 else None
+        suffixes = _NAME_SUFFIXES - {"s"} if plain in _PLURAL_WORDS else _NAME_SUFFIXES
+        return _Name(words, target, suffixes, case=_INITIAL) if len(letters) >= 4 else None
     cyrillic = bool(_IS_CYRILLIC.search(plain))
     if len(letters) < (5 if _IS_LATIN.search(plain) else 4):
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -220,3 +221,20 @@ def clean_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         "SUMMIT_EXTRACT_MODE",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    """One local Ray cluster for a module (starting one takes seconds); two CPUs, no more."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+    import summit_extract
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"py_modules": [summit_extract]},  # the workers run this very checkout
+    )
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    yield
+    ray.shutdown()

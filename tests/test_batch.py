@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from summit_extract import ConfigurationError, InputError, Summit
-from summit_extract._batch import BatchSummary, Item, aextract_many, extract_many
 from summit_extract._cache import ResultCache, cache_key
+from summit_extract._runners.batch import aextract_many, extract_many
+from summit_extract._runners.records import BatchSummary, Item
 from tests.fake_openai import Exchange, FakeOpenAI, ok_summit, status
 
 #: One request per article (a Summit is otherwise asked in three passes), so counts are per article.

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from summit_extract import RetryPolicy
-from summit_extract._batch import Item, extract_many
+from summit_extract._runners.batch import extract_many
+from summit_extract._runners.records import Item
 from tests.fake_openai import PERMANENT, TRANSIENT, FakeOpenAI, fault_plan, faulty
 from tests.paths import ROOT
 
@@ -29,7 +30,8 @@ import json, sys
 from pathlib import Path
 import instructor, openai
 from summit_extract import Backend, RetryPolicy
-from summit_extract._batch import Item, extract_many
+from summit_extract._runners.batch import extract_many
+from summit_extract._runners.records import Item
 from summit_extract._cache import ResultCache
 
 url, work, concurrency = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from summit_extract import ConfigurationError, Summit, load_provider
-from summit_extract._batch import Item, extract_many
 from summit_extract._cache import ResultCache
 from summit_extract._exceptions import OutputError
+from summit_extract._runners.batch import extract_many
+from summit_extract._runners.records import Item
 from tests.fake_openai import FakeOpenAI, ok_summit, slow, status
 from tests.paths import ROOT
 
@@ -213,7 +214,7 @@ def test_two_batches_in_one_process_on_one_file_the_second_is_refused(
 ) -> None:
     import asyncio
 
-    from summit_extract._batch import aextract_many
+    from summit_extract._runners.batch import aextract_many
 
     out = tmp_path / "out.jsonl"
     srv.default = slow(0.3, ok_summit())
@@ -244,12 +245,12 @@ def test_a_full_disk_ends_with_a_clear_error_and_a_resumable_file(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr("summit_extract._batch.os.fsync", fsync)
+    monkeypatch.setattr("summit_extract._runners.records.os.fsync", fsync)
     with pytest.raises(OutputError, match=r"No space left on device.*run the same command again"):
         extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False, passes=ONE)
     raw = out.read_bytes()
     assert raw.endswith(b"\n") and len(records(out)) == 2  # whole lines only: the third was cut back
-    monkeypatch.setattr("summit_extract._batch.os.fsync", real_fsync)
+    monkeypatch.setattr("summit_extract._runners.records.os.fsync", real_fsync)
     summary = extract_many(TEXTS, backend=srv.backend(), out=out, concurrency=1, cache=False, passes=ONE)
     assert summary.skipped == 2 and summary.done == len(TEXTS) - 2
     assert sorted(r["id"] for r in records(out)) == [str(i) for i in range(len(TEXTS))]

@@ -18,9 +18,10 @@ import pytest
 from pydantic import BaseModel, Field
 from typer.testing import CliRunner
 
-from summit_extract import Backend, Dispute, _cli
-from summit_extract._cli import app
+from summit_extract import Backend, Dispute
 from summit_extract._document import choose_passes
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.summit import Summit
 from tests.fake_openai import FakeOpenAI, article_of, status
 from tests.paths import CASSETTES, DEVSET, SEED

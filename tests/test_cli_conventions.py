@@ -25,8 +25,8 @@ import pytest
 from typer.testing import CliRunner
 
 import summit_extract
-from summit_extract import _cli
-from summit_extract._cli import app
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.testing import ScriptedBackend, scripted_backend
 from tests.fake_openai import FakeOpenAI, ok, status
 from tests.paths import ROOT, SEED

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract._cli import app
+from summit_extract._interfaces.cli import app
 from tests.fake_openai import FakeOpenAI, status
 
 runner = CliRunner()
@@ -145,13 +145,13 @@ def test_a_full_disk_under_the_cli_is_one_clear_line_and_the_rerun_resumes(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(fd)
 
-    monkeypatch.setattr("summit_extract._batch.os.fsync", fsync)
+    monkeypatch.setattr("summit_extract._runners.records.os.fsync", fsync)
     result = run("extract", folder, "--base-url", srv.base_url, "--out", out, "--concurrency", "1")
     assert result.exit_code == 1, result.output
     assert "OutputError" in result.output and "No space left on device" in result.output
     assert "run the same command again" in result.output and "Traceback" not in result.output
     assert len(out.read_text().splitlines()) == 1
-    monkeypatch.setattr("summit_extract._batch.os.fsync", real)
+    monkeypatch.setattr("summit_extract._runners.records.os.fsync", real)
     again = run("extract", folder, "--base-url", srv.base_url, "--out", out, "--concurrency", "1")
     assert again.exit_code == 0, again.output
     assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == sorted(

@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract import _cli, _document
-from summit_extract._cli import app
+from summit_extract import _document
 from summit_extract._document import article_type, installed_article_types
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.testing import scripted_backend
 from tests import truce
 from tests.paths import ROOT

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract import InputError, _cli, evaluate
-from summit_extract._cli import app
+from summit_extract import InputError, evaluate
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.testing import ScriptedBackend, scripted_backend
 from tests.truce import ANSWERS, ARTICLE, GOLD, Truce
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from summit_extract import ConfigurationError, RetryPolicy, Summit, TransportError, extract_result
-from summit_extract._batch import extract_many
+from summit_extract._runners.batch import extract_many
 from summit_extract.providers import local
 from tests.fake_openai import FakeOpenAI, drip
 

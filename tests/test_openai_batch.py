@@ -18,10 +18,11 @@ import pytest
 from typer.testing import CliRunner
 
 from summit_extract import Item, Summit, batch_status, collect_batch, submit_batch
-from summit_extract._batch import _Sink, extract_many
-from summit_extract._cli import app
-from summit_extract._openai_batch import BATCH_DISCOUNT, manifest_path
+from summit_extract._interfaces.cli import app
 from summit_extract._planning import plan_article
+from summit_extract._runners.batch import extract_many
+from summit_extract._runners.openai_batch import BATCH_DISCOUNT, manifest_path
+from summit_extract._runners.records import Record, Sink
 from tests.fake_batches import MODEL, FakeBatchAPI
 from tests.recorded_answers import recorded
 
@@ -193,10 +194,10 @@ def test_a_collect_killed_midway_resumes_and_loses_nothing(
 ) -> None:
     items = corpus()
     out = tmp_path / "out.jsonl"
-    real_write = _Sink.write
+    real_write = Sink.write
     written = {"n": 0}
 
-    def dying_write(self: _Sink, record: dict[str, Any]) -> None:
+    def dying_write(self: Sink, record: Record) -> None:
         if written["n"] == 11:
             raise KeyboardInterrupt  # the process dies between two records
         written["n"] += 1
@@ -204,13 +205,13 @@ def test_a_collect_killed_midway_resumes_and_loses_nothing(
 
     with FakeBatchAPI(error_every=5) as api:
         submit_batch(items, out=out, backend=api.backend())
-        monkeypatch.setattr(_Sink, "write", dying_write)
+        monkeypatch.setattr(Sink, "write", dying_write)
         with pytest.raises(KeyboardInterrupt):
             collect_batch(out, backend=api.backend())
         assert 0 < len(records(out)) < N
         with out.open("ab") as fh:
             fh.write(b'{"id": "art-00')  # and left half a line behind
-        monkeypatch.setattr(_Sink, "write", real_write)
+        monkeypatch.setattr(Sink, "write", real_write)
         first_chats = len(api.chat_requests)
         result = collect_batch(out, backend=api.backend())
         assert len(api.batches) == 1 and len(api.submitted_lines()) == sum(map(len, planned(items, api)))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from summit_extract import ConfigurationError, Item, extract_many
-from summit_extract._processes import choose_processes
+from summit_extract._runners.processes import choose_processes
 from tests.fake_openai import FakeOpenAI, status
 from tests.test_openai_batch import content, corpus
 

@@ -23,28 +23,15 @@ from typer.testing import CliRunner  # noqa: E402
 
 import summit_extract  # noqa: E402
 from summit_extract import Item, Summit  # noqa: E402
-from summit_extract._batch import _Sink, extract_many  # noqa: E402
-from summit_extract._cli import app  # noqa: E402
+from summit_extract._interfaces.cli import app  # noqa: E402
+from summit_extract._runners.batch import extract_many  # noqa: E402
+from summit_extract._runners.records import Record, Sink  # noqa: E402
 from summit_extract.ray import Endpoint, extract_dataset, iter_records, read_articles  # noqa: E402
 from tests.fake_batches import MODEL, FakeBatchAPI  # noqa: E402
 from tests.recorded_answers import recorded  # noqa: E402
 from tests.test_openai_batch import content, corpus  # noqa: E402
 
 N = 16
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    """One local cluster for the module (starting one takes seconds); two CPUs, no more."""
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"py_modules": [summit_extract]},  # the workers run this very checkout
-    )
-    ray.data.DataContext.get_current().enable_progress_bars = False
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -117,19 +104,19 @@ def test_a_run_killed_midway_resumes_without_redoing_what_was_written(
 ) -> None:
     items = corpus(N)
     out = tmp_path / "out.jsonl"
-    real_write = _Sink.write
+    real_write = Sink.write
     count = {"n": 0}
 
-    def dying_write(self: _Sink, record: dict[str, Any]) -> None:
+    def dying_write(self: Sink, record: Record) -> None:
         if count["n"] == 5:
             raise KeyboardInterrupt
         count["n"] += 1
         real_write(self, record)
 
-    monkeypatch.setattr(_Sink, "write", dying_write)
+    monkeypatch.setattr(Sink, "write", dying_write)
     with pytest.raises(KeyboardInterrupt):
         extract_dataset(items, out=out, backend=endpoint(api), actors=2, num_cpus=0.5, batch_size=2)
-    monkeypatch.setattr(_Sink, "write", real_write)
+    monkeypatch.setattr(Sink, "write", real_write)
     with out.open("ab") as fh:
         fh.write(b'{"id": "art-')  # a partial last line, as a kill leaves
     summary = extract_dataset(items, out=out, backend=endpoint(api), actors=2, num_cpus=0.5, batch_size=2)

@@ -19,8 +19,9 @@ from types import ModuleType
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract import _cli, _document
-from summit_extract._cli import app
+from summit_extract import _document
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.testing import scripted_backend
 from tests.paths import ROOT
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from summit_extract import Extraction, ExtractionContext, Grounded, Span, Summit, Usage
 from summit_extract._grounding import walk
-from summit_extract._report import PALETTE, colours, kind_of, render_html
+from summit_extract._interfaces.report import PALETTE, colours, kind_of, render_html
 
 #: Seed-article facts, several of them overlapping (a participant inside an agreement's evidence, a
 #: statement inside a dispute's), as the embedded model reports them.
@@ -391,7 +391,7 @@ def test_the_report_module_imports_no_article_type() -> None:
     import ast
     from pathlib import Path
 
-    import summit_extract._report as report
+    import summit_extract._interfaces.report as report
 
     tree = ast.parse(Path(report.__file__).read_text())
     imported = [

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from summit_extract import Summit
-from summit_extract._report import colours, render_html
+from summit_extract._interfaces.report import colours, render_html
 from tests.test_report import SEED_SUMMIT, grounded
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

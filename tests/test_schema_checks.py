@@ -29,13 +29,14 @@ from summit_extract import (
     SchemaWarning,
     Scoring,
     StatedText,
-    _cli,
     _document,
     check_article_type,
     extract_result,
     plan_article,
     register,
 )
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
 from summit_extract.testing import scripted_backend
 from tests.truce import ARTICLE, Side, Truce
 
@@ -273,10 +274,10 @@ def test_a_bare_grounded_model_given_as_schema_on_the_command_line_is_a_usage_er
     backend = scripted_backend({"main": {"name": "Elbonia"}})
     monkeypatch.setattr(_cli, "build_backend", lambda *args: backend)
     for command in (["extract", str(tmp_path / "a.txt")], ["extract", "--dry-run", str(tmp_path / "a.txt")]):
-        result = runner.invoke(_cli.app, [*command, "--schema", "bare_party:Party"])
+        result = runner.invoke(app, [*command, "--schema", "bare_party:Party"])
         assert result.exit_code == 2, result.output
         assert "Party.evidence: Party has no field 'evidence'" in result.stderr
-    check = runner.invoke(_cli.app, ["check", "--schema", "bare_party:Party"])
+    check = runner.invoke(app, ["check", "--schema", "bare_party:Party"])
     assert check.exit_code == 1 and "error: Party.evidence: Party has no field 'evidence'" in check.stdout
     assert backend.requests == []
 
@@ -370,7 +371,7 @@ def test_check_lists_every_mistake_of_a_broken_type_and_exits_1(
 ) -> None:
     (tmp_path / "broken_talks.py").write_text(BROKEN)
     monkeypatch.syspath_prepend(str(tmp_path))
-    result = runner.invoke(_cli.app, ["check", "--schema", "broken_talks:Talks"])
+    result = runner.invoke(app, ["check", "--schema", "broken_talks:Talks"])
     assert result.exit_code == 1, result.output
     assert "error: Party.evidence: Party has no field 'evidence'" in result.stdout
     assert "error: Talks.event_fields: names 'nope', which is not a field of Talks" in result.stdout
@@ -382,7 +383,7 @@ def test_check_passes_a_type_with_only_a_warning_and_says_so(
 ) -> None:
     (tmp_path / "warned_talks.py").write_text(WARNED)
     monkeypatch.syspath_prepend(str(tmp_path))
-    result = runner.invoke(_cli.app, ["check", "--schema", "warned_talks:Talks"])
+    result = runner.invoke(app, ["check", "--schema", "warned_talks:Talks"])
     assert result.exit_code == 0, result.output
     assert "warning: Talks.mediator: is a plain str" in result.stdout
     assert "warning: Talks.examples[0]: the answer has no 'mediator' (asked in pass 'rest')" in result.stdout
@@ -391,7 +392,7 @@ def test_check_passes_a_type_with_only_a_warning_and_says_so(
 
 
 def test_check_without_a_schema_checks_every_registered_type() -> None:
-    result = runner.invoke(_cli.app, ["check"])
+    result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
     for name in ("Summit (summit)", "TradeDeal (tradedeal)", "Summit: no mistakes", "TradeDeal: no mistakes"):
         assert name in result.stdout
@@ -406,7 +407,7 @@ def test_any_other_command_given_a_broken_type_is_a_usage_error_before_any_reque
     monkeypatch.syspath_prepend(str(tmp_path))
     backend = scripted_backend({})
     monkeypatch.setattr(_cli, "build_backend", lambda *args: backend)
-    result = runner.invoke(_cli.app, ["extract", str(tmp_path / "a.txt"), "--schema", "broken_talks:Talks"])
+    result = runner.invoke(app, ["extract", str(tmp_path / "a.txt"), "--schema", "broken_talks:Talks"])
     assert result.exit_code == 2, result.output
     assert "Talks is not a valid article type (2 problems)" in result.stderr
     assert backend.requests == []

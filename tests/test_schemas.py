@@ -13,7 +13,7 @@ from typing import Any
 
 from summit_extract import Summit, TradeDeal, article_types
 from summit_extract._document import passes_of
-from summit_extract._schemas import result_schema, schema_files, stale_schemas, write_schemas
+from summit_extract._interfaces.schemas import result_schema, schema_files, stale_schemas, write_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from summit_extract import ExtractionError, RetryPolicy, Summit, aextract_result, extract_result
-from summit_extract._cli import app
+from summit_extract._interfaces.cli import app
 from summit_extract._secrets import mask, scrub
 from tests.fake_openai import FakeOpenAI, status
 

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summit_extract import Backend, TradeDeal, _cli, extract_result
-from summit_extract._cli import app
+from summit_extract import Backend, TradeDeal, extract_result
 from summit_extract._grounding import walk
-from summit_extract._report import colours
+from summit_extract._interfaces.cli import app
+from summit_extract._interfaces.cli import options as _cli
+from summit_extract._interfaces.report import colours
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "devset_tradedeal"

@@ -9,6 +9,7 @@ from the dev set), and ``tests/test_examples.py`` checks that every evidence in 
 from __future__ import annotations
 
 from ..toolkit import Example, Pass
+from ._translations import TRANSLATIONS
 
 __all__ = ["DEFAULT_PASSES", "EXAMPLE", "EXAMPLES", "INSTRUCTIONS", "MAX_FINDINGS", "PASSES"]
 
@@ -118,6 +119,7 @@ EXAMPLE = Example(
         ],
         "statements": [{"speaker": "Anna Nowak", "quote": "Our seas are safer when we stand together"}],
     },
+    translations=TRANSLATIONS,
 )
 
 #: A multilateral summit: the host's leader is named, the other states only as countries (delegations).

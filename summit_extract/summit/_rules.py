@@ -278,9 +278,10 @@ def _meeting_parties(summit: Summit, ctx: RuleContext) -> None:
             continue
         # Naming none of them, its sentence must speak of the meeting ("the talks were overshadowed by a
         # row over fishing quotas"), not of others ("student unions protested against tuition fees"); in a
-        # language whose meeting words are not known, the model's finding stands.
+        # language whose meeting or dispute words are not known, the model's finding stands.
         speaks_of_meeting = WORDS.search("meeting", _sentence(dispute, ctx), ctx.language)
-        if dispute.parties or speaks_of_meeting or not WORDS.terms("meeting", ctx.language):
+        known = all(WORDS.terms(key, ctx.language) for key in ("meeting", "dispute"))
+        if dispute.parties or speaks_of_meeting or not known:
             dispute.parties = unique_parties([*dispute.parties, *meeting])
 
 

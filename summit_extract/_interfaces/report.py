@@ -25,10 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._aligning import fold
-from ._fields import WrittenDate
-from ._grounding import Grounded, library_fields, walk
-from ._result import Extraction
+from .._aligning import fold
+from .._fields import WrittenDate
+from .._grounding import Grounded, library_fields, walk
+from .._result import Extraction
 
 __all__ = ["PALETTE", "colours", "kind_of", "render_html"]
 

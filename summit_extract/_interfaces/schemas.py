@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from ._document import article_types, pass_model, passes_of
+from .._document import article_types, pass_model, passes_of
 
 __all__ = ["result_schema", "schema_files", "stale_schemas", "type_name", "write_schemas"]
 

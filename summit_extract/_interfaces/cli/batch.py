@@ -1,7 +1,6 @@
 """``summit-extract batch submit|status|collect``: the OpenAI Batch API from the command line.
 
-A module of its own, registered on the main app with one line, so that the commands of ``_cli`` stay
-as they are. Options, input formats and exit codes are the ``extract`` command's.
+Options, input formats and exit codes are the ``extract`` command's.
 """
 
 from __future__ import annotations
@@ -12,27 +11,27 @@ from typing import Annotated
 
 import typer
 
-from ._cli import (
-    EXIT_CODES,
-    EXIT_FAILED,
+from ..._runners.openai_batch import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REQUESTS,
+    batch_status,
+    collect_batch,
+    submit_batch,
+)
+from ..._runners.reading import published_text
+from . import options
+from .app import EXIT_CODES, EXIT_FAILED, UsageProblem, VerboseOpt, VersionOpt, app, errors, to_stdout
+from .options import (
     BackendOpt,
     BaseUrlOpt,
     ModelOpt,
     PublishedOpt,
     SchemaOpt,
     UngroundedOpt,
-    UsageProblem,
-    VerboseOpt,
-    VersionOpt,
-    _check_choice,
-    _date,
-    _errors,
-    build_backend,
+    check_choice,
     load_schema,
     read_items,
-    to_stdout,
 )
-from ._openai_batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS, batch_status, collect_batch, submit_batch
 
 __all__ = ["batch_app"]
 
@@ -89,14 +88,14 @@ def submit(
     version: VersionOpt = False,
 ) -> None:
     """Write the requests of every article not yet submitted, upload them and create the batch jobs."""
-    with _errors():
-        _check_choice("--ungrounded", ungrounded, ("drop", "flag"))
+    with errors():
+        check_choice("--ungrounded", ungrounded, ("drop", "flag"))
         result = submit_batch(
             read_items(articles),
             out=_file(out),
             schema=load_schema(schema),
-            backend=build_backend(backend, model, base_url),
-            published=_date(published, "--published"),
+            backend=options.build_backend(backend, model, base_url),
+            published=published_text(published, "--published"),
             ungrounded="flag" if ungrounded == "flag" else "drop",
             max_requests_per_file=max_requests,
             max_bytes_per_file=max_bytes,
@@ -116,8 +115,8 @@ def status(
     version: VersionOpt = False,
 ) -> None:
     """Show how far each job of the batch has got."""
-    with _errors():
-        result = batch_status(_file(out), backend=build_backend(backend, model, base_url))
+    with errors():
+        result = batch_status(_file(out), backend=options.build_backend(backend, model, base_url))
         _echo(result, as_json, result.to_dict())
 
 
@@ -145,12 +144,12 @@ def collect(
     version: VersionOpt = False,
 ) -> None:
     """Download finished jobs and append one record per article to OUT, as 'extract' writes them."""
-    with _errors():
-        _check_choice("--reask", reask, ("live", "batch", "none"))
+    with errors():
+        check_choice("--reask", reask, ("live", "batch", "none"))
         result = collect_batch(
             _file(out),
             schema=load_schema(schema),
-            backend=build_backend(backend, model, base_url),
+            backend=options.build_backend(backend, model, base_url),
             reask="batch" if reask == "batch" else "none" if reask == "none" else "live",
             max_live=max_live,
             wait=wait,
@@ -158,3 +157,6 @@ def collect(
         _echo(result, as_json, result.to_dict())
         if result.failed or result.reask_failed:
             raise typer.Exit(EXIT_FAILED)
+
+
+app.add_typer(batch_app, name="batch")

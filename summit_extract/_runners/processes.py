@@ -6,7 +6,7 @@ fast a remote endpoint answers. The batch deals its pending items to forked work
 ordinary ``extract_many`` with its own event loop and HTTP clients; every record travels back over a pipe
 as soon as it is made and the parent alone writes OUT (same records, same resume, one file). The embedded
 model is never forked: it is one server per process and the cores are its own, so ``"auto"`` means one
-process for it. This module knows nothing of batches: ``_batch`` hands it the work and the sink.
+process for it. This module knows nothing of batches: ``batch`` hands it the work and the sink.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Literal, TypeVar
 
-from ._backend import Backend, resolve_backend
-from ._exceptions import ConfigurationError, ExtractionError
+from .._backend import Backend, resolve_backend
+from .._exceptions import ConfigurationError, ExtractionError
+from .records import LineSink
 
-__all__ = ["LineStream", "Processes", "choose_processes", "run_in_processes"]
+__all__ = ["Processes", "choose_processes", "run_in_processes"]
 
 Processes = int | Literal["auto"] | None
 T = TypeVar("T")
@@ -40,25 +41,9 @@ def choose_processes(processes: Processes, backend: Backend | None) -> int:
     return processes
 
 
-class LineStream:
-    """A text stream whose lines go to the parent process, one message per line."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def write(self, text: str) -> int:
-        for line in text.splitlines():
-            if line.strip():
-                self.conn.send(("line", line))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
-def _worker(conn: Connection, work: Callable[[T, LineStream], None], shard: T) -> None:
+def _worker(conn: Connection, work: Callable[[T, LineSink], None], shard: T) -> None:
     try:
-        work(shard, LineStream(conn))
+        work(shard, LineSink(lambda line: conn.send(("line", line))))
         conn.send(("done", None))
     except ExtractionError as exc:
         conn.send(("error", exc))
@@ -69,7 +54,7 @@ def _worker(conn: Connection, work: Callable[[T, LineStream], None], shard: T) -
 
 
 def run_in_processes(
-    shards: Sequence[T], work: Callable[[T, LineStream], None], on_line: Callable[[str], None]
+    shards: Sequence[T], work: Callable[[T, LineSink], None], on_line: Callable[[str], None]
 ) -> None:
     """Run ``work(shard, stream)`` for every shard in a forked process; ``on_line`` gets every line written.
 

@@ -27,8 +27,8 @@ from summit_extract import (
     Usage,
     _dates,
 )
-from summit_extract._calling import usage_of
 from summit_extract._exceptions import ExtractionError
+from summit_extract._usage import usage_of
 from summit_extract.providers import local
 
 PROMPT = "Extract the diplomatic summit described in this news article."

@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_scale import Server  # noqa: E402
 from summit_extract import Summit, extract_result  # noqa: E402
+from summit_extract._config import STRATEGIES  # noqa: E402
+from summit_extract._extracting import assemble  # noqa: E402
+from summit_extract._instructing import ready  # noqa: E402
 from summit_extract._planning import plan_article  # noqa: E402
 from tests.recorded_answers import recorded  # noqa: E402
 
@@ -138,10 +141,10 @@ def measure_parts(article: str, backend: Any, plan: Any) -> dict[str, float]:
 
     answers = {r.key: recorded().get(r.body) for r in plan.requests}
     call = plan.jobs[0].call
-    kwargs = call.kwargs()
-    response_model = kwargs.pop("response_model")
-    for private in ("max_retries", "hooks", "strict", "context", "timeout"):
-        kwargs.pop(private, None)
+    response_model = ready(call.schema)
+    kwargs = dict(
+        messages=call.messages, model=call.backend.model, max_tokens=call.max_tokens, **STRATEGIES[0].params
+    )
     body = plan.requests[0].body
     n = len(plan.requests)
 
@@ -160,7 +163,7 @@ def measure_parts(article: str, backend: Any, plan: Any) -> dict[str, float]:
             lambda: plan_article(article, Summit, backend=backend)
         ),
         "library: assemble the answers (parse, validate, ground, join, finalize)": cpu(
-            lambda: plan_article(article, Summit, backend=backend).assemble(answers)
+            lambda: assemble(plan_article(article, Summit, backend=backend), answers)
         ),
         f"instructor: build the request from the schema, x{n} requests": round(
             n * cpu(lambda: handle_response_model(response_model, mode=backend.mode, **kwargs)), 2

@@ -30,8 +30,8 @@ import openai
 from summit_extract._prompting import PROMPT_VERSION
 from summit_extract._runners.batch import extract_many
 from summit_extract._runners.records import Item
-from summit_extract._streaming import AsyncStopRepeats
 from summit_extract.providers import local
+from summit_extract.providers._streaming import AsyncStopRepeats
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = Path("/work/shared/devset/articles")

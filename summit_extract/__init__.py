@@ -4,7 +4,8 @@ The engine (planning, prompting, calling, grounding, chunking, merging, evaluati
 knows no article type; runners (``_runners``: batches, processes, Ray, the Batch API) take many articles
 through it, and interfaces (``_interfaces``: the command line, the HTML report, schema files) sit on top.
 The Summit (``summit_extract.summit``) and the trade deal (``summit_extract.tradedeal``) plug into it
-as ``Document`` subclasses. This module only re-exports the public names.
+as ``Document`` subclasses, written with ``summit_extract.toolkit`` alone. This module only re-exports the
+public names.
 """
 
 import logging
@@ -29,7 +30,6 @@ from ._exceptions import (
     TransportError,
     TruncatedOutputError,
     UnreachableError,
-    Usage,
 )
 from ._extracting import aextract, aextract_result, extract, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate
@@ -42,6 +42,7 @@ from ._rules import Lexicon, Rule, RuleContext
 from ._runners.batch import aextract_many, extract_many
 from ._runners.openai_batch import batch_status, collect_batch, submit_batch
 from ._runners.records import BatchSummary, Item
+from ._usage import Usage
 from ._version import package_version
 from .summit import (
     Agreement,

@@ -133,7 +133,8 @@ def _fold_char(ch: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The folded form of a string (what the normalized tier compares)."""
+    """The folded form of a string, what the normalized tier compares: case, whitespace, quote and dash
+    variants and Unicode compatibility forms made one ("Kim’s  SUMMIT" and "kim's summit" fold alike)."""
     return FoldedText(text).text.strip()
 
 

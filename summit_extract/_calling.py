@@ -1,36 +1,34 @@
 """Calling the model: instructor for parsing and re-asks, tenacity for transient failures and truncation.
 
 Two loops, each owning one kind of failure:
-- instructor re-asks when the output is not valid JSON or fails validation (``max_retries``);
+- instructor re-asks when the output is not valid JSON or fails validation (``max_retries``), a
+  validator asking for it with :class:`~summit_extract._context.Reask`;
 - around it, tenacity retries transient HTTP failures (429 honouring Retry-After, 5xx, timeouts,
   connection errors) with exponential backoff and jitter, and truncated output (finish_reason
   "length", typically a small model repeating itself inside a JSON array) with a stronger
   anti-repetition strategy each time. The openai SDK's own retries are always off, so counts never
-  multiply. A ledger counts every request and sums token usage over all of them.
+  multiply. The call's ledger counts every request and sums token usage over all of them.
+
+What instructor or openai raise is mapped to a retryable signal or the library's own error by one table
+(``_ERRORS``). An answer received without a live call (the OpenAI Batch API) becomes a value through
+:func:`answer_value`, validated as a live answer is and salvaged the same way when cut off.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import email.utils
-import functools
 import json
 import logging
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import httpx2
 import instructor
 import openai
-from instructor.core.exceptions import (
-    IncompleteOutputException,
-    InstructorRetryException,
-    ResponseParsingError,
-)
-from instructor.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
@@ -43,10 +41,10 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from . import _secrets
+from . import _instructing, _secrets
 from ._backend import Backend
-from ._config import RetryPolicy
-from ._context import ExtractionContext, active
+from ._config import STRATEGIES
+from ._context import active
 from ._deadline import Deadline, guard, request_limits
 from ._exceptions import (
     ConfigurationError,
@@ -56,47 +54,23 @@ from ._exceptions import (
     TransportError,
     TruncatedOutputError,
     UnreachableError,
-    Usage,
 )
+from ._instructing import IncompleteOutputException, InstructorRetryException, ResponseParsingError
+from ._planning import Call
 from ._salvaging import salvage
+from ._usage import Ledger, Usage
 
 __all__ = [
     "REFUSED_ATTEMPTS",
-    "STRATEGIES",
-    "Call",
-    "Ledger",
-    "Strategy",
+    "answer_value",
     "call_async",
     "call_sync",
+    "charged",
     "gave_up",
-    "max_tokens_for",
-    "usage_of",
 ]
 
 log = logging.getLogger("summit_extract")
-T = TypeVar("T", bound=BaseModel)
 _secrets.guard_loggers()  # instructor logs a failed request's error body, echoed key included
-
-
-@dataclass(frozen=True)
-class Strategy:
-    """Sampling settings for one attempt; later strategies fight runaway repetition harder."""
-
-    name: str
-    params: dict[str, Any] = field(default_factory=dict)
-    token_factor: float = 1.0
-
-
-#: Tried in order: the first, then one more after each truncated answer.
-STRATEGIES = (
-    Strategy("greedy", {"temperature": 0.0}),
-    Strategy("penalized", {"temperature": 0.0, "frequency_penalty": 0.5, "presence_penalty": 0.3}),
-    Strategy(
-        "penalized-sampled",
-        {"temperature": 0.4, "frequency_penalty": 1.0, "presence_penalty": 0.6, "seed": 7},
-        token_factor=1.5,
-    ),
-)
 
 
 #: Requests of one call that may find nothing listening at the endpoint (connection refused, unknown host)
@@ -113,6 +87,15 @@ def gave_up(what: str, attempts: int, usage: Usage, backend: Backend) -> str:
     )
 
 
+def charged(error: ExtractionError, ledgers: list[Ledger], backend: Backend) -> ExtractionError:
+    """``error`` with the requests and tokens of the whole article, not just of the failed request."""
+    error.attempts = sum(ledger.attempts for ledger in ledgers)
+    error.usage = sum((ledger.usage for ledger in ledgers), Usage())
+    if error.reason is not None:  # the message counts the whole article too, as the record does
+        error.args = (gave_up(error.reason, error.attempts, error.usage, backend),)
+    return error
+
+
 def _unreachable(exc: BaseException) -> BaseException | None:
     """The connection failure under an openai connection error when nothing listens (not a timeout)."""
     if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
@@ -123,97 +106,6 @@ def _unreachable(exc: BaseException) -> BaseException | None:
             return cause
         cause = cause.__cause__ or cause.__context__
     return None
-
-
-def max_tokens_for(text: str, context_tokens: int | None) -> int:
-    """An output budget that fits what the article can hold: room for the facts, not for a runaway loop."""
-    budget = 512 + len(text) // 3
-    budget = min(budget, 4096)
-    if context_tokens:
-        prompt_estimate = 900 + len(text) // 3  # field guide and instructions, then the article
-        budget = min(budget, max(256, context_tokens - prompt_estimate))
-    return budget
-
-
-@functools.cache
-def _ready(schema: type[BaseModel]) -> type[BaseModel]:
-    """instructor's own wrapper of ``schema``, made once, its JSON schema generated once.
-
-    On every call instructor wraps the response model in a new class (``response_schema``) and generates
-    its JSON schema again: ~3 ms of CPU a request, and a new class each time. A model that is already
-    wrapped is used as it is, so the wrapper is made here once per schema and reused; its answers are the
-    same class instructor would have made (a subclass of ``schema``), its schema the same dict, copied.
-    """
-    from instructor.v2.core.function_calls import ResponseSchema, response_schema
-
-    if issubclass(schema, ResponseSchema):
-        return schema
-    wrapped = response_schema(schema)
-    generate = wrapped.model_json_schema
-    made: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
-        if cls is not wrapped:  # a subclass: pydantic's own, uncached
-            parent: Any = super(wrapped, cls)
-            return dict(parent.model_json_schema(*args, **kwargs))
-        key = (args, tuple(sorted(kwargs.items())))
-        if key not in made:
-            made[key] = generate(*args, **kwargs)
-        return copy.deepcopy(made[key])
-
-    wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
-    return wrapped
-
-
-class Ledger:
-    """Counts requests and sums token usage over every response, through instructor's hooks."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        self.usage = Usage()
-        self.context: ExtractionContext | None = None
-        #: What the last answer said instead of an answer: the model's refusal, or "no choices".
-        self.declined: str | None = None
-        #: Whether the last request got a response that parsed as a completion.
-        self.answered = False
-
-    def start_call(self, context: ExtractionContext | None, max_retries: int) -> Hooks:
-        """Hooks for one instructor call; they number its answers in the context, for the validators."""
-        self.context = context
-        if context is not None:
-            context.attempts.number, context.attempts.last = 0, max_retries + 1
-        hooks = Hooks()
-        hooks.on("completion:kwargs", self._on_request)
-        hooks.on("completion:response", self._on_response)
-        return hooks
-
-    def _on_request(self, *args: Any, **kwargs: Any) -> None:
-        self.attempts += 1
-        self.answered = False
-        if self.context is not None:
-            self.context.attempts.number += 1  # the only writer: see ExtractionContext.final_attempt
-
-    def _on_response(self, response: Any) -> None:
-        self.answered = True
-        choices = getattr(response, "choices", None)
-        if not choices:
-            self.declined = "an answer with no choices"
-        else:
-            refused = getattr(getattr(choices[0], "message", None), "refusal", None)
-            self.declined = f"a refusal ({_clip(str(refused), 200)})" if refused else None
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.usage += usage_of(usage)
-
-
-def usage_of(usage: Any) -> Usage:
-    """Tokens of one response's ``usage``, with the prompt tokens the server served from its cache."""
-    details = getattr(usage, "prompt_tokens_details", None)
-    return Usage(
-        int(getattr(usage, "prompt_tokens", 0) or 0),
-        int(getattr(usage, "completion_tokens", 0) or 0),
-        int(getattr(details, "cached_tokens", 0) or 0),
-    )
 
 
 class _Truncated(Exception):
@@ -257,7 +149,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-class _stop_at(stop_base):
+class _StopAt(stop_base):
     """Stop retrying once the deadline has passed."""
 
     def __init__(self, deadline: Deadline) -> None:
@@ -286,7 +178,8 @@ class _Wait:
         if told is not None:
             left = self.deadline.remaining()
             if told > left:
-                raise self.call._fail(
+                raise _fail(
+                    self.call,
                     TransportError,
                     f"the endpoint answered HTTP {getattr(exc, 'status_code', '?')} and asked to wait "
                     f"{told:.0f} s (Retry-After), more than the {max(left, 0):.0f} s left of total_timeout",
@@ -294,62 +187,73 @@ class _Wait:
             return told
         wait = float(self.backoff(state))
         if exc is not None and wait >= self.deadline.remaining():
-            raise self.call.exhausted(exc)  # no time left for another request after the wait
+            raise _exhausted(self.call, exc)  # no time left for another request after the wait
         return wait
 
 
-@dataclass
-class Call:
-    """One structured request: what to ask, of whom, within which budgets."""
+def _fail(call: Call, kind: type[ExtractionError], what: str) -> ExtractionError:
+    u = call.ledger.usage
+    attempts = call.ledger.attempts
+    error = kind(gave_up(what, attempts, u, call.backend), attempts=attempts, usage=u)
+    error.reason = what
+    return error
 
-    backend: Backend
-    schema: type[BaseModel]
-    messages: list[dict[str, str]]
-    context: ExtractionContext | None
-    policy: RetryPolicy
-    max_tokens: int
-    ledger: Ledger = field(default_factory=Ledger)
+
+def _exhausted(call: Call, exc: BaseException) -> ExtractionError:
+    """The error to raise when tenacity gave up on a transient failure."""
+    if isinstance(exc, ExtractionError):
+        return exc
+    if isinstance(exc, _Truncated):
+        return _fail(call, TruncatedOutputError, "the model's output kept being cut off at max_tokens")
+    return _fail(call, TransportError, f"the endpoint kept failing: {_describe(exc)}")
+
+
+def _salvaged(call: Call, completion: Any) -> BaseModel | None:
+    """The complete items of an answer cut off at max_tokens, if it holds any (see _salvaging)."""
+    return salvage(completion, call.schema, call.ledger) if call.salvage else None
+
+
+@dataclass
+class _Run:
+    """One call being run: the sampling strategy it is on, and the failures it has counted so far."""
+
+    call: Call
     strategy_index: int = 0
-    #: Wall-clock limit shared by every request of this call (and of any call given the same one);
-    #: None: ``policy.total_timeout`` from the call's start.
-    deadline: Deadline | None = None
-    #: Requests of this call that timed out (see ``Backend.timeout_attempts``).
+    #: Requests that timed out (see ``Backend.timeout_attempts``).
     timeouts: int = 0
-    #: Requests of this call that found nothing listening (see ``REFUSED_ATTEMPTS``).
+    #: Requests that found nothing listening (see ``REFUSED_ATTEMPTS``).
     refusals: int = 0
-    #: Keep the complete items of an answer cut off at max_tokens instead of asking again.
-    salvage: bool = False
 
     def kwargs(
         self, retrying: type[Retrying] | type[AsyncRetrying] = Retrying, deadline: Deadline | None = None
     ) -> dict[str, Any]:
-        strategy = STRATEGIES[self.strategy_index]
-        hooks = self.ledger.start_call(self.context, self.policy.max_retries)
+        call, strategy = self.call, STRATEGIES[self.strategy_index]
+        call.ledger.begin(call.context, call.policy.max_retries + 1)
         # Our own re-ask loop rather than an int: instructor would also stop re-asking once ``timeout``
         # (meant per request) had passed in all, and would re-ask a refusal, which only costs tokens.
         reasks = retrying(
-            stop=stop_after_attempt(self.policy.max_retries + 1),
+            stop=stop_after_attempt(call.policy.max_retries + 1),
             retry=retry_if_exception_type(_PARSE_ERRORS)
-            & retry_if_exception(lambda _: self.ledger.answered and not self.ledger.declined),
+            & retry_if_exception(lambda _: call.ledger.answered and not call.ledger.declined),
             reraise=True,
         )
         return dict(
-            response_model=_ready(self.schema),
-            messages=self.messages,
-            model=self.backend.model,
+            response_model=_instructing.ready(call.schema),
+            messages=call.messages,
+            model=call.backend.model,
             max_retries=reasks,
             context=None,  # the extraction context travels in a ContextVar: see _context.active
             strict=False,
-            hooks=hooks,
-            max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
-            timeout=deadline.cap(self.policy.timeout) if deadline else self.policy.timeout,
+            hooks=_instructing.hooks(call.ledger.on_request, call.ledger.on_response),
+            max_tokens=math.ceil(call.max_tokens * strategy.token_factor),
+            timeout=deadline.cap(call.policy.timeout) if deadline else call.policy.timeout,
             **strategy.params,
         )
 
     def retrying_args(self, deadline: Deadline) -> dict[str, Any]:
         return dict(
-            stop=stop_after_attempt(self.policy.max_attempts) | _stop_at(deadline),
-            wait=_Wait(self, deadline),
+            stop=stop_after_attempt(self.call.policy.max_attempts) | _StopAt(deadline),
+            wait=_Wait(self.call, deadline),
             retry=retry_if_exception(_is_transient),
             reraise=True,
             before_sleep=self._log_retry,
@@ -360,109 +264,149 @@ class Call:
         log.warning("attempt %d failed (%s); retrying", state.attempt_number, _describe(exc))
 
     def salvaged(self, exc: BaseException) -> BaseModel | None:
-        """The complete items of an answer cut off at max_tokens, if it holds any (see _salvaging)."""
-        if not (self.salvage and isinstance(exc, IncompleteOutputException)):
+        if not isinstance(exc, IncompleteOutputException):
             return None
-        return salvage(exc.last_completion, self.schema, self.context)
+        return _salvaged(self.call, exc.last_completion)
 
     def translate(self, exc: BaseException) -> BaseException:
-        """Map what instructor or openai raised to a retryable signal or the library's own error."""
-        if isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, ExtractionError):
-            # The backend's own check before sending (the embedded server is gone for good): not transient.
-            return self._fail(type(exc.__cause__), str(exc.__cause__).rstrip("."))
-        if (refused := _unreachable(exc)) is not None:
-            self.refusals += 1
-            if self.refusals >= REFUSED_ATTEMPTS:
-                request = getattr(exc, "request", None)
-                url = str(request.url).removesuffix("/chat/completions") if request is not None else "?"
-                why = _clip(str(refused), 120) or "connection refused"
-                return self._fail(
-                    UnreachableError,
-                    f"nothing answered at {_clip(url, 200)} ({why}): start the server, or fix the base URL "
-                    "(--base-url, OPENAI_BASE_URL)",
-                )
-            return exc
-        if isinstance(exc, openai.APITimeoutError):
-            self.timeouts += 1
-            limit = self.backend.timeout_attempts
-            if limit is not None and self.timeouts >= limit:
-                return self._fail(
-                    TransportError,
-                    f"{self.timeouts} request(s) ran past the {self.policy.timeout:.0f} s timeout, the most "
-                    f"backend {self.backend.name} allows in one call (a generation that gets stuck)",
-                )
-        if isinstance(exc, IncompleteOutputException):
-            if self.strategy_index + 1 < len(STRATEGIES):
-                self.strategy_index += 1
-                name = STRATEGIES[self.strategy_index].name
-                log.warning("output truncated at max_tokens; retrying with %s", name)
-                return _Truncated()
-            return self._fail(
-                TruncatedOutputError,
-                "the model's output was cut off at max_tokens every time (it kept repeating itself), "
-                f"even with {len(STRATEGIES)} anti-repetition strategies",
-            )
-        if isinstance(exc, InstructorRetryException):
-            cause = exc.__cause__
-            if cause is not None and (_is_transient(cause) or isinstance(cause, openai.APIError)):
-                return self.translate(cause)
-            if cause is not None and not self.ledger.answered:
-                # The request itself failed, so there was no output to validate.
-                if isinstance(cause, json.JSONDecodeError):
-                    return _BadBody(f"HTTP 200 whose body is not a chat completion ({_short(cause, 120)})")
-                return self.translate(cause)
-            if self.ledger.declined:
-                return self._fail(RefusalError, f"the endpoint returned {self.ledger.declined}")
-            last = cause if cause is not None else exc
-            return self._fail(
-                OutputValidationError,
-                f"the model's output never validated against {self.schema.__name__}: {_short(last)}",
-            )
-        if self.ledger.declined:
-            return self._fail(RefusalError, f"the endpoint returned {self.ledger.declined}")
-        if _is_transient(exc):
-            return exc
-        if isinstance(exc, openai.AuthenticationError):
-            return self._fail(
-                ConfigurationError, "the endpoint rejected the API key (401); check OPENAI_API_KEY"
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return self._fail(
-                ConfigurationError,
-                f"the endpoint does not know model {self.backend.model!r} or its URL is wrong (404); "
-                "check SUMMIT_EXTRACT_MODEL and OPENAI_BASE_URL",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return self._fail(TransportError, f"the endpoint answered HTTP {exc.status_code}: {_short(exc)}")
-        if self.ledger.answered and isinstance(exc, (IndexError, AttributeError, TypeError)):
-            return self._fail(RefusalError, f"the endpoint returned no usable answer ({_describe(exc)})")
-        if isinstance(exc, ExtractionError):
-            return exc
-        return self._fail(ExtractionError, f"the request failed unexpectedly: {_describe(exc)}")
+        """Map what instructor or openai raised to a retryable signal or the library's own error: the
+        first rule of ``_ERRORS`` that matches and gives an answer."""
+        for kinds, rule in _ERRORS:
+            if isinstance(exc, kinds) and (translated := rule(self, exc)) is not None:
+                return translated
+        raise AssertionError("the last rule of _ERRORS matches everything")  # pragma: no cover
 
-    def exhausted(self, exc: BaseException) -> ExtractionError:
-        """The error to raise when tenacity gave up on a transient failure."""
-        if isinstance(exc, ExtractionError):
-            return exc
-        if isinstance(exc, _Truncated):
-            return self._fail(TruncatedOutputError, "the model's output kept being cut off at max_tokens")
-        return self._fail(TransportError, f"the endpoint kept failing: {_describe(exc)}")
+    def fail(self, kind: type[ExtractionError], what: str) -> ExtractionError:
+        return _fail(self.call, kind, what)
 
-    def _fail(self, kind: type[ExtractionError], what: str) -> ExtractionError:
-        u = self.ledger.usage
-        attempts = self.ledger.attempts
-        error = kind(gave_up(what, attempts, u, self.backend), attempts=attempts, usage=u)
-        error.reason = what
-        return error
+
+# -- what instructor or openai raised, and what it becomes --------------------------------------------
+# Each rule returns the translation, or None to let the next rule try.
+
+_Rule = Callable[[_Run, Any], BaseException | None]
+
+
+def _backend_gone(run: _Run, exc: openai.APIConnectionError) -> BaseException | None:
+    # The backend's own check before sending (the embedded server is gone for good): not transient.
+    cause = exc.__cause__
+    return run.fail(type(cause), str(cause).rstrip(".")) if isinstance(cause, ExtractionError) else None
+
+
+def _nothing_listening(run: _Run, exc: openai.APIConnectionError) -> BaseException | None:
+    if (refused := _unreachable(exc)) is None:
+        return None
+    run.refusals += 1
+    if run.refusals < REFUSED_ATTEMPTS:
+        return exc
+    request = getattr(exc, "request", None)
+    url = str(request.url).removesuffix("/chat/completions") if request is not None else "?"
+    why = _secrets.clip(str(refused), 120) or "connection refused"
+    return run.fail(
+        UnreachableError,
+        f"nothing answered at {_secrets.clip(url, 200)} ({why}): start the server, or fix the base URL "
+        "(--base-url, OPENAI_BASE_URL)",
+    )
+
+
+def _stuck(run: _Run, exc: openai.APITimeoutError) -> BaseException | None:
+    run.timeouts += 1
+    limit = run.call.backend.timeout_attempts
+    if limit is None or run.timeouts < limit:
+        return None  # an ordinary timeout: transient, further down
+    return run.fail(
+        TransportError,
+        f"{run.timeouts} request(s) ran past the {run.call.policy.timeout:.0f} s timeout, the most "
+        f"backend {run.call.backend.name} allows in one call (a generation that gets stuck)",
+    )
+
+
+def _cut_off(run: _Run, exc: IncompleteOutputException) -> BaseException:
+    if run.strategy_index + 1 < len(STRATEGIES):
+        run.strategy_index += 1
+        log.warning("output truncated at max_tokens; retrying with %s", STRATEGIES[run.strategy_index].name)
+        return _Truncated()
+    return run.fail(
+        TruncatedOutputError,
+        "the model's output was cut off at max_tokens every time (it kept repeating itself), "
+        f"even with {len(STRATEGIES)} anti-repetition strategies",
+    )
+
+
+def _never_valid(run: _Run, exc: InstructorRetryException) -> BaseException:
+    cause, ledger = exc.__cause__, run.call.ledger
+    if cause is not None and (_is_transient(cause) or isinstance(cause, openai.APIError)):
+        return run.translate(cause)
+    if cause is not None and not ledger.answered:
+        # The request itself failed, so there was no output to validate.
+        if isinstance(cause, json.JSONDecodeError):
+            return _BadBody(f"HTTP 200 whose body is not a chat completion ({_short(cause, 120)})")
+        return run.translate(cause)
+    if ledger.declined:
+        return run.fail(RefusalError, f"the endpoint returned {ledger.declined}")
+    last = cause if cause is not None else exc
+    return run.fail(
+        OutputValidationError,
+        f"the model's output never validated against {run.call.schema.__name__}: {_short(last)}",
+    )
+
+
+def _declined(run: _Run, exc: BaseException) -> BaseException | None:
+    declined = run.call.ledger.declined
+    return run.fail(RefusalError, f"the endpoint returned {declined}") if declined else None
+
+
+def _unusable(run: _Run, exc: BaseException) -> BaseException | None:
+    if not run.call.ledger.answered:
+        return None
+    return run.fail(RefusalError, f"the endpoint returned no usable answer ({_describe(exc)})")
+
+
+def _says(kind: type[ExtractionError], template: str) -> _Rule:
+    """A rule that always fails with ``kind``; ``template`` may name the {model}, the HTTP {status}, and
+    the error in {short} (its message) or {described} (its type too)."""
+
+    def rule(run: _Run, exc: BaseException) -> BaseException:
+        status = getattr(exc, "status_code", "?")
+        model = repr(run.call.backend.model)
+        what = template.format(model=model, status=status, short=_short(exc), described=_describe(exc))
+        return run.fail(kind, what)
+
+    return rule
+
+
+def _passes(run: _Run, exc: BaseException) -> BaseException:
+    return exc
+
+
+#: In order, the first answer wins: later rules see only what earlier ones passed on.
+_ERRORS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], _Rule], ...] = (
+    (openai.APIConnectionError, _backend_gone),
+    (openai.APIConnectionError, _nothing_listening),
+    (openai.APITimeoutError, _stuck),
+    (IncompleteOutputException, _cut_off),
+    (InstructorRetryException, _never_valid),
+    (BaseException, _declined),
+    (BaseException, lambda run, exc: exc if _is_transient(exc) else None),
+    (
+        openai.AuthenticationError,
+        _says(ConfigurationError, "the endpoint rejected the API key (401); check OPENAI_API_KEY"),
+    ),
+    (
+        openai.NotFoundError,
+        _says(
+            ConfigurationError,
+            "the endpoint does not know model {model} or its URL is wrong (404); "
+            "check SUMMIT_EXTRACT_MODEL and OPENAI_BASE_URL",
+        ),
+    ),
+    (openai.APIStatusError, _says(TransportError, "the endpoint answered HTTP {status}: {short}")),
+    ((IndexError, AttributeError, TypeError), _unusable),
+    (ExtractionError, _passes),
+    (BaseException, _says(ExtractionError, "the request failed unexpectedly: {described}")),
+)
 
 
 _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
-
-
-def _clip(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, with anything key-like masked."""
-    text = _secrets.mask(" ".join(text.split()))
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -476,7 +420,7 @@ def _describe(exc: BaseException | None) -> str:
 
 
 def _short(exc: BaseException, limit: int = 400) -> str:
-    return _clip(str(exc), limit)
+    return _secrets.clip(str(exc), limit)
 
 
 def _reraise(translated: BaseException, exc: BaseException) -> NoReturn:
@@ -487,14 +431,10 @@ def _reraise(translated: BaseException, exc: BaseException) -> NoReturn:
     raise translated from exc
 
 
-def _instructor(client: Any, mode: instructor.Mode) -> Any:
-    return instructor.from_openai(client, mode=mode)
-
-
 def _start(call: Call) -> Deadline:
     deadline = call.deadline or Deadline(call.policy.total_timeout)
     if deadline.expired():
-        raise call._fail(TransportError, "no time was left of total_timeout for this request")
+        raise _fail(call, TransportError, "no time was left of total_timeout for this request")
     return deadline
 
 
@@ -502,45 +442,78 @@ def _start(call: Call) -> Deadline:
 def call_sync(call: Call) -> BaseModel:
     """Run one structured request with all the budgets of its policy, within ``call.deadline``."""
     deadline = _start(call)
-    client = _instructor(guard(call.backend.make_client()), call.backend.mode)
+    run = _Run(call)
+    client = _instructing.client(guard(call.backend.make_client()), call.backend.mode)
     start = time.monotonic()
     try:
-        for attempt in Retrying(**call.retrying_args(deadline)):
+        for attempt in Retrying(**run.retrying_args(deadline)):
             with attempt:
                 try:
                     with active(call.context), request_limits(call.policy.timeout, deadline):
-                        result: BaseModel = client.create(**call.kwargs(deadline=deadline))
+                        result: BaseModel = client.create(**run.kwargs(deadline=deadline))
                     return result
                 except Exception as exc:  # every failure is translated: none leaks raw
-                    if (kept := call.salvaged(exc)) is not None:
+                    if (kept := run.salvaged(exc)) is not None:
                         return kept
-                    _reraise(call.translate(exc), exc)
+                    _reraise(run.translate(exc), exc)
     except ExtractionError:
         raise
     except Exception as exc:
-        raise call.exhausted(exc) from exc
-    raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
+        raise _exhausted(call, exc) from exc
+    raise _exhausted(call, TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
 
 
 @_secrets.ascrubbed
 async def call_async(call: Call) -> BaseModel:
     """The async twin of call_sync."""
     deadline = _start(call)
-    client = _instructor(guard(call.backend.make_async_client()), call.backend.mode)
+    run = _Run(call)
+    client = _instructing.client(guard(call.backend.make_async_client()), call.backend.mode)
     start = time.monotonic()
     try:
-        async for attempt in AsyncRetrying(**call.retrying_args(deadline)):
+        async for attempt in AsyncRetrying(**run.retrying_args(deadline)):
             with attempt:
                 try:
                     with active(call.context), request_limits(call.policy.timeout, deadline):
-                        result: BaseModel = await client.create(**call.kwargs(AsyncRetrying, deadline))
+                        result: BaseModel = await client.create(**run.kwargs(AsyncRetrying, deadline))
                     return result
                 except Exception as exc:
-                    if (kept := call.salvaged(exc)) is not None:
+                    if (kept := run.salvaged(exc)) is not None:
                         return kept
-                    _reraise(call.translate(exc), exc)
+                    _reraise(run.translate(exc), exc)
     except ExtractionError:
         raise
     except Exception as exc:
-        raise call.exhausted(exc) from exc
-    raise call.exhausted(TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
+        raise _exhausted(call, exc) from exc
+    raise _exhausted(call, TimeoutError(f"no attempt finished in {time.monotonic() - start:.0f} s"))
+
+
+def answer_value(call: Call, key: str, completion: Any, mode: instructor.Mode) -> BaseModel:
+    """The value of an answer received without a live call (a Batch API output file): validated as the
+    live path validates its last answer (no re-ask follows), its complete items kept when it was cut off,
+    counted in the call's ledger. ``completion`` is the chat completion (its JSON body or an openai
+    object); ``key`` names the request in errors."""
+    if isinstance(completion, dict):
+        from openai.types.chat import ChatCompletion
+
+        completion = ChatCompletion.model_validate(completion)
+    call.ledger.begin(call.context, answers=1)
+    call.ledger.last_answer()
+    try:
+        with active(call.context):
+            value = _instructing.parse(completion, call.schema, mode)
+    except IncompleteOutputException as exc:
+        kept = _salvaged(call, exc.last_completion)  # as the live path does
+        if kept is None:
+            raise OutputValidationError(
+                f"Extraction failed: the answer to {key!r} was cut off at max_tokens.", attempts=1
+            ) from None
+        value = kept
+    except (ValidationError, ValueError) as exc:
+        raise OutputValidationError(
+            f"Extraction failed: the answer to {key!r} does not validate against "
+            f"{call.schema.__name__}: {str(exc)[:300]}",
+            attempts=1,
+        ) from None
+    call.ledger.received(completion)
+    return value

@@ -21,7 +21,7 @@ __all__ = ["Chunk", "budget", "plan", "split"]
 CHARS_PER_TOKEN = 3
 #: Chat-template tokens around each message.
 MESSAGE_OVERHEAD_TOKENS = 8
-#: Output tokens a chunk must leave room for: the smallest budget ``_calling.max_tokens_for`` ever gives.
+#: Output tokens a chunk must leave room for: the smallest budget ``_planning.max_tokens_for`` ever gives.
 MIN_OUTPUT_TOKENS = 256
 #: Below this many characters a chunk holds too little to extract anything from: refuse rather than split.
 MIN_CHUNK_CHARS = 300

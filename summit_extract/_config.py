@@ -1,11 +1,12 @@
-"""Settings of one extraction: budgets for re-asks, retries and time, and what to do with ungrounded items."""
+"""Settings of one extraction: budgets for re-asks, retries and time, the sampling settings tried in turn,
+and what to do with ungrounded items."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-__all__ = ["RetryPolicy", "Ungrounded"]
+__all__ = ["STRATEGIES", "RetryPolicy", "Strategy", "Ungrounded"]
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,24 @@ class RetryPolicy:
 
 
 Ungrounded = Literal["drop", "flag"]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """Sampling settings for one attempt; later strategies fight runaway repetition harder."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    token_factor: float = 1.0
+
+
+#: Tried in order: the first, then one more after each truncated answer.
+STRATEGIES = (
+    Strategy("greedy", {"temperature": 0.0}),
+    Strategy("penalized", {"temperature": 0.0, "frequency_penalty": 0.5, "presence_penalty": 0.3}),
+    Strategy(
+        "penalized-sampled",
+        {"temperature": 0.4, "frequency_penalty": 1.0, "presence_penalty": 0.6, "seed": 7},
+        token_factor=1.5,
+    ),
+)

@@ -6,22 +6,35 @@ Pydantic validators of a response model receive it through :func:`context_of`, h
 Why a ContextVar: instructor renders every message as a Jinja template whenever it is given
 ``context=``, which would rewrite an article containing ``{{`` or ``{%`` before the model saw it. So the
 calling stage, and only it, carries the context to the validators in a ContextVar (:func:`active`).
+
+A validator that finds something wrong it could let go (evidence that is not in the article, a value the
+article does not state) raises one signal, :class:`Reask`, with what to keep instead; whether the answer
+is asked again or the fallback kept is decided in one place, :func:`reasking`, from the context.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
-from pydantic import ValidationInfo
+from pydantic import ValidationError, ValidationInfo
 
 from ._aligning import FoldedText, contains
 
-__all__ = ["DateSource", "ExtractionContext", "active", "context_of", "written_in_article"]
+__all__ = [
+    "DateSource",
+    "ExtractionContext",
+    "Reask",
+    "active",
+    "context_of",
+    "reasking",
+    "written_in_article",
+]
 
 #: Where the year of a resolved date came from: the date itself, the caller's ``published``, or the
 #: article's own dateline ("December 8, 2004 — ...").
@@ -30,7 +43,7 @@ DateSource = Literal["text", "published", "dateline"]
 
 @dataclass
 class Attempts:
-    """Which answer of one request is being validated; written only by the calling stage's ledger."""
+    """Which answer of one request is being validated; written only by the request's ledger (``_usage``)."""
 
     number: int = 1
     last: int = 1
@@ -130,3 +143,41 @@ def written_in_article(value: str | None, info: ValidationInfo | None = None) ->
     if not value or context is None:
         return True
     return context.is_written(value)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Reask(ValueError):
+    """A validator's signal that the answer is worth asking again (its message tells the model why).
+
+    When no re-ask is wanted or left, ``instead`` is kept in place of what the validator returns (an
+    item marked unaligned, None for a value the article does not state). ``reason`` may be the
+    ``ValidationError`` to send back as it is.
+    """
+
+    def __init__(self, reason: str | ValidationError, *, instead: Any) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+        self.instead = instead
+
+
+def reasking(validator: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a validator (its last argument pydantic's ``ValidationInfo``) that raises :class:`Reask`:
+    the one place that decides between a re-ask and the validator's fallback, by the context's
+    ``lenient`` (see :class:`ExtractionContext`). Outside an extraction, the signal is an error."""
+
+    @functools.wraps(validator)
+    def settle(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return validator(*args, **kwargs)
+        except Reask as signal:
+            context = context_of(cast(ValidationInfo, args[-1]))
+            if context is not None and context.lenient:
+                return signal.instead  # type: ignore[no-any-return]
+            if isinstance(signal.reason, ValidationError):
+                raise signal.reason from None
+            raise
+
+    return settle

@@ -21,6 +21,7 @@ from ._context import ExtractionContext
 from ._exceptions import ConfigurationError, SchemaError, SchemaProblem
 from ._grounding import LibraryFilled, library_fields
 from ._locating import SENTENCE_GROUNDING
+from ._merging import merge_models
 from ._rules import Rule, RuleContext, run_rules
 
 if TYPE_CHECKING:
@@ -176,8 +177,6 @@ class Document(LibraryFilled):
     @classmethod
     def merge_chunks(cls, values: Sequence[Self]) -> Self:
         """One value from the values of an article's chunks, in article order (see ``_merging``)."""
-        from ._merging import merge_models
-
         return merge_models(values)
 
 

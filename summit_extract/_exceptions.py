@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._usage import Usage  # re-exported: it lived here, and errors carry one
+
 __all__ = [
     "ConfigurationError",
     "ExtractionError",
@@ -38,28 +40,6 @@ __all__ = [
     "UnreachableError",
     "Usage",
 ]
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Tokens spent, summed over every request an extraction made."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    #: Of ``prompt_tokens``, how many the server reused from its prompt cache (when it says).
-    cached_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        """Prompt plus completion tokens."""
-        return self.prompt_tokens + self.completion_tokens
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.cached_tokens + other.cached_tokens,
-        )
 
 
 class ExtractionError(Exception):

@@ -1,10 +1,21 @@
 """The public entry points: an article goes in, a validated and grounded model comes out.
 
-The stages, top to bottom: plan the requests (_planning: check the text, split it if it is long, build
-each pass's prompt), call the backend with retries (_calling; answers are validated and grounded inside
-it), then join, merge, drop or flag and finalize (_planning.ArticlePlan.finish). Requests over one piece
-of the article go out together when the backend takes several at once (``Backend.parallel_passes``),
-after the backend has been given their shared prefix (``Backend.share_prefix``).
+One way through, each stage a call into the module named after it, none entered twice:
+
+1. plan (``_planning``): check the text, split it if it is long, build each pass's request;
+2. call (``_calling``): each request sent with its budgets and retries; its answer validated, the
+   evidence of each item located as it validates (``_grounding.ground_item``), since evidence that is not
+   in the article may be worth a re-ask;
+3. ground (``_grounding.ground``): what rests only on an instruction planted in the article set aside;
+4. merge (``_merging``): each pass's answers over the chunks merged, the passes joined;
+5. finalize (``_finishing``): the type's grounding rules, the ungrounded rest dropped or flagged, the
+   type's ``finalize`` hook;
+6. result (``_result``): the value with the requests and tokens it cost.
+
+The OpenAI Batch API path (:func:`assemble`) differs only in step 2: its answers were received elsewhere
+(``_calling.answer_value``). Requests over one piece of the article go out together when the backend
+takes several at once (``Backend.parallel_passes``), after the backend has been given their shared prefix
+(``Backend.share_prefix``).
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ import asyncio
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -23,13 +34,24 @@ import openai
 from pydantic import BaseModel
 
 from ._backend import Backend, client_backend, resolve_backend
-from ._calling import call_async, call_sync
+from ._calling import answer_value, call_async, call_sync, charged
 from ._config import RetryPolicy, Ungrounded
-from ._exceptions import ExtractionError
+from ._exceptions import ExtractionError, OutputValidationError
+from ._finishing import finalize
+from ._grounding import ground
+from ._merging import merge
 from ._planning import ArticlePlan, Request, plan_article, with_mode
-from ._result import Extraction
+from ._result import Extraction, result
 
-__all__ = ["aextract", "aextract_result", "extract", "extract_result", "prepare", "request_slots"]
+__all__ = [
+    "aextract",
+    "aextract_result",
+    "assemble",
+    "extract",
+    "extract_result",
+    "prepare",
+    "request_slots",
+]
 
 T = TypeVar("T", bound=BaseModel)
 Client = openai.OpenAI | openai.AsyncOpenAI
@@ -122,10 +144,43 @@ def extract_result(
         examples=examples,
     )
     try:
-        values = _answers(plan)
+        answers = _answers(plan)
     except ExtractionError as exc:
-        raise plan.charge(exc) from exc.__cause__
-    return cast(Extraction[T], plan.finish(values))
+        raise charged(exc, plan.ledgers, plan.backend) from exc.__cause__
+    return cast(Extraction[T], _after_calls(plan, answers))
+
+
+def _after_calls(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> Extraction[Any]:
+    """Ground, merge, finalize, result: the stages after the calls, the same on every path."""
+    by_pass = plan.by_pass()
+    jobs = [job for asked in by_pass.values() for job in asked]
+    quarantined = [item for job in jobs for item in ground(answers[job.key], job.call.context)]
+    value = merge(plan.schema, [(asked, [answers[j.key] for j in part]) for asked, part in by_pass.items()])
+    whole = plan.whole_context()
+    whole.quarantined += quarantined  # the type's finalize hook sees them
+    dropped, flagged = finalize(value, whole, plan.ungrounded)
+    return result(
+        value,
+        {job.key: job.call.ledger for job in plan.jobs},
+        model=plan.backend.model,
+        backend=plan.backend.name,
+        started=plan.started,
+        dropped=dropped,
+        flagged=flagged,
+    )
+
+
+def assemble(plan: ArticlePlan, completions: Mapping[str, Any]) -> Extraction[Any]:
+    """The result of a plan from answers received elsewhere (a Batch API output file): no re-ask is made.
+
+    ``completions`` maps each request key to its chat completion (the JSON body or an openai object).
+    """
+    answers: dict[str, BaseModel] = {}
+    for job in plan.jobs:
+        if job.key not in completions:
+            raise OutputValidationError(f"Extraction failed: no answer for request {job.key!r}.")
+        answers[job.key] = answer_value(job.call, job.key, completions[job.key], plan.backend.mode)
+    return _after_calls(plan, answers)
 
 
 def _share(run: list[Request]) -> None:
@@ -209,13 +264,13 @@ async def aextract_result(
         while isinstance(first, BaseExceptionGroup):  # a run's own group nests the failure once more
             first = first.exceptions[0]
         assert isinstance(first, ExtractionError)
-        raise plan.charge(first) from first.__cause__
+        raise charged(first, plan.ledgers, plan.backend) from first.__cause__
     values = {
         job.key: value
         for run, task in zip(runs, answers, strict=True)
         for job, value in zip(run, task.result(), strict=True)
     }
-    return cast(Extraction[T], plan.finish(values))
+    return cast(Extraction[T], _after_calls(plan, values))
 
 
 _request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)

@@ -13,9 +13,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, mod
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _dates
-from ._context import DateSource, context_of
+from ._context import DateSource, Reask, context_of, reasking
 from ._countries import country_mentions
-from ._grounding import UNALIGNED, Grounded
+from ._grounding import UNALIGNED, Grounded, unaligned
 
 __all__ = ["OptionalText", "StatedText", "WrittenDate", "clean"]
 
@@ -34,6 +34,7 @@ def _clean_any(value: object) -> object:
     return clean(value) if isinstance(value, str) else value
 
 
+@reasking
 def _stated(value: str | None, info: ValidationInfo) -> str | None:
     """Keep a value only if the article states it (a country also by any of its ISO names)."""
     context = context_of(info)
@@ -41,10 +42,9 @@ def _stated(value: str | None, info: ValidationInfo) -> str | None:
         return value
     if context.is_written(value) or country_mentions(value, context.text):
         return value
-    if context.lenient:
-        return None  # not worth a re-ask: the value is dropped, the rest of the answer kept
-    raise ValueError(
-        f"{info.field_name} {value!r} is not written in the article; copy it from the article, or use null"
+    raise Reask(  # or, when no re-ask is worth it, the value is dropped and the rest of the answer kept
+        f"{info.field_name} {value!r} is not written in the article; copy it from the article, or use null",
+        instead=None,
     )
 
 
@@ -71,6 +71,7 @@ class WrittenDate(Grounded):
     )
 
     @model_validator(mode="after")
+    @reasking
     def _read(self, info: ValidationInfo) -> Self:
         context = context_of(info)
         if context is None or self.span == UNALIGNED:
@@ -78,10 +79,7 @@ class WrittenDate(Grounded):
         try:
             parsed = _dates.parse(self.text)
         except _dates.NotADate as exc:
-            if context.lenient:
-                self.span = UNALIGNED  # lose the date, not the whole extraction
-                return self
-            raise ValueError(str(exc)) from None
+            raise Reask(str(exc), instead=unaligned(self)) from None  # or lose the date, not the extraction
         resolved = _dates.resolve(parsed, context.published)
         self.year, self.month, self.day, self.iso = resolved.year, resolved.month, resolved.day, resolved.iso
         if parsed.year is not None:

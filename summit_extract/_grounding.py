@@ -1,8 +1,17 @@
-"""Grounded items: the base class of every evidence-backed fact, and what is done with those not found.
+"""Grounding: each evidence-backed fact (a :class:`Grounded` item) tied to the span of the article stating it.
 
-Grounding happens inside pydantic validation, so evidence that is not in the article is caught while the
-model's answer is parsed. Depending on the context (see ``ExtractionContext.lenient``) it is re-asked or
-marked ``unaligned``; the pipeline then drops or flags what stayed unaligned.
+Two steps, both plain functions with tests of their own (tests/test_grounding_stage.py):
+
+- :func:`ground_item` locates one item's evidence in the text its request read (exactly, normalized,
+  fuzzily, or through the item's fallback words) and ties the item to that span, the evidence rewritten
+  to the article's own words. It runs as the model's answer is validated, because evidence that is not
+  in the article is a reason to ask again: ``Grounded``'s validator raises :class:`~._context.Reask`,
+  and the context decides between a re-ask and marking the item ``unaligned``.
+- :func:`ground` is the pipeline's grounding stage over one validated answer: what rests only on an
+  instruction planted inside the article (a prompt injection) is set aside as ungrounded.
+
+What stays unaligned is dropped or flagged after the merge (``_finishing``), once the article type's
+grounding rules have had their chance.
 
 Fields the library fills itself (spans, resolved dates, ISO countries) are marked ``SkipJsonSchema``:
 they are hidden from the schema the model sees, and whatever a model or endpoint sends for them anyway is
@@ -15,7 +24,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -30,22 +39,29 @@ from pydantic.json_schema import SkipJsonSchema
 
 from . import _input
 from ._aligning import align, fold
-from ._context import ExtractionContext, context_of
+from ._context import ExtractionContext, Reask, context_of, reasking
 from ._exceptions import SchemaError, SchemaProblem
 
 __all__ = [
+    "UNALIGNED",
     "Grounded",
     "LibraryFilled",
     "Span",
     "drop_unaligned",
     "evidence_problem",
+    "ground",
+    "ground_item",
     "is_unaligned",
     "library_fields",
     "quarantine",
+    "same_words",
+    "spans_overlap",
+    "unaligned",
     "walk",
 ]
 
 log = logging.getLogger("summit_extract")
+G = TypeVar("G", bound="Grounded")
 
 
 class Span(BaseModel):
@@ -68,6 +84,7 @@ class Span(BaseModel):
     )
 
 
+#: The span of an item whose evidence was never found.
 UNALIGNED = Span(start=0, end=0, alignment="unaligned", score=0.0)
 
 
@@ -153,57 +170,70 @@ class Grounded(LibraryFilled):
         return self.evidence_text()
 
     @model_validator(mode="after")
+    @reasking
     def _ground(self, info: ValidationInfo) -> Self:
         self.check()
         context = context_of(info)
-        if context is None or self.span is not None:
-            return self
-        evidence = self.evidence_text()
-        # Evidence that is also in an instruction injected into the article is taken where the honest text is.
-        avoid = _input.injected_spans(context.text)
-        match = align(evidence, context.text, context.folded, avoid=avoid)
-        if match is None or (match.alignment == "fuzzy" and not self.allow_fuzzy):
-            for fallback in self.fallback_evidence():
-                match = align(fallback, context.text, context.folded, avoid=avoid)
-                if match is not None and match.alignment != "fuzzy":
-                    break
-                match = None
-        if match is not None and (self.allow_fuzzy or match.alignment != "fuzzy"):
-            found = context.text[match.start : match.end]
-            if found != evidence:
-                # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
-                setattr(self, self.evidence_field, found)
-            self.span = Span(
-                start=match.start + context.offset,
-                end=match.end + context.offset,
-                alignment=match.alignment,
-                score=match.score,
-            )
-            return self
-        if context.lenient:
-            self.span = UNALIGNED
+        if context is None or self.span is not None or ground_item(self, context):
             return self
         what = "quote" if not self.allow_fuzzy else "evidence"
-        raise ValueError(
-            f"{self.evidence_field} {evidence[:120]!r} is not in the article: the {what} must be a "
-            "span copied character for character from the article"
+        raise Reask(
+            f"{self.evidence_field} {self.evidence_text()[:120]!r} is not in the article: the {what} must be "
+            "a span copied character for character from the article",
+            instead=unaligned(self),
         )
 
     @model_validator(mode="wrap")
     @classmethod
+    @reasking
     def _salvage(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
         # One malformed item (a location with no place, a nameless participant) must cost that item, not
         # the whole extraction: when no re-ask is wanted it comes back unaligned, to be dropped or flagged.
         try:
             return handler(data)
-        except ValidationError:
-            context = context_of(info)
-            if context is None or not context.lenient or not isinstance(data, dict):
+        except ValidationError as exc:
+            if not isinstance(data, dict):
                 raise
             known = {k: v for k, v in data.items() if k in cls.model_fields and k not in library_fields(cls)}
-            item = cls.model_construct(**known)
-            item.span = UNALIGNED
-            return item
+            raise Reask(exc, instead=unaligned(cls.model_construct(**known))) from None
+
+
+def unaligned(item: G) -> G:
+    """``item`` marked as grounded nowhere (its evidence was never found); returned for convenience."""
+    item.span = UNALIGNED
+    return item
+
+
+def ground_item(item: Grounded, context: ExtractionContext) -> bool:
+    """Tie ``item`` to where its evidence lies in ``context.text``; False (item untouched) if nowhere.
+
+    The evidence is looked for exactly, then normalized, then fuzzily (if the item allows it); failing
+    that, each of its ``fallback_evidence`` strings, exactly or normalized. Words that are also in an
+    instruction planted inside the article are taken where the honest text is. Found, the item's
+    evidence becomes the article's own words and its span offsets into the whole article.
+    """
+    evidence = item.evidence_text()
+    avoid = _input.injected_spans(context.text)
+    match = align(evidence, context.text, context.folded, avoid=avoid)
+    if match is None or (match.alignment == "fuzzy" and not item.allow_fuzzy):
+        for fallback in item.fallback_evidence():
+            match = align(fallback, context.text, context.folded, avoid=avoid)
+            if match is not None and match.alignment != "fuzzy":
+                break
+            match = None
+    if match is None or (match.alignment == "fuzzy" and not item.allow_fuzzy):
+        return False
+    found = context.text[match.start : match.end]
+    if found != evidence:
+        # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
+        setattr(item, item.evidence_field, found)
+    item.span = Span(
+        start=match.start + context.offset,
+        end=match.end + context.offset,
+        alignment=match.alignment,
+        score=match.score,
+    )
+    return True
 
 
 def evidence_problem(cls: type[Grounded]) -> SchemaProblem | None:
@@ -249,7 +279,8 @@ def spans_overlap(a: Span | None, b: Span | None) -> bool:
 
 
 def same_words(a: str | None, b: str | None) -> bool:
-    """Two names made of the same words (case, accents, punctuation aside), or one's words in the other's."""
+    """Two names made of the same words, or one's words all in the other's ("Kishida", "Fumio Kishida"):
+    compared folded (see ``fold``) with punctuation other than hyphens ignored; accents count."""
     if not a or not b:
         return False
     wa = set(fold(re.sub(r"[^\w\s-]", " ", a)).split())
@@ -290,6 +321,13 @@ def drop_unaligned(model: BaseModel) -> list[Grounded]:
         elif isinstance(value, BaseModel):
             dropped.extend(drop_unaligned(value))
     return dropped
+
+
+def ground(answer: BaseModel, context: ExtractionContext | None) -> list[Grounded]:
+    """The grounding stage over one validated answer (its items were located as it validated, see the
+    module doc): what rests only on an instruction inside the article is set aside; returns those items.
+    Without a context (no article to check against) nothing is."""
+    return quarantine(answer, context) if context is not None else []
 
 
 def quarantine(result: BaseModel, context: ExtractionContext) -> list[Grounded]:

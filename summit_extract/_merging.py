@@ -1,7 +1,8 @@
-"""Merging the results of a long article's chunks into one, deterministically and with offsets intact.
+"""The merge stage: the answers of a long article's chunks merged into one, then the passes joined.
 
 Each chunk's spans already point into the whole article, so merging only removes what two chunks both
-found (the overlap between them, or the same fact told twice) and puts the rest in article order:
+found (the overlap between them, or the same fact told twice) and puts the rest in article order. An
+article type may merge its chunks its own way (``Document.merge_chunks``); the default, ``merge_models``:
 
 - Booleans are true if any chunk says so (a summit reported in one chunk is in the article).
 - Other scalars and nested objects: the first non-null value in article order.
@@ -14,17 +15,45 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
 from ._aligning import fold
 from ._grounding import Grounded, Span
 
-__all__ = ["dedupe", "merge_models"]
+if TYPE_CHECKING:
+    from ._document import Pass
+
+__all__ = ["dedupe", "merge", "merge_models"]
 
 T = TypeVar("T", bound=BaseModel)
 G = TypeVar("G", bound=Grounded)
+
+
+def merge(schema: type[BaseModel], answers: Sequence[tuple[Pass, Sequence[BaseModel]]]) -> BaseModel:
+    """One object of ``schema`` from each pass's answers, one per chunk it read, in article order: a
+    pass's chunks are merged first (by the article type's ``merge_chunks``), then the passes joined."""
+    merged = [(asked, _merge_chunks(schema, asked, parts)) for asked, parts in answers]
+    if len(merged) == 1 and isinstance(merged[0][1], schema):
+        return merged[0][1]
+    fields = {name: getattr(answer, name) for asked, answer in merged for name in asked.fields}
+    for name, value in fields.items():
+        if isinstance(value, list) and value and all(isinstance(v, Grounded) for v in value):
+            fields[name] = dedupe(value)  # a small model may list one fact twice
+    return schema.model_construct(**fields)
+
+
+def _merge_chunks(schema: type[BaseModel], asked: Pass, parts: Sequence[BaseModel]) -> BaseModel:
+    """One answer from a pass's answers over its chunks, by the article type's merge rule."""
+    if len(parts) == 1:
+        return parts[0]
+    merge_chunks = getattr(schema, "merge_chunks", None)  # an article type's hook (Document)
+    if merge_chunks is None:
+        return merge_models(parts)
+    documents = [schema.model_construct(**{f: getattr(p, f) for f in asked.fields}) for p in parts]
+    merged: BaseModel = merge_chunks(documents)
+    return merged
 
 
 def merge_models(values: Sequence[T]) -> T:
@@ -109,10 +138,6 @@ def _combine(a: G, b: G) -> G:
         ):
             update[name] = _unique_text([*mine, *theirs])
     return keep.model_copy(update=update)
-
-
-def _strings(values: list[Any]) -> bool:
-    return all(isinstance(x, str) for x in values)
 
 
 def _fullness(item: Grounded) -> tuple[int, int, int]:

@@ -1,52 +1,68 @@
-"""The plan of one article's extraction: which requests to send, and how their answers become one result.
+"""The plan of one article's extraction: which requests to send, each with its budgets and context.
 
-A plan is made before any request is sent, so the live path (``_extracting``) and the OpenAI Batch API
-path build exactly the same requests and run their answers through exactly the same steps:
+A plan is made before any request is sent, and nothing in it sends one, so the live path
+(``_extracting``) and the OpenAI Batch API path build exactly the same requests:
 
 1. the text is checked and, if the article states its own date in a dateline, that date is used to
    resolve "May 7" or "on Sunday" (unless the caller gave ``published``);
 2. the article is split into chunks when it does not fit the backend's context;
-3. each chunk is asked each pass of the article type (one request per chunk and pass), every request
-   sharing the prompt prefix of its chunk;
-4. each answer is validated and grounded against its chunk (inside the calling stage), then injected
-   instructions are quarantined;
-5. the passes of a chunk are joined into one object, the chunks merged, what the model wrote in its own
-   words grounded in the sentence stating it (the type's grounding rules, ``_locating``), what is still
-   ungrounded dropped or flagged, and the article type's ``finalize`` hook normalizes the whole and
-   applies its other rules (``_rules``); an article that turns out
-   not to report the event has its event fields cleared (never its findings).
+3. each chunk is asked each pass of the article type (one request per chunk and pass, a :class:`Call`),
+   every request sharing the prompt prefix of its chunk, all of them one wall-clock deadline.
+
+What happens to the answers is the business of the stages after it (see ``_extracting``).
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
-from instructor.core.exceptions import IncompleteOutputException
-from instructor.processing import handle_response_model, process_response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from . import _chunking, _dates, _input, _prompting
+from . import _chunking, _dates, _input, _instructing, _prompting
 from ._backend import Backend
-from ._calling import Call, Ledger, gave_up, max_tokens_for, usage_of
 from ._chunking import Chunk
-from ._config import RetryPolicy, Ungrounded
-from ._context import DateSource, ExtractionContext, active
+from ._config import STRATEGIES, RetryPolicy, Strategy, Ungrounded
+from ._context import DateSource, ExtractionContext
 from ._deadline import Deadline
 from ._document import Document, Pass, choose_passes, ensure_valid, pass_model
-from ._exceptions import ConfigurationError, ExtractionError, OutputValidationError, Usage
-from ._grounding import Grounded, drop_unaligned, is_unaligned, quarantine, walk
-from ._merging import dedupe, merge_models
-from ._result import Extraction
-from ._rules import RuleContext
+from ._exceptions import ConfigurationError
+from ._usage import Ledger
 
-__all__ = ["ArticlePlan", "PlannedRequest", "Request", "plan_article"]
+__all__ = ["ArticlePlan", "Call", "PlannedRequest", "Request", "max_tokens_for", "plan_article"]
+
+
+@dataclass
+class Call:
+    """One structured request: what to ask, of whom, within which budgets; its ledger counts what it cost."""
+
+    backend: Backend
+    schema: type[BaseModel]
+    messages: list[dict[str, str]]
+    context: ExtractionContext | None
+    policy: RetryPolicy
+    max_tokens: int
+    ledger: Ledger = field(default_factory=Ledger)
+    #: Wall-clock limit shared by every request of this call (and of any call given the same one);
+    #: None: ``policy.total_timeout`` from the call's start.
+    deadline: Deadline | None = None
+    #: Keep the complete items of an answer cut off at max_tokens instead of asking again.
+    salvage: bool = False
+
+    def body(self, strategy: Strategy = STRATEGIES[0]) -> dict[str, Any]:
+        """The JSON body a live call POSTs to ``/v1/chat/completions`` with ``strategy``'s settings."""
+        arguments = dict(
+            messages=self.messages,
+            model=self.backend.model,
+            max_tokens=math.ceil(self.max_tokens * strategy.token_factor),
+            **strategy.params,
+        )
+        return _instructing.request_body(_instructing.ready(self.schema), self.backend.mode, arguments)
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,7 @@ class Request:
 
 @dataclass
 class ArticlePlan:
-    """Every request one article needs, and how to turn their answers into an :class:`Extraction`."""
+    """Every request one article needs, and what the stages after the calls need to know of the article."""
 
     text: str
     schema: type[BaseModel]
@@ -83,15 +99,8 @@ class ArticlePlan:
 
     @property
     def requests(self) -> list[PlannedRequest]:
-        """The request bodies, exactly as the live path sends them (for the OpenAI Batch API)."""
-        out = []
-        for job in self.jobs:
-            kwargs = job.call.kwargs()
-            for private in ("max_retries", "hooks", "strict", "context", "timeout"):
-                kwargs.pop(private, None)
-            response_model = kwargs.pop("response_model")
-            out.append(PlannedRequest(job.key, _body(response_model, self.backend.mode, kwargs)))
-        return out
+        """The request bodies, exactly as the live path sends them first (for the OpenAI Batch API)."""
+        return [PlannedRequest(job.key, job.call.body()) for job in self.jobs]
 
     def runs(self, width: int) -> list[list[Request]]:
         """The jobs in runs that may be sent at once, in order: requests over chunks that start at the same
@@ -106,120 +115,29 @@ class ArticlePlan:
                 runs.append([job])
         return runs
 
-    def charge(self, error: ExtractionError) -> ExtractionError:
-        """``error`` with the requests and tokens of the whole article, not just of the failed request."""
-        ledgers = [j.call.ledger for j in self.jobs]
-        error.attempts = sum(ledger.attempts for ledger in ledgers)
-        error.usage = sum((ledger.usage for ledger in ledgers), Usage())
-        if error.reason is not None:  # the message counts the whole article too, as the record does
-            error.args = (gave_up(error.reason, error.attempts, error.usage, self.backend),)
-        return error
+    def by_pass(self) -> dict[Pass, list[Request]]:
+        """The requests of each pass (one per chunk it reads), the passes in the order first asked."""
+        asked = dict.fromkeys(j.asked for j in self.jobs)
+        return {one: [j for j in self.jobs if j.asked == one] for one in asked}
 
     def whole_context(self) -> ExtractionContext:
         """The context of the whole article, as the article type's hooks see it."""
         return ExtractionContext(self.text, published=self.published, published_from=self.published_from)
 
-    def assemble(self, answers: Mapping[str, Any]) -> Extraction[Any]:
-        """The result from answers received elsewhere (a Batch API output file): no re-ask is made.
+    @property
+    def ledgers(self) -> list[Ledger]:
+        """The ledger of each request, in plan order."""
+        return [job.call.ledger for job in self.jobs]
 
-        ``answers`` maps each request key to its chat completion (the JSON body or an openai object).
-        """
-        values: dict[str, BaseModel] = {}
-        for job in self.jobs:
-            if job.key not in answers:
-                raise OutputValidationError(f"Extraction failed: no answer for request {job.key!r}.")
-            completion = answers[job.key]
-            if isinstance(completion, dict):
-                from openai.types.chat import ChatCompletion
 
-                completion = ChatCompletion.model_validate(completion)
-            context = job.call.context
-            if context is not None:
-                context.attempts.number = context.attempts.last = 1
-            try:
-                with active(context):
-                    values[job.key] = process_response(
-                        completion,
-                        response_model=job.call.schema,
-                        stream=False,
-                        strict=False,
-                        mode=self.backend.mode,
-                    )
-            except IncompleteOutputException as exc:
-                # Cut off at max_tokens: keep its complete items, as the live path does (see _salvaging).
-                kept = job.call.salvaged(exc)
-                if kept is None:
-                    raise OutputValidationError(
-                        f"Extraction failed: the answer to {job.key!r} was cut off at max_tokens.", attempts=1
-                    ) from None
-                values[job.key] = kept
-            except (ValidationError, ValueError) as exc:
-                raise OutputValidationError(
-                    f"Extraction failed: the answer to {job.key!r} does not validate against "
-                    f"{job.call.schema.__name__}: {str(exc)[:300]}",
-                    attempts=1,
-                ) from None
-            usage = getattr(completion, "usage", None)
-            if usage is not None:
-                job.call.ledger.attempts += 1
-                job.call.ledger.usage += usage_of(usage)
-        return self.finish(values)
-
-    def finish(self, values: Mapping[str, BaseModel]) -> Extraction[Any]:
-        """Merge each pass over its chunks, join the passes, drop or flag, finalize (module doc: 4-5)."""
-        answers: list[tuple[Pass, BaseModel]] = []
-        whole = self.whole_context()
-        for asked in dict.fromkeys(j.asked for j in self.jobs):
-            jobs = [j for j in self.jobs if j.asked == asked]
-            for job in jobs:
-                if job.call.context is not None:
-                    whole.quarantined += quarantine(values[job.key], job.call.context)
-            parts = [values[j.key] for j in jobs]
-            answers.append((asked, parts[0] if len(parts) == 1 else self._merge(asked, parts)))
-        value = self._join(answers)
-        if isinstance(value, Document):
-            # What the model said in its own words is grounded in the sentence stating it, before the
-            # ungrounded rest is dropped or flagged (_locating).
-            value.ground_rules(RuleContext.of(whole))
-        dropped: list[Grounded] = []
-        flagged: list[Grounded] = []
-        if self.ungrounded == "drop":
-            dropped = drop_unaligned(value)
-        else:
-            flagged = [g for g in walk(value) if is_unaligned(g)]
-        if isinstance(value, Document):
-            value.finalize(whole)
-            if not value.reports_event():
-                value.clear_event()
-        ledgers = [j.call.ledger for j in self.jobs]
-        return Extraction(
-            value=value,
-            usage=sum((ledger.usage for ledger in ledgers), Usage()),
-            attempts=sum(ledger.attempts for ledger in ledgers),
-            model=self.backend.model,
-            backend=self.backend.name,
-            seconds=round(time.monotonic() - self.started, 3),
-            dropped=dropped,
-            flagged=flagged,
-            requests={j.key: j.call.ledger.attempts for j in self.jobs},
-        )
-
-    def _join(self, answers: Sequence[tuple[Pass, BaseModel]]) -> BaseModel:
-        """One object of the schema from the (merged) answers of its passes."""
-        if len(answers) == 1 and isinstance(answers[0][1], self.schema):
-            return answers[0][1]
-        fields = {name: getattr(answer, name) for asked, answer in answers for name in asked.fields}
-        for name, value in fields.items():
-            if isinstance(value, list) and value and all(isinstance(v, Grounded) for v in value):
-                fields[name] = dedupe(value)  # a small model may list one fact twice
-        return self.schema.model_construct(**fields)
-
-    def _merge(self, asked: Pass, parts: list[BaseModel]) -> BaseModel:
-        """One answer from a pass's answers over several chunks, by the article type's merge rule."""
-        if not issubclass(self.schema, Document):
-            return merge_models(parts)
-        documents = [self.schema.model_construct(**{f: getattr(p, f) for f in asked.fields}) for p in parts]
-        return self.schema.merge_chunks(documents)
+def max_tokens_for(text: str, context_tokens: int | None) -> int:
+    """An output budget that fits what the article can hold: room for the facts, not for a runaway loop."""
+    budget = 512 + len(text) // 3
+    budget = min(budget, 4096)
+    if context_tokens:
+        prompt_estimate = 900 + len(text) // 3  # field guide and instructions, then the article
+        budget = min(budget, max(256, context_tokens - prompt_estimate))
+    return budget
 
 
 def _budget(text: str, backend: Backend, focused: bool) -> int:
@@ -231,33 +149,6 @@ def _budget(text: str, backend: Backend, focused: bool) -> int:
 
 def _size(messages: list[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages)
-
-
-#: instructor rebuilds a request's schema part (JSON schema, tools) on every call, ~3 ms each; it depends
-#: only on the response model, the mode and the sampling settings, so a batch builds it once per pass.
-_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
-_MARK_MESSAGES = [{"role": "user", "content": "\x00summit-extract-template\x00"}]
-_MARK_TOKENS = 987_654_321
-
-
-def _body(response_model: Any, mode: instructor.Mode, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """What ``handle_response_model`` makes of these arguments, its schema part built once and reused."""
-    messages, max_tokens = kwargs.pop("messages"), kwargs.pop("max_tokens")
-    key = (response_model, mode, json.dumps(kwargs, sort_keys=True, default=str))
-    template = _TEMPLATES.get(key)
-    if template is None:
-        _, template = handle_response_model(
-            response_model, mode=mode, messages=_MARK_MESSAGES, max_tokens=_MARK_TOKENS, **kwargs
-        )
-        _TEMPLATES[key] = template
-    if template.get("messages") != _MARK_MESSAGES or template.get("max_tokens") != _MARK_TOKENS:
-        # This mode writes into the messages (e.g. the schema into the system prompt): build it in full.
-        _, body = handle_response_model(
-            response_model, mode=mode, messages=messages, max_tokens=max_tokens, **kwargs
-        )
-        return dict(body)
-    body = copy.deepcopy({k: v for k, v in template.items() if k not in ("messages", "max_tokens")})
-    return {**body, "messages": messages, "max_tokens": max_tokens}
 
 
 def published_date(value: dt.date | str | None) -> dt.date | None:

@@ -1,16 +1,18 @@
-"""What an extraction returns: the validated value, and what it cost."""
+"""The result stage: what an extraction returns, the final value and what it cost."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from ._exceptions import Usage
 from ._grounding import Grounded
+from ._usage import Ledger, Usage
 
-__all__ = ["Extraction"]
+__all__ = ["Extraction", "result"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -29,6 +31,31 @@ class Extraction(Generic[T]):
     dropped: list[Grounded] = field(default_factory=list)
     #: Items kept although their evidence was never found (``ungrounded="flag"``).
     flagged: list[Grounded] = field(default_factory=list)
-    #: Answers received per request of the plan ("frame", "agreements", ...; "chunk2/frame" for long
-    #: articles): more than one means re-asks.
+    #: Answers received per request of the plan, by its key: the pass ("frame", "agreements", ...), with
+    #: the piece of a long article it read after an "@" ("agreements@2"); more than one means re-asks.
     requests: dict[str, int] = field(default_factory=dict)
+
+
+def result(
+    value: Any,
+    ledgers: Mapping[str, Ledger],
+    *,
+    model: str,
+    backend: str,
+    started: float,
+    dropped: list[Grounded],
+    flagged: list[Grounded],
+) -> Extraction[Any]:
+    """The extraction of ``value``, its cost summed over the ledgers of its requests (by request key),
+    timed from ``started`` (``time.monotonic()``)."""
+    return Extraction(
+        value=value,
+        usage=sum((ledger.usage for ledger in ledgers.values()), Usage()),
+        attempts=sum(ledger.attempts for ledger in ledgers.values()),
+        model=model,
+        backend=backend,
+        seconds=round(time.monotonic() - started, 3),
+        dropped=dropped,
+        flagged=flagged,
+        requests={key: ledger.attempts for key, ledger in ledgers.items()},
+    )

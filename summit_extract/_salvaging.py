@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._context import ExtractionContext, active
+from ._context import active
+from ._usage import Ledger
 
 __all__ = ["close_json", "salvage"]
 
@@ -68,16 +69,16 @@ def _content(completion: Any) -> str | None:
     return str(content) if content else None
 
 
-def salvage(completion: Any, schema: type[BaseModel], context: ExtractionContext | None) -> BaseModel | None:
-    """The complete part of a cut-off answer, validated against ``schema``; None when nothing is usable."""
+def salvage(completion: Any, schema: type[BaseModel], ledger: Ledger) -> BaseModel | None:
+    """The complete part of a cut-off answer, validated against ``schema`` in the context of the request
+    ``ledger`` counts; None when nothing is usable."""
     content = _content(completion)
     closed = close_json(content) if content else None
     if closed is None:
         return None
-    if context is not None:
-        context.attempts.number = context.attempts.last  # no re-ask follows: ungrounded items are dropped
+    ledger.last_answer()  # no re-ask follows: ungrounded items are dropped
     try:
-        with active(context):
+        with active(ledger.context):
             value = schema.model_validate_json(closed)
     except ValidationError:
         return None

@@ -17,7 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["MASK", "MaskingFilter", "ascrubbed", "guard_loggers", "mask", "scrub", "scrubbed"]
+__all__ = ["MASK", "MaskingFilter", "ascrubbed", "clip", "guard_loggers", "mask", "scrub", "scrubbed"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,6 +55,12 @@ def mask(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK + ("@" if m.group(0).endswith("@") else ""), text)
     return text
+
+
+def clip(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, with anything key-like masked: safe to put in a message."""
+    text = mask(" ".join(text.split()))
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _clean(value: Any, depth: int = 0) -> Any:

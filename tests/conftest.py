@@ -152,7 +152,7 @@ def local_backend(recording: bool) -> Backend:
 
     import openai
 
-    from summit_extract._streaming import AsyncStopRepeats, StopRepeats
+    from summit_extract.providers._streaming import AsyncStopRepeats, StopRepeats
 
     dead = "http://127.0.0.1:9/v1"
     # The embedded backend's own transport, so a replay reads the recorded stream as a live run does.

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from summit_extract._streaming import completion_of_events
+from summit_extract.providers._streaming import completion_of_events
 from tests.fake_openai import article_of
 from tests.paths import CASSETTES
 

@@ -136,7 +136,7 @@ def part(text: str, start: int, end: int, data: dict[str, Any], tokens: int = 10
 
 def merge(parts: list[Extraction[Summit]]) -> Extraction[Summit]:
     """What the pipeline does with the seed's chunk results: merge, finalize on the whole text, clear the
-    frame of a non-summit (``ArticlePlan.finish``); usage and attempts are summed as its ledgers are."""
+    frame of a non-summit (``_finishing.finalize``); usage and attempts are summed as its ledgers are."""
     if not parts:
         raise ValueError("nothing to merge")
     value = Summit.merge_chunks([p.value for p in parts])

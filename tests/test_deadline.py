@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from summit_extract import RetryPolicy, Summit, TransportError, _prompting, aextract_result, extract_result
-from summit_extract._calling import Call, call_async, call_sync
+from summit_extract._calling import call_async, call_sync
 from summit_extract._context import ExtractionContext
 from summit_extract._deadline import Deadline
+from summit_extract._planning import Call
 from tests.fake_openai import FakeOpenAI, drip, malformed, ok_summit, slow
 
 #: One request per extraction (a Summit is otherwise asked in several passes).

@@ -36,7 +36,9 @@ from summit_extract import (
     extract_result,
     load_provider,
 )
-from summit_extract._calling import STRATEGIES, Call, _Wait
+from summit_extract._calling import _Wait
+from summit_extract._config import STRATEGIES
+from summit_extract._planning import Call
 from tests.fake_openai import (
     FakeOpenAI,
     article_of,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from summit_extract import Backend, ConfigurationError, Grounded, OutputValidationError, Summit, plan_article
 from summit_extract._chunking import CHARS_PER_TOKEN
+from summit_extract._extracting import assemble
 from summit_extract._planning import ArticlePlan
 from tests.fake_openai import summit_json
 
@@ -231,11 +232,11 @@ def test_answers_received_elsewhere_assemble_into_the_result() -> None:
     plan = plan_article(ARTICLE, Summit, backend=backend())
     whole = summit_json(ARTICLE)
     answers = {job.key: _completion({f: whole[f] for f in job.asked.fields}) for job in plan.jobs}
-    result = plan.assemble(answers)
+    result = assemble(plan, answers)
     (dispute,) = result.value.disputes
     assert dispute.span is not None and ARTICLE[dispute.span.start : dispute.span.end] == dispute.evidence
     assert result.requests == dict.fromkeys(DEFAULT_PASSES, 1)
     assert (result.attempts, result.usage.prompt_tokens) == (3, 300)
     again = plan_article(ARTICLE, Summit, backend=backend())
     with pytest.raises(OutputValidationError, match="no answer for request 'disputes'"):
-        again.assemble({k: answers[k] for k in ("frame", "agreements")})
+        assemble(again, {k: answers[k] for k in ("frame", "agreements")})

@@ -1,4 +1,4 @@
-"""Ending an answer at its first repeated list item (summit_extract/_streaming.py).
+"""Ending an answer at its first repeated list item (summit_extract/providers/_streaming.py).
 
 The scanner is checked on answers fed a character at a time; the transport against a stand-in server
 that streams server-sent events as llama.cpp does, and counts how much of its stream was read, since a
@@ -17,7 +17,7 @@ import httpx2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summit_extract._streaming import AsyncStopRepeats, RepeatWatch, StopRepeats
+from summit_extract.providers._streaming import AsyncStopRepeats, RepeatWatch, StopRepeats
 
 ITEM_A = {"evidence": "agreed to cooperate on chips", "subject": "chips", "parties": ["Japan", "Japan"]}
 ITEM_B = {"evidence": "a row over \"quotas\" {and} [more]", "subject": "quotas"}

@@ -44,9 +44,9 @@ import openai
 
 from .._backend import Backend, shared
 from .._exceptions import ConfigurationError
-from .._streaming import AsyncStopRepeats, StopRepeats
 from ._prompt_cache import PROMPT_CACHE_ENV, PromptCache
 from ._slots import PARALLEL_ENV, SlotFork, parallel_passes
+from ._streaming import AsyncStopRepeats, StopRepeats
 
 __all__ = [
     "CACHE_ENV",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._document import register
-from .._extracting import aextract_result, extract_result
+from ..toolkit import aextract_result, extract_result, register
 from ._models import (
     Agreement,
     AgreementStatus,

@@ -15,13 +15,22 @@ from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from rapidfuzz import fuzz
 
-from .._aligning import fold
-from .._context import ExtractionContext
-from .._countries import Country
-from .._document import Document, Example, Pass
-from .._fields import OptionalText, StatedText, WrittenDate, clean
-from .._grounding import Grounded, same_words, spans_overlap
-from .._rules import Rule
+from ..toolkit import (
+    Country,
+    Document,
+    Example,
+    ExtractionContext,
+    Grounded,
+    OptionalText,
+    Pass,
+    Rule,
+    StatedText,
+    WrittenDate,
+    clean,
+    fold,
+    same_words,
+    spans_overlap,
+)
 from ._normalizing import EVIDENCE_CHARS
 from ._passes import DEFAULT_PASSES, EXAMPLES, INSTRUCTIONS, PASSES
 from ._rules import RULES, finalize_summit

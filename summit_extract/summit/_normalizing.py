@@ -14,10 +14,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._aligning import fold
-from .._countries import country, organization, party_mentions, state_mentions, states_named
-from .._grounding import same_words
-from .._rules import Lexicon
+from ..toolkit import (
+    Lexicon,
+    country,
+    fold,
+    organization,
+    party_mentions,
+    same_words,
+    state_mentions,
+    states_named,
+)
 
 if TYPE_CHECKING:
     from ._models import Agreement, Dispute, Participant

@@ -8,7 +8,7 @@ from the dev set), and ``tests/test_examples.py`` checks that every evidence in 
 
 from __future__ import annotations
 
-from .._document import Example, Pass
+from ..toolkit import Example, Pass
 from ._translations import TRANSLATIONS
 
 __all__ = ["DEFAULT_PASSES", "EXAMPLE", "EXAMPLES", "INSTRUCTIONS", "MAX_FINDINGS", "PASSES"]

@@ -1,6 +1,6 @@
 """The Summit's code rules: what may drop, add, overrule or rewrite the model's answer, in which languages.
 
-Each rule is a declared :class:`~summit_extract._rules.Rule` (name, action, languages) in :data:`RULES`,
+Each rule is a declared :class:`~summit_extract.toolkit.Rule` (name, action, languages) in :data:`RULES`,
 applied in that order by the engine after normalization (:func:`finalize_summit`). A rule written in
 words runs only on articles in the languages ``words.json`` covers for it; on any other language the
 model's answer stands. Rules that need no words (counting states, the parties of a meeting) run on every
@@ -33,14 +33,21 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from .._aligning import fold
-from .._context import ExtractionContext
-from .._countries import country, states_named
-from .._grounding import Span, spans_overlap
-from .._input import injected_spans
-from .._language import UNKNOWN, detect_language
-from .._locating import SENTENCE_GROUNDING
-from .._rules import Rule, RuleContext, negated
+from ..toolkit import (
+    SENTENCE_GROUNDING,
+    UNKNOWN,
+    ExtractionContext,
+    Rule,
+    RuleContext,
+    Span,
+    country,
+    detect_language,
+    fold,
+    injected_spans,
+    negated,
+    spans_overlap,
+    states_named,
+)
 from ._normalizing import (
     WORDS,
     bare_name,

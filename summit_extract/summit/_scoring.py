@@ -25,9 +25,9 @@ Matching rules, all deterministic and lexical so a score never depends on a mode
   required, and a prediction matched to it is ignored (neither a true nor a false positive).
 
 One-to-one matching, counts, reports and the run over a dev set are the engine's
-(``summit_extract._evaluating``); this module holds only the Summit's rules. Precision, recall and F1 are
-micro-averaged over the articles (counts summed); with nothing to find and nothing predicted all three
-are 1. The macro score is the plain mean of six field scores: is_summit,
+(``summit_extract.toolkit.score_article`` and ``evaluate``); this module holds only the Summit's rules.
+Precision, recall and F1 are micro-averaged over the articles (counts summed); with nothing to find and
+nothing predicted all three are 1. The macro score is the plain mean of six field scores: is_summit,
 location and date accuracy, and participant, agreement and dispute F1. "Ungrounded kept" counts returned
 items without a span in the article (span None or ``unaligned``, plus ``Extraction.flagged``).
 """
@@ -43,11 +43,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from .._countries import country
-from .._evaluating import ArticleScore, EvalReport, ListRule, Scoring
-from .._evaluating import evaluate as _evaluate
-from .._evaluating import score_article as _score_article
-from .._result import Extraction
+from ..toolkit import ArticleScore, EvalReport, Extraction, ListRule, Scoring, country
+from ..toolkit import evaluate as _evaluate
+from ..toolkit import score_article as _score_article
 from ._models import Summit
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .._document import Example
+from ..toolkit import Example
 
 __all__ = ["TRANSLATIONS"]
 

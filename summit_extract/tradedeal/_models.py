@@ -1,8 +1,9 @@
 """The TradeDeal article type: a trade agreement, its parties, what each side commits to, and the concerns.
 
-Built only on the public hooks of the engine (``Document``, ``Grounded``, the field types): it proves that
-a new article type needs no change to the engine. Field descriptions are the model's field guide; the
-field order is the order the model writes in, facts before the verdict.
+Built only on the public hooks of the engine (``Document``, ``Grounded``, the field types) and the public
+``summit_extract.toolkit`` (``fold``, ``same_words``, ``spans_overlap``, ``country``): it proves that a new
+article type needs no change to the engine and nothing private. Field descriptions are the model's field
+guide; the field order is the order the model writes in, facts before the verdict.
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from rapidfuzz import fuzz
 
-from .._aligning import fold
-from .._context import ExtractionContext
-from .._countries import Country, country
-from .._document import Document, Example, Pass
-from .._fields import OptionalText, StatedText, WrittenDate
-from .._grounding import Grounded, same_words, spans_overlap
+from ..toolkit import (
+    Country,
+    Document,
+    Example,
+    ExtractionContext,
+    Grounded,
+    OptionalText,
+    Pass,
+    StatedText,
+    WrittenDate,
+    country,
+    fold,
+    same_words,
+    spans_overlap,
+)
 from ._passes import EXAMPLE, INSTRUCTIONS, PASSES
 
 __all__ = [

@@ -6,7 +6,7 @@ evaluation set; ``tests/test_tradedeal.py`` checks that every evidence in it is 
 
 from __future__ import annotations
 
-from .._document import Example, Pass
+from ..toolkit import Example, Pass
 
 __all__ = ["EXAMPLE", "INSTRUCTIONS", "PASSES"]
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from .._evaluating import ListRule, Scoring
+from ..toolkit import ListRule, Scoring
 from ._models import party_key
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Collecting a Batch API run: download the answers, assemble each article as a live call would, write OUT.
 
-Every answer goes through the engine's validation, grounding and finalize steps (``ArticlePlan.assemble``)
+Every answer goes through the engine's validation, grounding and finalize steps (``_extracting.assemble``)
 and becomes the same record ``extract_many`` writes. Answers that fail, and requests the batch rejected or
 never ran, are re-asked through the live path (bounded by ``max_live``; its records reach OUT through the
 sink this collect holds), sent in a follow-up batch, or recorded as errors, as the caller chooses. OUT is
@@ -22,6 +22,7 @@ from ..._backend import Backend, resolve_backend
 from ..._cache import atomic_write
 from ..._document import default_article_type
 from ..._exceptions import ConfigurationError, ExtractionError, OutputValidationError, TransportError, Usage
+from ..._extracting import assemble
 from ..._planning import plan_article
 from ..._planning import published_date as _published
 from ..batch import extract_many
@@ -140,7 +141,7 @@ def _collect(
                     ungrounded=manifest.settings["ungrounded"],
                     instructions=manifest.settings["instructions"],
                 )
-                extraction = plan.assemble(mine)
+                extraction = assemble(plan, mine)
             except Exception as exc:  # an answer the engine could not use: re-asked, never a crash
                 if not isinstance(exc, ExtractionError):
                     exc = OutputValidationError(f"the batch answer could not be used: {_brief(exc)}")

@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx2
 
-from ._deadline import bounded_async_stream, bounded_stream
-from ._salvaging import close_json
+from .._deadline import bounded_async_stream, bounded_stream
+from .._salvaging import close_json
 
 __all__ = ["AsyncStopRepeats", "RepeatWatch", "StopRepeats", "completion_of_events"]
 

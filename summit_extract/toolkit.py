@@ -1,0 +1,80 @@
+"""The toolkit of an article type: every name an article type needs from the engine, public and documented.
+
+An article type is a :class:`Document` subclass (see the README, "Your own article type"). The two that
+ship with the library, ``summit_extract.summit`` and ``summit_extract.tradedeal``, are written with the
+names below and nothing private: an import-linter contract in pyproject.toml keeps them to it, so a type
+of your own can do whatever they do.
+
+Declaring the type
+    :class:`Document`, :class:`Pass`, :class:`Example`, :func:`register`; facts with evidence are
+    :class:`Grounded` items (each gets a :class:`Span`); :data:`OptionalText`, :data:`StatedText` and
+    :class:`WrittenDate` are field types; :func:`clean` reads "null", "unknown" and the like as None;
+    hooks receive an :class:`ExtractionContext`.
+Rules checked in code
+    :class:`Rule`, :class:`RuleContext`, :class:`Lexicon` (words per language), :func:`negated` (is a cue
+    word negated in its clause?), :data:`SENTENCE_GROUNDING` (the engine's own grounding rule).
+Comparing text
+    :func:`fold` (the form the normalized alignment compares), :func:`same_words` (two names of the same
+    words), :func:`spans_overlap` (two evidence spans stating one fact), :func:`detect_language` and
+    :data:`UNKNOWN`, :func:`injected_spans` (where an article carries instructions for the model).
+Countries and organizations, in any language
+    :class:`Country` and :func:`country` (ISO 3166), :func:`organization`, :func:`states_named`,
+    :func:`state_mentions`, :func:`party_mentions`.
+Scoring against gold annotations, and extracting
+    :class:`Scoring`, :class:`ListRule`, :class:`ArticleScore`, :class:`EvalReport`, :func:`evaluate`,
+    :func:`score_article`; :class:`Extraction`, :func:`extract_result`, :func:`aextract_result`.
+"""
+
+from ._aligning import fold
+from ._context import ExtractionContext
+from ._countries import Country, country, organization, party_mentions, state_mentions, states_named
+from ._document import Document, Example, Pass, register
+from ._evaluating import ArticleScore, EvalReport, ListRule, Scoring, evaluate, score_article
+from ._extracting import aextract_result, extract_result
+from ._fields import OptionalText, StatedText, WrittenDate, clean
+from ._grounding import Grounded, Span, same_words, spans_overlap
+from ._input import injected_spans
+from ._language import UNKNOWN, detect_language
+from ._locating import SENTENCE_GROUNDING
+from ._result import Extraction
+from ._rules import Lexicon, Rule, RuleContext, negated
+
+__all__ = [
+    "SENTENCE_GROUNDING",
+    "UNKNOWN",
+    "ArticleScore",
+    "Country",
+    "Document",
+    "EvalReport",
+    "Example",
+    "Extraction",
+    "ExtractionContext",
+    "Grounded",
+    "Lexicon",
+    "ListRule",
+    "OptionalText",
+    "Pass",
+    "Rule",
+    "RuleContext",
+    "Scoring",
+    "Span",
+    "StatedText",
+    "WrittenDate",
+    "aextract_result",
+    "clean",
+    "country",
+    "detect_language",
+    "evaluate",
+    "extract_result",
+    "fold",
+    "injected_spans",
+    "negated",
+    "organization",
+    "party_mentions",
+    "register",
+    "same_words",
+    "score_article",
+    "spans_overlap",
+    "state_mentions",
+    "states_named",
+]

@@ -986,6 +986,8 @@ def _describe_type(model: type[BaseModel]) -> str:
 
 
 app.add_typer(importlib.import_module("summit_extract._cli_batch").batch_app, name="batch")
+_consolidate = importlib.import_module("summit_extract._cli_consolidate").consolidate_command
+app.command("consolidate", epilog=EXIT_CODES)(_consolidate)
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "key_row",
     "parse_row",
     "read_record",
+    "write_events",
 ]
 
 log = logging.getLogger("summit_extract")
@@ -314,14 +315,17 @@ def consolidate_file(
 
     started = time.monotonic()
     summary = ConsolidationSummary()
-    events = consolidate(iter_jsonl(source), schema=schema, run_rows=run_rows, summary=summary)
-    if isinstance(out, (str, Path)):
-        with open(out, "w", encoding="utf-8") as fh:
-            for event in events:
-                fh.write(event.model_dump_json() + "\n")
-    else:
-        for event in events:
-            out.write(event.model_dump_json() + "\n")
-        out.flush()
+    write_events(consolidate(iter_jsonl(source), schema=schema, run_rows=run_rows, summary=summary), out)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def write_events(events: Iterable[Event], out: Path | str | IO[str]) -> None:
+    """Write events as JSONL, one per line, as they come (a path is written whole, then closed)."""
+    if isinstance(out, (str, Path)):
+        with open(out, "w", encoding="utf-8") as fh:
+            write_events(events, fh)
+        return
+    for event in events:
+        out.write(event.model_dump_json() + "\n")
+    out.flush()

@@ -10,8 +10,9 @@ type overrides the hooks (the Summit does, in ``summit/_events.py``) and may cal
   :data:`DAYS_BEFORE_PUBLISHED` days before publication (a report) to :data:`DAYS_AFTER_PUBLISHED` after (a
   preview). Neither: no window, and the record is compared only inside its block (see ``_consolidating``).
 - **Tokens**: ISO codes of every state the document names in library-filled ``Country`` values
-  (``state:JP``), and its ``name`` field, if it has one (``name:asean summit``). Records are compared only
-  when they share a token, never all pairs.
+  (``state:JP``), its ``name`` field, if it has one (``name:asean summit``), and the content words of its
+  findings' subjects (``about:railw``: a report that is no summit has only those to be found by). Records
+  are compared only when they share a token, never all pairs.
 - **Same event**: two records that report the event (``reports_event()``) and share at least half the states
   of the one naming fewer, or the same name; a record that does not report it joins only through a finding
   (an item of a list field outside ``event_fields``) that ``same_fact`` calls the same.
@@ -48,6 +49,7 @@ __all__ = [
     "default_same_fact",
     "default_tokens",
     "default_window",
+    "finding_tokens",
     "findings",
     "first_date",
     "published_window",
@@ -171,7 +173,18 @@ def default_tokens(document: Document) -> frozenset[str]:
     name = getattr(document, "name", None)
     if isinstance(name, str) and name.strip():
         tokens.add(f"name:{fold(name)}")
-    return frozenset(tokens)
+    return frozenset(tokens | finding_tokens(document))
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, cut to five letters (a crude stem: "railway" and "railways" agree)."""
+    return {w[:5] for w in re.findall(r"\w+", fold(text)) if len(w) >= 4}
+
+
+def finding_tokens(document: Document) -> set[str]:
+    """``about:`` tokens of the content words of the subjects of the document's findings."""
+    subjects = [getattr(item, "subject", None) for item in findings(document)]
+    return {f"about:{stem}" for s in subjects if isinstance(s, str) for stem in _stems(s)}
 
 
 def findings(document: Document) -> Iterator[Grounded]:
@@ -194,7 +207,9 @@ def _dates_agree(a: WrittenDate, b: WrittenDate) -> bool:
     pa, pb = _parts(a), _parts(b)
     pairs = ((pa.year, pb.year), (pa.month, pb.month), (pa.day, pb.day))
     stated = [(x, y) for x, y in pairs if x is not None and y is not None]
-    return bool(stated) and all(x == y for x, y in stated)
+    if not stated:  # nothing placed on either side ("Tuesday" without a publication date): the words
+        return pa.weekday == pb.weekday if pa.weekday is not None else fold(a.text) == fold(b.text)
+    return all(x == y for x, y in stated)
 
 
 def default_same_fact(a: Grounded, b: Grounded) -> bool:

@@ -82,7 +82,9 @@ class Event(BaseModel):
 
     event: str = Field(description="A stable id: a hash of the ids of its articles.")
     type: str = Field(description="The article type its records are of (its registered name).")
-    articles: list[ArticleRef] = Field(description="The articles telling of it, in input order.")
+    articles: list[ArticleRef] = Field(
+        description="The articles telling of it, in the order consolidation met them (by window start)."
+    )
     window: tuple[str, str] | None = Field(
         default=None, description="First and last day the event may lie in (YYYY-MM-DD), if known."
     )

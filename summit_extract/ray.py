@@ -33,10 +33,11 @@ from pydantic import BaseModel
 from ._backend import Backend, load_provider, resolve_backend
 from ._batch import BatchSummary, Item, _error_record, _items, _Sink, extract_many, id_key
 from ._cache import atomic_write
+from ._consolidating import ConsolidationSummary
 from ._document import default_article_type
 from ._exceptions import ConfigurationError, InputError
 
-__all__ = ["Endpoint", "extract_dataset", "iter_records", "read_articles"]
+__all__ = ["Endpoint", "consolidate_dataset", "extract_dataset", "iter_records", "read_articles"]
 
 log = logging.getLogger("summit_extract")
 
@@ -393,3 +394,19 @@ def iter_records(out: str | Path) -> Iterator[dict[str, Any]]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
+
+
+def consolidate_dataset(
+    source: str | Path, out: str | Path, *, schema: type[BaseModel] | None = None, address: str | None = None
+) -> ConsolidationSummary:
+    """Consolidate the JSONL records file ``source`` into events in ``out`` as a Ray Data step: the same
+    events as ``consolidate`` (see ``_consolidating_ray``). ``address`` as for :func:`extract_dataset`."""
+    import ray
+
+    from ._consolidating_ray import run
+    from ._document import Document
+
+    if schema is not None and not (isinstance(schema, type) and issubclass(schema, Document)):
+        raise ConfigurationError("consolidate_dataset needs an article type (a Document subclass) as schema.")
+    _connect(ray, address)
+    return run(ray, source, out, schema=schema)

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from .._aligning import fold
 from .._countries import capital_of, country
-from .._event_keys import default_same_fact, findings, shares_finding
+from .._event_keys import default_same_fact, finding_tokens, findings, shares_finding
 from .._grounding import same_words
 
 if TYPE_CHECKING:
@@ -84,14 +84,14 @@ def summit_states(summit: Summit) -> set[str]:
 
 
 def summit_tokens(summit: Summit) -> frozenset[str]:
-    """Blocking tokens: the states meeting, the place, and the states party to its findings."""
+    """Blocking tokens: the states meeting, the place, the states party to its findings, their subjects."""
     tokens = {f"state:{c}" for c in summit_states(summit)} if summit.is_summit else set()
     place = place_key(summit.location) if summit.is_summit else None
     if place:
         tokens.add(f"place:{place}")
     for finding in findings(summit):
         tokens |= {f"state:{c}" for p in getattr(finding, "parties", []) if (c := _code(p))}
-    return frozenset(tokens)
+    return frozenset(tokens | finding_tokens(summit))
 
 
 def summit_same_event(a: Summit, b: Summit) -> bool:

@@ -1,7 +1,7 @@
 """Events from many articles, scored: consolidation of the stored records against gold event clusters.
 
     python benchmarks/bench_events.py                   # score what records exist; no model is called
-    flock /tmp/summit-model.lock python benchmarks/bench_events.py --extract   # first extract the invented set
+    flock /tmp/summit-model.lock python benchmarks/bench_events.py --extract  # extract the invented set first
 
 Gold: ``benchmarks/events/gold_clusters.json``, three sets of articles: the development set (two of its
 articles report the same ASEAN summit), the validation set (24 articles, 24 events) and short articles
@@ -98,7 +98,9 @@ def spans_slice_back(events: list[Event], texts: dict[str, str]) -> tuple[int, i
     return total, good
 
 
-def fact_quality(events: list[Event], expected: list[dict[str, Any]], present: set[str]) -> list[dict[str, Any]]:
+def fact_quality(
+    events: list[Event], expected: list[dict[str, Any]], present: set[str]
+) -> list[dict[str, Any]]:
     rows = []
     for gold in expected:
         if gold["event_of"] not in present:
@@ -126,7 +128,9 @@ def fact_quality(events: list[Event], expected: list[dict[str, Any]], present: s
     return rows
 
 
-def score_set(name: str, spec: dict[str, Any], facts: list[dict[str, Any]], with_published: bool) -> dict[str, Any]:
+def score_set(
+    name: str, spec: dict[str, Any], facts: list[dict[str, Any]], with_published: bool
+) -> dict[str, Any]:
     folder = ROOT / spec["articles"]
     texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
     records = stored_records(ROOT / spec["records"], spec["published"] if with_published else None)
@@ -172,9 +176,10 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     lines = [
         "## Events from many articles (consolidation against gold event clusters)",
         "",
-        "`summit-extract consolidate` over the stored records of each set (`benchmarks/events/gold_clusters.json`; "
-        "no model called), as `extract` writes them and with each article's publication date where its source "
-        "states it. Pairwise precision and recall of \"same event\" over all pairs of articles; a set with no "
+        "`summit-extract consolidate` over the stored records of each set "
+        "(`benchmarks/events/gold_clusters.json`; no model called), as `extract` writes them and with each "
+        "article's publication date where its source "
+        'states it. Pairwise precision and recall of "same event" over all pairs of articles; a set with no '
         "predicted pair has precision 1 by convention.",
         "",
         "| set | published | records | events | gold pairs | found pairs | correct | precision | recall "
@@ -183,30 +188,40 @@ def markdown(runs: list[dict[str, Any]]) -> str:
     ]
     for r in runs:
         lines.append(
-            f"| {r['set']} | {'yes' if r['published'] else 'no'} | {r['records']}/{r['articles']} | {r['events']} "
+            f"| {r['set']} | {'yes' if r['published'] else 'no'} | {r['records']}/{r['articles']} "
+            f"| {r['events']} "
             f"| {r['gold_pairs']} | {r['found_pairs']} | {r['correct_pairs']} | {r['precision']:.3f} "
             f"| {r['recall']:.3f} | {r['spans_slicing_back']}/{r['spans']} |"
         )
     lines += ["", "Merged facts of the events told by several articles (with publication dates):", ""]
-    lines += ["| event of | people found once | split | missing | bare delegations left | city |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| event of | people found once | split | missing | bare delegations left | city |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in runs:
         if not r["published"]:
             continue
         for f in r["facts"]:
             lines.append(
-                f"| {f['event_of']} | {f['found_once']}/{f['people']} | {f['split']} | {', '.join(f['missing']) or '-'} "
+                f"| {f['event_of']} | {f['found_once']}/{f['people']} | {f['split']} "
+                f"| {', '.join(f['missing']) or '-'} "
                 f"| {f['delegations_left']} | {f['city']} ({'ok' if f['city_ok'] else 'wrong'}) |"
             )
     for r in runs:
         if r["missing"] and r["published"]:
             lines += [
                 "",
-                f"Set `{r['set']}`: {len(r['missing'])} articles have no record yet ({', '.join(r['missing'])}); "
-                "extract them with `flock /tmp/summit-model.lock python benchmarks/bench_events.py --extract`.",
+                f"Set `{r['set']}`: {len(r['missing'])} articles have no record yet "
+                f"({', '.join(r['missing'])}); extract them with "
+                "`flock /tmp/summit-model.lock python benchmarks/bench_events.py --extract`.",
             ]
         wrong = [c for c in r["clusters"] if len(c) > 1]
         if wrong and r["published"]:
-            lines += ["", f"Set `{r['set']}`, events of several articles found: " + "; ".join(" + ".join(c) for c in wrong)]
+            lines += [
+                "",
+                f"Set `{r['set']}`, events of several articles found: "
+                + "; ".join(" + ".join(c) for c in wrong),
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,8 @@ For each article type (every registered one by default), named by its registered
 - ``<type>.request.<pass>.schema.json``: what the model is asked to fill in that pass (the pass's
   response model); fields the library fills itself (spans, ISO countries, resolved dates) are hidden;
 - ``<type>.result.schema.json``: what ``extract_*`` returns and what the JSONL records' ``result`` holds,
-  in serialization mode, spans, ISO countries and resolved dates included.
+  in serialization mode, spans, ISO countries and resolved dates included;
+- ``event.schema.json`` (with every registered type): one line of what ``consolidate`` writes, for any type.
 
 Regenerate with ``summit-extract schema --out schemas`` (``--check`` fails on drift).
 """
@@ -65,6 +66,10 @@ def schema_files(models: list[type[BaseModel]] | None = None) -> dict[str, str]:
             request = pass_model(model, each)
             files[f"{name}.request.{each.name}.schema.json"] = _dump(request.model_json_schema())
         files[f"{name}.result.schema.json"] = _dump(result_schema(model))
+    if models is None:
+        from ._events import Event
+
+        files["event.schema.json"] = _dump(Event.model_json_schema(mode="serialization"))
     return files
 
 

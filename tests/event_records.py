@@ -1,4 +1,4 @@
-"""Records of the invented event articles (``benchmarks/events/articles``), made as ``extract_many`` makes them:
+"""Records of the invented event articles (``benchmarks/events/articles``), made as ``extract_many`` does:
 each article answered pass by pass by a script (what a model might answer) and run through the real pipeline
 (grounding, rules, normalization), so the records hold real spans into the real texts. No model, no network.
 """
@@ -38,7 +38,9 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
             "participants": [
                 _person("Polish President Marek Zawadzki", "Marek Zawadzki", "President", "Poland"),
                 _person("Lithuanian President Rasa Vaitkutė", "Rasa Vaitkutė", "President", "Lithuania"),
-                _person("Ukrainian President Volodymyr Zelensky", "Volodymyr Zelensky", "President", "Ukraine"),
+                _person(
+                    "Ukrainian President Volodymyr Zelensky", "Volodymyr Zelensky", "President", "Ukraine"
+                ),
             ],
             "location": {"evidence": "in Kyiv", "city": "Kyiv", "venue": None, "country": None},
             "date": {"text": "Tuesday"},
@@ -66,7 +68,9 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
     "e02_kiev_summit_other_outlet": {
         "frame": {
             "participants": [
-                _person("Ukrainian President Volodymyr Zelenskyy", "Volodymyr Zelenskyy", "President", "Ukraine"),
+                _person(
+                    "Ukrainian President Volodymyr Zelenskyy", "Volodymyr Zelenskyy", "President", "Ukraine"
+                ),
                 _person("Polish President Zawadzki", "Zawadzki", "President", "Poland"),
                 _person("Latvian Prime Minister Jānis Ozols", "Jānis Ozols", "Prime Minister", "Latvia"),
                 _person("Lithuania was represented by its president", None, None, "Lithuania"),
@@ -97,7 +101,9 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
     "e03_trilateral_tokyo": {
         "frame": {
             "participants": [
-                _person("Japanese Prime Minister Hiroshi Tanabe", "Hiroshi Tanabe", "Prime Minister", "Japan"),
+                _person(
+                    "Japanese Prime Minister Hiroshi Tanabe", "Hiroshi Tanabe", "Prime Minister", "Japan"
+                ),
                 _person("Chinese Premier Li Wenhao", "Li Wenhao", "Premier", "China"),
                 _person("South Korean President Park Min-jae", "Park Min-jae", "President", "South Korea"),
             ],
@@ -128,7 +134,9 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
         "frame": {
             "participants": [
                 _person("South Korean President Park Min-jae", "Park Min-jae", "President", "South Korea"),
-                _person("Japanese Prime Minister Hiroshi Tanabe", "Hiroshi Tanabe", "Prime Minister", "Japan"),
+                _person(
+                    "Japanese Prime Minister Hiroshi Tanabe", "Hiroshi Tanabe", "Prime Minister", "Japan"
+                ),
             ],
             "location": {"evidence": "in Busan", "city": "Busan", "venue": None, "country": None},
             "date": {"text": "Saturday"},
@@ -167,7 +175,8 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
         "agreements": {
             "agreements": [
                 {
-                    "evidence": "to sign an agreement on a standard gauge railway linking the port of Mombasa to Kampala",
+                    "evidence": "to sign an agreement on a standard gauge railway linking the port of "
+                    "Mombasa to Kampala",
                     "subject": "standard gauge railway from Mombasa to Kampala",
                     "status": "planned",
                 }
@@ -190,14 +199,20 @@ ANSWERS: dict[str, dict[str, dict[str, Any]]] = {
                 _person("Ugandan President Joseph Okello", "Joseph Okello", "President", "Uganda"),
                 _person("Tanzania's delegation was led by its president", None, None, "Tanzania"),
             ],
-            "location": {"evidence": "at State House", "city": "Nairobi", "venue": "State House", "country": None},
+            "location": {
+                "evidence": "at State House",
+                "city": "Nairobi",
+                "venue": "State House",
+                "country": None,
+            },
             "date": {"text": "Monday"},
             "is_summit": True,
         },
         "agreements": {
             "agreements": [
                 {
-                    "evidence": "signed an agreement on Monday to build a standard gauge railway from Mombasa to Kampala",
+                    "evidence": "signed an agreement on Monday to build a standard gauge railway from "
+                    "Mombasa to Kampala",
                     "subject": "standard gauge railway from Mombasa to Kampala",
                     "status": "signed",
                 }

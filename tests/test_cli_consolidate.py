@@ -1,0 +1,96 @@
+"""``summit-extract consolidate RECORDS.jsonl -o EVENTS.jsonl``: events, stdout, the HTML view, errors.
+
+The records are the ones ``extract`` writes for the invented event articles (``tests/event_records``); the
+ids there are the articles' stems, so ``--articles`` is given a JSONL of the texts under the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summit_extract._cli import app
+from summit_extract._events import Event
+from tests.event_records import ANSWERS, records, text
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def records_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("records") / "records.jsonl"
+    failed = {"id": "broken", "status": "error", "error": {"type": "RefusalError", "message": "refused"}}
+    lines = [json.dumps(r, ensure_ascii=False) for r in [*records(), failed]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def events_in(output: str) -> list[Event]:
+    return [Event.model_validate_json(line) for line in output.splitlines() if line.strip()]
+
+
+def test_consolidate_writes_one_event_per_line(records_file: Path, tmp_path: Path, clean_env: None) -> None:
+    out = tmp_path / "events.jsonl"
+    result = runner.invoke(app, ["consolidate", str(records_file), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    events = events_in(out.read_text(encoding="utf-8"))
+    assert sorted(len(e.articles) for e in events) == [1, 1, 1, 2, 3]
+    assert all(e.type == "summit" for e in events)
+    assert "9 records (1 error records skipped) -> 5 events, 2 told by several articles" in result.stderr
+
+
+def test_dash_o_dash_writes_the_events_on_stdout(records_file: Path, clean_env: None) -> None:
+    result = runner.invoke(app, ["consolidate", str(records_file), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    events = events_in(result.stdout)
+    assert len(events) == 5
+    assert {str(a.id) for e in events for a in e.articles} == set(ANSWERS)
+
+
+def test_the_html_view_quotes_each_articles_sentence(
+    records_file: Path, tmp_path: Path, clean_env: None
+) -> None:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(
+        "".join(json.dumps({"id": stem, "text": text(stem)}) + "\n" for stem in ANSWERS), encoding="utf-8"
+    )
+    page = tmp_path / "events.html"
+    args = ["consolidate", str(records_file), "-o", str(tmp_path / "e.jsonl"), "--html", str(page)]
+    result = runner.invoke(app, [*args, "--articles", str(articles)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<section class="event"') == 5
+    # The sentence of the second article that states the date, the date itself marked.
+    assert (
+        'Latvia met Ukraine&#x27;s president in Kiev on <mark data-start="123" data-end="130">Tuesday' in html
+    )
+    assert "span does not slice back" not in html
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("nonsense\n", "not JSON"),
+        ('{"id": 1, "status": "ok", "result": {"participants": 5}}\n', "is not a Summit"),
+    ],
+)
+def test_bad_records_exit_2_with_one_line(content: str, says: str, tmp_path: Path, clean_env: None) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["consolidate", str(bad), "-o", str(tmp_path / "e.jsonl")])
+    assert result.exit_code == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_file_and_a_plain_model_exit_2(tmp_path: Path, clean_env: None) -> None:
+    missing = runner.invoke(app, ["consolidate", str(tmp_path / "none.jsonl"), "-o", "-"])
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    plain: Any = runner.invoke(
+        app,
+        ["consolidate", str(tmp_path / "none.jsonl"), "-o", "-", "--schema", "summit_extract._events:Source"],
+    )
+    assert plain.exit_code == 2 and "needs an article type" in plain.stderr

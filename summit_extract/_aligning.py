@@ -132,8 +132,10 @@ def _fold_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).casefold()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """The folded form of a string (what the normalized tier compares)."""
+    """The folded form of a string (what the normalized tier compares); names and subjects recur across
+    the records of a corpus, so the last 65,536 are kept (consolidation folds each many times)."""
     return FoldedText(text).text.strip()
 
 

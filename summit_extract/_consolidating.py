@@ -11,7 +11,9 @@ event, in three stages:
    and no publication date) come after, grouped by their block, their smallest token;
 3. **sweep** (``cluster``): records are met in that order. A record is compared (``same_event``) only with
    the records of open events that share a token with it and whose windows overlap its own, never all
-   pairs; it joins every event it matches (single link), or opens one. An event closes, is merged
+   pairs; it joins every event it matches (single link), or opens one; a record placed only by its
+   publication date (no date of its own) joins the first event it matches and never ties two events
+   together, nor keeps one open longer. An event closes, is merged
    (``_event_merging``) and is yielded as soon as the sweep has passed the end of its window, or the end
    of its block for records without one.
 
@@ -193,7 +195,13 @@ def cluster(rows: Iterable[tuple[int, str, Article, frozenset[str]]]) -> Iterato
                 yield close(number)
             closing.clear()
         candidates = sorted({n for t in tokens for n in index.get(t, ())})
-        joined = [n for n in candidates if _matches(article, opened[n])]
+        weak = article.window is not None and not article.window.firm
+        joined = []
+        for n in candidates:
+            if _matches(article, opened[n]):
+                joined.append(n)
+                if weak:
+                    break
         end = article.window.end.toordinal() if article.window else 0
         if not joined:
             event = _Open(counter, [(counter, article)], set(tokens), end)
@@ -208,7 +216,7 @@ def cluster(rows: Iterable[tuple[int, str, Article, frozenset[str]]]) -> Iterato
                 event.end = max(event.end, other.end)
             event.members.append((counter, article))
             event.tokens |= tokens
-            event.end = max(event.end, end)
+            event.end = event.end if weak else max(event.end, end)
         for token in event.tokens:
             index.setdefault(token, set()).add(event.number)
         if not tokens:  # nothing to block it by: compared with nothing, an event of its own

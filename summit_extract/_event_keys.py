@@ -69,10 +69,12 @@ G = TypeVar("G", bound=Grounded)
 
 @dataclass(frozen=True, order=True)
 class Window:
-    """The days (inclusive) an event may lie in."""
+    """The days (inclusive) an event may lie in; ``firm`` when a date of the event gives them, not only the
+    article's publication (a record placed only by publication joins one event, never ties two together)."""
 
     start: dt.date
     end: dt.date
+    firm: bool = True
 
     def overlaps(self, other: Window) -> bool:
         """Whether the two windows share a day."""
@@ -120,6 +122,7 @@ def published_window(published: dt.date | None) -> Window | None:
     return Window(
         published - dt.timedelta(days=DAYS_BEFORE_PUBLISHED),
         published + dt.timedelta(days=DAYS_AFTER_PUBLISHED),
+        firm=False,
     )
 
 

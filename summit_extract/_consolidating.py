@@ -8,7 +8,8 @@ event, in three stages:
    article type's document, and the type's hooks give its window (``event_window``: the days its event may
    lie in) and blocking tokens (``event_tokens``: the states it names...);
 2. **sort**: records are sorted on disk (``_external_sort``) by window start; records with no window (no date
-   and no publication date) come after, grouped by their block, their smallest token;
+   and no publication date) come after, grouped by their block: their smallest token other than a
+   finding's words (``place:...`` before ``state:...``), else their smallest;
 3. **sweep** (``cluster``): records are met in that order. A record is compared (``same_event``) only with
    the records of open events that share a token with it and whose windows overlap its own, never all
    pairs; it joins every event it matches (single link), or opens one; a record placed only by its
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ._document import Document, default_article_type
-from ._event_keys import resolve_dates
+from ._event_keys import ABOUT, resolve_dates
 from ._event_merging import Article, merge_event
 from ._events import Event
 from ._exceptions import InputError
@@ -133,7 +134,8 @@ def key_row(line: str, schema: type[Document], where: str = "record") -> Row | N
     window = article.window
     if window is not None:
         return (0, window.start.toordinal(), "", _id_key(view.id), line, window.end.toordinal(), tokens)
-    return (1, 0, tokens[0] if tokens else "", _id_key(view.id), line, 0, tokens)
+    framed = [t for t in tokens if not t.startswith(ABOUT)] or tokens
+    return (1, 0, framed[0] if framed else "", _id_key(view.id), line, 0, tokens)
 
 
 def parse_row(row: Row | tuple[Any, ...], schema: type[Document]) -> tuple[int, str, Article, frozenset[str]]:

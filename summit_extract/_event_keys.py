@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ._document import Document
 
 __all__ = [
+    "ABOUT",
     "DAYS_AFTER_PUBLISHED",
     "DAYS_BEFORE_PUBLISHED",
     "Window",
@@ -65,6 +66,10 @@ DAYS_BEFORE_PUBLISHED = 10
 DAYS_AFTER_PUBLISHED = 14
 
 G = TypeVar("G", bound=Grounded)
+
+#: The prefix of the tokens of findings' subjects: they find candidates, but never block undated records
+#: (a summit's place or states do; its agreements' words are shared by other summits).
+ABOUT = "about:"
 
 
 @dataclass(frozen=True, order=True)
@@ -187,7 +192,7 @@ def _stems(text: str) -> set[str]:
 def finding_tokens(document: Document) -> set[str]:
     """``about:`` tokens of the content words of the subjects of the document's findings."""
     subjects = [getattr(item, "subject", None) for item in findings(document)]
-    return {f"about:{stem}" for s in subjects if isinstance(s, str) for stem in _stems(s)}
+    return {f"{ABOUT}{stem}" for s in subjects if isinstance(s, str) for stem in _stems(s)}
 
 
 def findings(document: Document) -> Iterator[Grounded]:

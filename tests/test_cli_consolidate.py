@@ -139,3 +139,14 @@ def test_the_dev_and_validation_records_give_the_gold_clusters(
     assert len(spans) > 80
     for s in spans:
         assert s.span is not None and texts[str(s.article)][s.span.start : s.span.end] == s.evidence
+
+
+def test_the_readme_example_runs(records_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Many articles, one event", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "records.jsonl").write_text(records_file.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    printed: list[str] = []
+    exec(compile(code, "README.md", "exec"), {"print": lambda *a: printed.append(" ".join(map(str, a)))})
+    assert any(line.startswith("Volodymyr Zelenskyy [('e01_kyiv_air_defence_summit'") for line in printed)

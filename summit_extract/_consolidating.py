@@ -12,7 +12,9 @@ event, in three stages:
    finding's words (``place:...`` before ``state:...``), else their smallest;
 3. **sweep** (``cluster``): records are met in that order. A record is compared (``same_event``) only with
    the records of open events that share a token with it and whose windows overlap its own, never all
-   pairs; it joins every event it matches (single link), or opens one; a record placed only by its
+   pairs (the words of its findings' subjects are looked up only when it has no other token: they let a
+   report that is no summit find its summit, but too many events share them to block the rest); it
+   joins every event it matches (single link), or opens one; a record placed only by its
    publication date (no date of its own) joins the first event it matches and never ties two events
    together, nor keeps one open longer. An event closes, is merged
    (``_event_merging``) and is yielded as soon as the sweep has passed the end of its window, or the end
@@ -134,8 +136,14 @@ def key_row(line: str, schema: type[Document], where: str = "record") -> Row | N
     window = article.window
     if window is not None:
         return (0, window.start.toordinal(), "", _id_key(view.id), line, window.end.toordinal(), tokens)
-    framed = [t for t in tokens if not t.startswith(ABOUT)] or tokens
+    framed = _framed(tokens)
     return (1, 0, framed[0] if framed else "", _id_key(view.id), line, 0, tokens)
+
+
+def _framed(tokens: Iterable[str]) -> list[str]:
+    """The tokens a record is looked up and blocked by: all but its findings' words, unless it has none."""
+    ordered = sorted(tokens)
+    return [t for t in ordered if not t.startswith(ABOUT)] or ordered
 
 
 def parse_row(row: Row | tuple[Any, ...], schema: type[Document]) -> tuple[int, str, Article, frozenset[str]]:
@@ -154,6 +162,11 @@ class _Open:
     tokens: set[str]
     end: int
 
+    @property
+    def framed(self) -> bool:
+        """Whether a record of it has a token other than its findings' words (a place, a state...)."""
+        return any(not t.startswith(ABOUT) for t in self.tokens)
+
 
 def _matches(article: Article, event: _Open) -> bool:
     for _, other in event.members[:COMPARED_MEMBERS]:
@@ -171,16 +184,19 @@ def _matches(article: Article, event: _Open) -> bool:
 def cluster(rows: Iterable[tuple[int, str, Article, frozenset[str]]]) -> Iterator[list[Article]]:
     """The events of sorted, parsed rows, as lists of articles, each yielded once the sweep has passed it."""
     opened: dict[int, _Open] = {}
-    index: dict[str, set[int]] = {}
+    index: dict[str, set[int]] = {}  # every token of every open event
+    loose: dict[str, set[int]] = {}  # the findings' words of the open events that have nothing else
     closing: list[tuple[int, int]] = []  # (window end, event number): events with a window
     block: tuple[int, str] | None = None
 
     def close(number: int) -> list[Article]:
         event = opened.pop(number)
         for token in event.tokens:
-            index[token].discard(number)
-            if not index[token]:
-                del index[token]
+            for table in (index, loose):
+                if token in table:
+                    table[token].discard(number)
+                    if not table[token]:
+                        del table[token]
         return [a for _, a in sorted(event.members, key=lambda m: m[0])]
 
     counter = 0
@@ -196,7 +212,13 @@ def cluster(rows: Iterable[tuple[int, str, Article, frozenset[str]]]) -> Iterato
             for number in sorted(opened):  # a new block: every open event (of the last block, or dated) ends
                 yield close(number)
             closing.clear()
-        candidates = sorted({n for t in tokens for n in index.get(t, ())})
+        framed = _framed(tokens)
+        if framed and not framed[0].startswith(ABOUT):  # by its place and states, and the loose events' words
+            found = {n for t in framed for n in index.get(t, ())}
+            found |= {n for t in tokens if t.startswith(ABOUT) for n in loose.get(t, ())}
+        else:  # by its findings' words alone: every event sharing one
+            found = {n for t in tokens for n in index.get(t, ())}
+        candidates = sorted(found)
         weak = article.window is not None and not article.window.firm
         joined = []
         for n in candidates:
@@ -221,6 +243,13 @@ def cluster(rows: Iterable[tuple[int, str, Article, frozenset[str]]]) -> Iterato
             event.end = event.end if weak else max(event.end, end)
         for token in event.tokens:
             index.setdefault(token, set()).add(event.number)
+            if event.framed:
+                if event.number in loose.get(token, ()):
+                    loose[token].discard(event.number)
+                    if not loose[token]:
+                        del loose[token]
+            else:
+                loose.setdefault(token, set()).add(event.number)
         if not tokens:  # nothing to block it by: compared with nothing, an event of its own
             yield close(event.number)
             continue

@@ -19,7 +19,9 @@ the engine's consolidation hooks (``Document.event_window``, ``event_tokens``, `
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -53,10 +55,16 @@ NAME_WORD_SIMILARITY = 80.0
 
 
 def _plain(text: str) -> str:
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", fold(text))
     return re.sub(r"[\W_]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).strip()
+
+
+# Consolidation compares each record with many others: a city's key and a country's code are computed
+# once per name, not once per comparison.
+@functools.lru_cache(maxsize=1 << 16)
+def _city_key(city: str) -> str | None:
+    code = capital_of(city)
+    return f"@{code}" if code else _plain(city) or None
 
 
 def place_key(location: Location | None) -> str | None:
@@ -64,10 +72,10 @@ def place_key(location: Location | None) -> str | None:
     without case and accents; None when the article names no city."""
     if location is None or not location.city:
         return None
-    code = capital_of(location.city)
-    return f"@{code}" if code else _plain(location.city) or None
+    return _city_key(location.city)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _code(name: str | None) -> str | None:
     if not name:
         return None

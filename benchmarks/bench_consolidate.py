@@ -17,7 +17,7 @@ written to a temporary JSONL file first (not timed); each run reads it and write
 The events of both runs are compared (their JSON, line for line) when both ran on the same records; the
 number of events against the number generated says how well the synthetic events are recovered.
 
-Peak memory: the process's peak resident set (``ru_maxrss``) for the single-process run, in a subprocess of
+Peak memory: the process's peak resident set (``VmHWM``) for the single-process run, in a subprocess of
 its own; for Ray, the driver's peak (the workers' and the object store's are Ray's, bounded by its spilling).
 Results are appended to ``benchmarks/results/events_throughput.json`` (one entry per run) and the table
 ``events_throughput.md`` is rebuilt from all entries.
@@ -162,6 +162,11 @@ def synthetic(n: int, seed: int = 7, years: int = 20) -> tuple[list[str], int]:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident set since it started (VmHWM): not ``ru_maxrss``, which on Linux keeps
+    across exec the peak of the parent it was forked from (here, the parent holding the records)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

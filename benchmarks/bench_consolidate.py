@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -238,6 +239,18 @@ def markdown(entries: list[dict[str, Any]]) -> str:
             f"| {e['records']:,} | {e['run']} | {e['seconds']:.0f} | {e['records'] / e['seconds']:,.0f} "
             f"| {e['events']:,} ({e['generated']:,}) | {e['peak_mb']:,.0f} MB | {same} | {e['when']} |"
         )
+    lines += [
+        "",
+        "Peak memory does not grow with the corpus: the sort holds one run of 50,000 records and the sweep "
+        "the events still open (those of one date window); some 250 MB of it is the library itself "
+        "(imports, the country-name index). \"Same events\" compares the events file, byte for byte "
+        "(sha256), with the single-process run on the same seeded records. On 2 shared cores the Ray step "
+        "is slower than one process: its workers share the same two cores, and the sort moves every record "
+        "through the object store; its reading, keying and sorting spread over the nodes of a real cluster, "
+        "while the sweep stays on the driver. The synthetic events come out nearly whole up to 100,000 "
+        "records; at a million (45 meetings a day, the denser part among 24 states), meetings of the same "
+        "states in one city on the same day are one event to these rules, so some distinct ones merge.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -264,14 +277,18 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.runs:
             outputs[kind] = Path(tmp) / f"events-{kind}.jsonl"
             result = _child(kind, source, outputs[kind])
+            digest = hashlib.sha256(outputs[kind].read_bytes()).hexdigest()
             same = None
-            if kind == "ray" and "single" in outputs:
-                same = outputs["single"].read_bytes() == outputs["ray"].read_bytes()
+            if kind == "ray":  # the records are the same for a size (seeded): compare with its single run
+                singles = [e for e in entries if e["run"] == "single" and e["records"] == args.records]
+                known = [e["sha256"] for e in singles if "sha256" in e]
+                same = digest in known if known else None
             entry = {
                 "records": args.records,
                 "run": kind,
                 "generated": generated,
                 "same_as_single": same,
+                "sha256": digest,
                 "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 **{k: v for k, v in result.items() if k != "records"},
             }

@@ -243,7 +243,7 @@ def markdown(entries: list[dict[str, Any]]) -> str:
         "",
         "Peak memory does not grow with the corpus: the sort holds one run of 50,000 records and the sweep "
         "the events still open (those of one date window); some 250 MB of it is the library itself "
-        "(imports, the country-name index). \"Same events\" compares the events file, byte for byte "
+        '(imports, the country-name index). "Same events" compares the events file, byte for byte '
         "(sha256), with the single-process run on the same seeded records. On 2 shared cores the Ray step "
         "is slower than one process: its workers share the same two cores, and the sort moves every record "
         "through the object store; its reading, keying and sorting spread over the nodes of a real cluster, "

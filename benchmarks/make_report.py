@@ -1,6 +1,6 @@
 """Assemble benchmarks/REPORT.md from the sections each benchmark wrote into benchmarks/results/.
 
-    python benchmarks/make_report.py
+python benchmarks/make_report.py
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ SECTIONS = [
     ("scale_records.md", "nice -n 19 python benchmarks/bench_scale_records.py"),
     ("batch_api_dry_run.md", "nice -n 19 python benchmarks/bench_batch_api.py"),
     ("cpu_per_extraction.md", "nice -n 19 python benchmarks/bench_cpu.py"),
+    ("events_quality.md", "python benchmarks/bench_events.py"),
+    (
+        "events_throughput.md",
+        "nice -n 19 python benchmarks/bench_consolidate.py [--records 1000000 --runs single ray]",
+    ),
 ]
 
 HEADER = """# Benchmark report

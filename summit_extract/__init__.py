@@ -12,11 +12,13 @@ import logging
 
 from ._backend import Backend, load_provider, resolve_backend
 from ._config import RetryPolicy
+from ._consolidating import ConsolidationSummary, consolidate
 from ._context import ExtractionContext, written_in_article
 from ._countries import Country
 from ._deadline import Deadline
 from ._document import Document, Example, Pass, article_types, check_article_type, register
 from ._evaluating import ArticleScore, Counts, EvalReport, ListRule, Scoring, evaluate
+from ._events import Claim, Event, Fact, Source
 from ._exceptions import (
     ConfigurationError,
     ExtractionError,
@@ -86,9 +88,11 @@ __all__ = [
     "ArticleScore",
     "Backend",
     "BatchSummary",
+    "Claim",
     "Commitment",
     "Concern",
     "ConfigurationError",
+    "ConsolidationSummary",
     "Country",
     "Counts",
     "Deadline",
@@ -96,10 +100,12 @@ __all__ = [
     "Dispute",
     "Document",
     "EvalReport",
+    "Event",
     "Example",
     "Extraction",
     "ExtractionContext",
     "ExtractionError",
+    "Fact",
     "Grounded",
     "InputError",
     "Item",
@@ -121,6 +127,7 @@ __all__ = [
     "SchemaProblem",
     "SchemaWarning",
     "Scoring",
+    "Source",
     "Span",
     "StatedText",
     "Statement",
@@ -140,6 +147,7 @@ __all__ = [
     "batch_status",
     "check_article_type",
     "collect_batch",
+    "consolidate",
     "evaluate",
     "extract",
     "extract_many",

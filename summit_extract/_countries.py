@@ -59,6 +59,7 @@ from ._aligning import FoldedText, _fold_char, contains, fold
 __all__ = [
     "NAME_LANGUAGES",
     "Country",
+    "capital_of",
     "country",
     "country_mentions",
     "organization",
@@ -861,3 +862,15 @@ def party_mentions(text: str, *, capitals: bool = False) -> list[tuple[int, str]
         code = target.removeprefix("@")
         found.append((start, country(code).name if code in states else code))
     return found
+
+
+@functools.cache
+def _capitals() -> dict[str, str]:
+    capitals: dict[str, list[str]] = _data()["capitals"]  # type: ignore[assignment]
+    return {_plain(written): code for code, names in capitals.items() for written in names}
+
+
+def capital_of(name: str) -> str | None:
+    """The ISO alpha-2 code of the state whose capital ``name`` is, in any spelling the data lists ("Kyiv",
+    "Kiev", "Київ" are all UA), accents and case aside; None for any other place."""
+    return _capitals().get(_plain(name.strip()))

@@ -7,6 +7,7 @@ The hooks an article type declares are documented on :class:`Document` itself.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import re
 from collections.abc import Sequence
@@ -18,8 +19,9 @@ from pydantic import BaseModel, create_model
 
 from ._checking import example_problems, grounded_problems, name_problems, settle, text_warnings
 from ._context import ExtractionContext
+from ._event_keys import Window, default_same_event, default_same_fact, default_tokens, default_window
 from ._exceptions import ConfigurationError, SchemaError, SchemaProblem
-from ._grounding import LibraryFilled, library_fields
+from ._grounding import Grounded, LibraryFilled, library_fields
 from ._locating import SENTENCE_GROUNDING
 from ._merging import merge_models
 from ._rules import Rule, RuleContext, run_rules
@@ -116,6 +118,10 @@ class Document(LibraryFilled):
     - ``rules``: the code rules checked against the model's answer (:class:`~summit_extract.Rule`: a name,
       what it may do, the languages its words cover), in order; the engine's sentence grounding by default.
     - ``scoring``: the matching rules ``evaluate()`` uses against gold annotations (a ``Scoring``).
+    - ``event_window(published)``, ``event_tokens()``, ``same_event(other)`` and ``same_fact(a, b)``: how
+      ``consolidate`` makes events of many articles' records: the days the event may lie in, the tokens
+      records are blocked by (only records sharing one are compared), whether two records tell one event,
+      and whether two items of two articles are one fact (defaults in ``_event_keys``).
 
     Mistakes are caught when the class is defined, before any request: a ``SchemaError`` names the class,
     the field and the fix (a missing evidence field, a pass or ``event_fields`` naming no field, an example
@@ -178,6 +184,26 @@ class Document(LibraryFilled):
     def merge_chunks(cls, values: Sequence[Self]) -> Self:
         """One value from the values of an article's chunks, in article order (see ``_merging``)."""
         return merge_models(values)
+
+    # -- many articles, one event (``consolidate``) ------------------------------------------------------
+
+    def event_window(self, published: dt.date | None) -> Window | None:
+        """The days the event this record tells of may lie in (None: unknown); by default its first date,
+        resolved against ``published``, else the days around ``published`` (``_event_keys``)."""
+        return default_window(self, published)
+
+    def event_tokens(self) -> frozenset[str]:
+        """Blocking tokens: only records sharing one are compared. By default the states it names."""
+        return default_tokens(self)
+
+    def same_event(self, other: Document) -> bool:
+        """Whether ``other`` (a record whose window overlaps this one's) tells of the same event."""
+        return default_same_event(self, other)
+
+    @classmethod
+    def same_fact(cls, a: Grounded, b: Grounded) -> bool:
+        """Whether two items of two articles state one fact; by default ``same_item`` without spans."""
+        return default_same_fact(a, b)
 
 
 #: The name of the pass that asks for every field at once.
@@ -345,6 +371,14 @@ def register(cls: type[Document], name: str, *, default: bool = False) -> type[D
 def article_types() -> dict[str, type[Document]]:
     """The registered article types, by name (installed ones once loaded: see :func:`article_type`)."""
     return dict(_types)
+
+
+def type_name(model: type[BaseModel]) -> str:
+    """The registered name of an article type, else its class name in snake case."""
+    for name, registered in article_types().items():
+        if registered is model:
+            return name
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.__name__).lower()
 
 
 def installed_article_types() -> dict[str, str]:

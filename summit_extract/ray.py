@@ -6,7 +6,15 @@ runner wrote (a JSONL file, or a folder of Parquet parts).
 """
 
 from ._runners.cluster import BackendSpec, Endpoint, extract_dataset
+from ._runners.consolidating_ray import consolidate_dataset
 from ._runners.reading import read_articles
 from ._runners.records import iter_records
 
-__all__ = ["BackendSpec", "Endpoint", "extract_dataset", "iter_records", "read_articles"]
+__all__ = [
+    "BackendSpec",
+    "Endpoint",
+    "consolidate_dataset",
+    "extract_dataset",
+    "iter_records",
+    "read_articles",
+]

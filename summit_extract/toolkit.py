@@ -19,7 +19,10 @@ Comparing text
     :data:`UNKNOWN`, :func:`injected_spans` (where an article carries instructions for the model).
 Countries and organizations, in any language
     :class:`Country` and :func:`country` (ISO 3166), :func:`organization`, :func:`states_named`,
-    :func:`state_mentions`, :func:`party_mentions`.
+    :func:`state_mentions`, :func:`party_mentions`, :func:`capital_of` (a state's capital, for places).
+Events across articles (consolidation hooks)
+    :func:`findings` and :func:`finding_tokens` (a record's findings and their words), :func:`shares_finding`
+    and :func:`default_same_fact` (the engine's defaults for "same finding" across articles).
 Scoring against gold annotations, and extracting
     :class:`Scoring`, :class:`ListRule`, :class:`ArticleScore`, :class:`EvalReport`, :func:`evaluate`,
     :func:`score_article`; :class:`Extraction`, :func:`extract_result`, :func:`aextract_result`.
@@ -27,9 +30,18 @@ Scoring against gold annotations, and extracting
 
 from ._aligning import fold
 from ._context import ExtractionContext
-from ._countries import Country, country, organization, party_mentions, state_mentions, states_named
+from ._countries import (
+    Country,
+    capital_of,
+    country,
+    organization,
+    party_mentions,
+    state_mentions,
+    states_named,
+)
 from ._document import Document, Example, Pass, register
 from ._evaluating import ArticleScore, EvalReport, ListRule, Scoring, evaluate, score_article
+from ._event_keys import default_same_fact, finding_tokens, findings, shares_finding
 from ._extracting import aextract_result, extract_result
 from ._fields import OptionalText, StatedText, WrittenDate, clean
 from ._grounding import Grounded, Span, same_words, spans_overlap
@@ -61,11 +73,15 @@ __all__ = [
     "StatedText",
     "WrittenDate",
     "aextract_result",
+    "capital_of",
     "clean",
     "country",
+    "default_same_fact",
     "detect_language",
     "evaluate",
     "extract_result",
+    "finding_tokens",
+    "findings",
     "fold",
     "injected_spans",
     "negated",
@@ -74,6 +90,7 @@ __all__ = [
     "register",
     "same_words",
     "score_article",
+    "shares_finding",
     "spans_overlap",
     "state_mentions",
     "states_named",

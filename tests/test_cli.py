@@ -303,7 +303,7 @@ def test_schema_export_and_check(tmp_path: Path) -> None:
     assert names == sorted(
         [f"summit.request.{p}.schema.json" for p in ("frame", "agreements", "disputes", "statements")]
         + [f"tradedeal.request.{p}.schema.json" for p in ("frame", "commitments", "concerns")]
-        + ["summit.result.schema.json", "tradedeal.result.schema.json"]
+        + ["summit.result.schema.json", "tradedeal.result.schema.json", "event.schema.json"]
     )
     assert json.loads((out / "summit.result.schema.json").read_text())["title"] == "Summit"
     assert json.loads((out / "tradedeal.request.frame.schema.json").read_text())["title"] == "TradeDealFrame"

@@ -5,7 +5,8 @@ For each article type (every registered one by default), named by its registered
 - ``<type>.request.<pass>.schema.json``: what the model is asked to fill in that pass (the pass's
   response model); fields the library fills itself (spans, ISO countries, resolved dates) are hidden;
 - ``<type>.result.schema.json``: what ``extract_*`` returns and what the JSONL records' ``result`` holds,
-  in serialization mode, spans, ISO countries and resolved dates included.
+  in serialization mode, spans, ISO countries and resolved dates included;
+- ``event.schema.json`` (with every registered type): one line of what ``consolidate`` writes, for any type.
 
 Regenerate with ``summit-extract schema --out schemas`` (``--check`` fails on drift).
 """
@@ -13,14 +14,13 @@ Regenerate with ``summit-extract schema --out schemas`` (``--check`` fails on dr
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from .._document import article_types, pass_model, passes_of
+from .._document import article_types, pass_model, passes_of, type_name
 
 __all__ = ["result_schema", "schema_files", "stale_schemas", "type_name", "write_schemas"]
 
@@ -47,14 +47,6 @@ def result_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema(mode="serialization", schema_generator=_WithLibraryFields)
 
 
-def type_name(model: type[BaseModel]) -> str:
-    """The registered name of an article type, else its class name in snake case."""
-    for name, registered in article_types().items():
-        if registered is model:
-            return name
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", model.__name__).lower()
-
-
 def schema_files(models: list[type[BaseModel]] | None = None) -> dict[str, str]:
     """File name -> content, for the given article types (default: every registered one)."""
     chosen = models if models is not None else list(article_types().values())
@@ -65,6 +57,10 @@ def schema_files(models: list[type[BaseModel]] | None = None) -> dict[str, str]:
             request = pass_model(model, each)
             files[f"{name}.request.{each.name}.schema.json"] = _dump(request.model_json_schema())
         files[f"{name}.result.schema.json"] = _dump(result_schema(model))
+    if models is None:
+        from .._events import Event
+
+        files["event.schema.json"] = _dump(Event.model_json_schema(mode="serialization"))
     return files
 
 

@@ -27,10 +27,12 @@ from ..toolkit import (
     StatedText,
     WrittenDate,
     clean,
+    default_same_fact,
     fold,
     same_words,
     spans_overlap,
 )
+from ._events import same_participant, same_place, summit_same_event, summit_tokens
 from ._normalizing import EVIDENCE_CHARS
 from ._passes import DEFAULT_PASSES, EXAMPLES, INSTRUCTIONS, PASSES
 from ._rules import RULES, finalize_summit
@@ -347,3 +349,22 @@ class Summit(Document):
             # accusations" next to "report a summit in Paris").
             self.is_summit = False
             self.is_summit_reason = "the summit rests only on instructions inside the article"
+
+    # Many articles, one meeting (``consolidate``): the rules are in ``summit/_events.py``.
+
+    def event_tokens(self) -> frozenset[str]:
+        """The states meeting, the place (any spelling of a capital), the states party to the findings."""
+        return summit_tokens(self)
+
+    def same_event(self, other: Document) -> bool:
+        """One meeting: places not differing, states overlapping; a non-summit only by a shared finding."""
+        return isinstance(other, Summit) and summit_same_event(self, other)
+
+    @classmethod
+    def same_fact(cls, a: Grounded, b: Grounded) -> bool:
+        """People across spellings and partial names, a delegation as its named leader, places by alias."""
+        if isinstance(a, Participant) and isinstance(b, Participant):
+            return same_participant(a, b)
+        if isinstance(a, Location) and isinstance(b, Location):
+            return same_place(a, b)
+        return default_same_fact(a, b)

@@ -2,11 +2,11 @@
 
 ``app`` holds the app, the global options and the exit codes; ``options`` the options the commands share
 and what they build; ``summary`` what they print. The commands: ``extract`` (and ``extract_ray`` for
-``--ray``), ``schema``, ``report``, ``evaluate`` (``eval``), ``check`` and ``batch``. Importing this package
-registers them all, in the order ``--help`` lists them.
+``--ray``), ``schema``, ``report``, ``evaluate`` (``eval``), ``check``, ``batch`` and ``consolidate``.
+Importing this package registers them all, in the order ``--help`` lists them.
 """
 
-from . import batch, check, evaluate, extract, report, schema  # noqa: F401 - each registers its command
+from . import batch, check, consolidate, evaluate, extract, report, schema  # noqa: F401 - they register
 from .app import app, main
 
 __all__ = ["app", "main"]

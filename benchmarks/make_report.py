@@ -19,6 +19,12 @@ SECTIONS = [
         "git apply benchmarks/experiments/output_token_cuts.patch, then "
         "flock /tmp/summit-model.lock python benchmarks/bench_quality.py --only library",
     ),
+    (
+        "examples_in_article_language.md",
+        "git apply benchmarks/experiments/examples_in_article_language.patch, then "
+        "flock /tmp/summit-model.lock python benchmarks/bench_quality.py --only library; "
+        "--rescore under each code",
+    ),
     ("batch_throughput.md", "python benchmarks/bench_batch.py"),
     ("batch_overhead.md", "python benchmarks/bench_batch.py"),
     ("batch_prompt_tokens.md", "python benchmarks/bench_prompt_tokens.py"),

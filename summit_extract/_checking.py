@@ -189,12 +189,8 @@ def example_problems(
     """What is wrong with each worked example: unknown keys, answers that do not validate against their
     pass, evidence not found in the example's own text (a fuzzy match is not a copy)."""
     problems: list[SchemaProblem] = []
-    shown: list[tuple[str, Any]] = []
     for n, example in enumerate(examples):
-        shown.append((f"{cls.__name__}.examples[{n}]", example))
-        translations = getattr(example, "translations", ())  # duck-typed: _document imports this module
-        shown += [(f"{cls.__name__}.examples[{n}] ({t.language})", t) for t in translations]
-    for where, example in shown:
+        where = f"{cls.__name__}.examples[{n}]"
         answer = getattr(example, "answer", None)
         text = getattr(example, "text", None)
         if not isinstance(answer, dict) or not isinstance(text, str) or not text.strip():

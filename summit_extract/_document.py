@@ -76,20 +76,6 @@ class Example:
 
     text: str
     answer: dict[str, Any]
-    #: The language ``text`` is written in (ISO 639-1).
-    language: str = "en"
-    #: The same example written in other languages. An article in one of them is shown that one: a small
-    #: model copies its evidence in the language of the example it read last, so a French article shown
-    #: only English examples got English translations as evidence, which no span of it holds.
-    translations: tuple[Example, ...] = ()
-
-    def in_language(self, language: str) -> Example:
-        """This example as written in ``language``, or itself when it has no such translation."""
-        return next((t for t in self.translations if t.language == language), self)
-
-    def with_translations(self) -> tuple[Example, ...]:
-        """This example and each of its translations (what checks and tests go over)."""
-        return (self, *self.translations)
 
 
 class PassAnswer(LibraryFilled):

@@ -28,7 +28,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._document import Document, Example, Pass, pass_model
-from ._language import detect_language
 
 __all__ = [
     "PROMPT_VERSION",
@@ -41,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the prompt changes, so caches keyed on it are invalidated.
-PROMPT_VERSION = "8"
+PROMPT_VERSION = "7"
 
 SYSTEM = "\n".join(
     [
@@ -154,9 +153,7 @@ def messages(
         ]
     extra = [getattr(schema, "instructions", "") if issubclass(schema, Document) else "", instructions or ""]
     passes = passes or (chosen,)
-    # Each example in the article's language where it has been written in it (see Example.translations).
-    language = detect_language(text)
-    shown = [e.in_language(language) for e in getattr(schema, "examples", ())] if examples else []
+    shown = getattr(schema, "examples", ()) if examples else ()
     system = "\n".join([SYSTEM_PASSES, *(e.strip() for e in extra if e.strip())])
     if not shown:
         # Without examples the field guide is how the fields' descriptions reach the model. With them,

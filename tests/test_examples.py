@@ -25,14 +25,12 @@ from summit_extract._aligning import FoldedText, align, fold
 from summit_extract._context import Attempts
 from summit_extract._document import Pass, pass_model, passes_of
 from summit_extract._grounding import is_unaligned, library_fields, walk
-from summit_extract._prompting import messages
 from tests.paths import DEVSET
 
 CASES = [
-    pytest.param(cls, n, each, id=f"{name}-{n}-{each.language}")
+    pytest.param(cls, n, example, id=f"{name}-{n}")
     for name, cls in sorted(article_types().items())
     for n, example in enumerate(cls.examples)
-    for each in example.with_translations()
 ]
 
 
@@ -129,26 +127,14 @@ def test_the_finalized_example_keeps_its_own_verdict(cls: type[Document], n: int
 @pytest.mark.parametrize(("cls", "n", "example"), CASES)
 def test_the_finalized_example_keeps_every_finding(cls: type[Document], n: int, example: Example) -> None:
     # An example whose findings the code rules drop teaches the model what the library then throws away
-    # (in a language whose cue words miss the example's wording, say).
+    # (an example whose cue word the rules do not know, say).
     value = cls.model_validate(example.answer, context=strict(example.text))
     value.finalize(ExtractionContext(example.text))
     for name, answered in example.answer.items():
         if isinstance(answered, list) and answered and name in type(value).model_fields:
             kept = getattr(value, name)
             evidence = [getattr(i, "evidence", i) for i in kept]
-            assert len(kept) == len(answered), (example.language, name, evidence)
-
-
-def test_an_article_is_shown_the_example_in_its_own_language() -> None:
-    french = Summit.examples[-1].in_language("fr")
-    assert french.language == "fr" and french is not Summit.examples[-1]
-    article = "Le président français a reçu vendredi à Paris le chancelier allemand pour un sommet. " * 3
-    shown = [m["content"] for m in messages(article, Summit, chosen=Summit.passes[0], passes=Summit.passes)]
-    assert any(french.text in m for m in shown)
-    assert not any(Summit.examples[-1].text in m for m in shown)
-    # A language no example is written in is shown the English one.
-    shown = [m["content"] for m in messages("Lorem " * 3 + "ipsum", Summit, chosen=Summit.passes[0])]
-    assert any(Summit.examples[-1].text in m for m in shown)
+            assert len(kept) == len(answered), (n, name, evidence)
 
 
 def _sentences(text: str) -> list[str]:
@@ -158,7 +144,7 @@ def _sentences(text: str) -> list[str]:
 def test_no_example_text_is_taken_from_the_dev_set() -> None:
     dev = {path.name: fold(path.read_text(encoding="utf-8")) for path in (DEVSET / "articles").glob("*.txt")}
     assert dev, "the dev set is where the examples must not come from"
-    examples = [t for cls in article_types().values() for e in cls.examples for t in e.with_translations()]
+    examples = [e for cls in article_types().values() for e in cls.examples]
     assert examples
     for example in examples:
         for sentence in _sentences(example.text):

@@ -109,11 +109,10 @@ def test_domestic_sommet_is_not_a_summit(local_backend: Backend) -> None:
     assert summit.is_summit is False
     assert summit.participants == [] and summit.location is None and summit.date is None
     assert result.requests == {"frame": 1, "agreements": 1, "disputes": 1}
-    # Under prompt 7 the model looped on one dispute here and the library ended that answer at the first
-    # repeat; shown the French example (prompt 8) it no longer loops (loops: tests/test_streaming.py). The
-    # library counts what the server wrote, never more, and lists each dispute once.
+    # The model looped on one dispute (recorded in full, since recording reads a stream to its end); the
+    # library ended that answer at the first repeat, so it counts fewer tokens than the server wrote.
     written = sum(final_usage(stream)["completion_tokens"] for stream in recorded_streams(SOMMET_CASSETTE))
-    assert 0 < result.usage.completion_tokens <= written
+    assert result.usage.completion_tokens < written - 200
     assert len({d.subject for d in summit.disputes}) == len(summit.disputes)
 
 

@@ -313,48 +313,6 @@ def test_a_phone_call_is_no_summit_and_a_meeting_still_overrules_a_no(how: str, 
     assert finalized(dict(BERLIN_FRAME), text).is_summit is summit
 
 
-#: A meeting and a call in Korean, Russian and Ukrainian, the frame as the model lists it, answering "no".
-MEETINGS_AND_CALLS = [
-    (
-        "ko",
-        ("윤석열 대통령", "윤석열", "South Korea", "President"),
-        ("기시다 후미오 일본 총리", "기시다 후미오", "Japan", "Prime Minister"),
-        "윤석열 대통령은 7일 서울에서 기시다 후미오 일본 총리와 정상회담을 가졌다. 두 정상은 경제 협력을 "
-        "논의했다.",
-        "윤석열 대통령은 7일 기시다 후미오 일본 총리와 전화 통화를 했다. 두 정상은 경제 협력을 논의했다.",
-    ),
-    (
-        "ru",
-        ("Президент России Владимир Путин", "Владимир Путин", "Russia", "President"),
-        ("президент Китая Си Цзиньпин", "Си Цзиньпин", "China", "President"),
-        "Президент России Владимир Путин провел в Пекине переговоры с коллегой: президент Китая Си Цзиньпин "
-        "встретил его в Доме народных собраний.",
-        "Президент России Владимир Путин в пятницу говорил по телефону с коллегой: президент Китая Си "
-        "Цзиньпин "
-        "обсудил с ним торговлю.",
-    ),
-    (
-        "uk",
-        ("Президент України Володимир Зеленський", "Володимир Зеленський", "Ukraine", "President"),
-        ("президент Польщі Анджей Дуда", "Анджей Дуда", "Poland", "President"),
-        "Президент України Володимир Зеленський провів у Варшаві переговори з колегою: президент Польщі "
-        "Анджей Дуда зустрів його в палаці.",
-        "Президент України Володимир Зеленський у п'ятницю мав телефонну розмову з колегою: президент Польщі "
-        "Анджей Дуда обговорив з ним торгівлю.",
-    ),
-]
-
-
-@pytest.mark.parametrize(("language", "first", "second", "met", "called"), MEETINGS_AND_CALLS)
-def test_leaders_meeting_overrule_a_no_in_more_languages_and_a_call_does_not(
-    language: str, first: tuple[str, ...], second: tuple[str, ...], met: str, called: str
-) -> None:
-    frame = {"participants": [person(*first), person(*second)], "is_summit": False}
-    assert detect_language(met) == language and detect_language(called) == language
-    assert finalized(dict(frame), met).is_summit is True
-    assert finalized(dict(frame), called).is_summit is False
-
-
 # -- order: the parties of a meeting before the check that a dispute has a state ----------------------
 
 

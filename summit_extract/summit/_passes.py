@@ -9,7 +9,6 @@ from the dev set), and ``tests/test_examples.py`` checks that every evidence in 
 from __future__ import annotations
 
 from ..toolkit import Example, Pass
-from ._translations import TRANSLATIONS
 
 __all__ = ["DEFAULT_PASSES", "EXAMPLE", "EXAMPLES", "INSTRUCTIONS", "MAX_FINDINGS", "PASSES"]
 
@@ -119,7 +118,6 @@ EXAMPLE = Example(
         ],
         "statements": [{"speaker": "Anna Nowak", "quote": "Our seas are safer when we stand together"}],
     },
-    translations=TRANSLATIONS,
 )
 
 #: A multilateral summit: the host's leader is named, the other states only as countries (delegations).

@@ -23,7 +23,6 @@ from ..._cache import atomic_write
 from ..._document import default_article_type
 from ..._exceptions import ConfigurationError, ExtractionError, OutputValidationError, TransportError, Usage
 from ..._extracting import assemble
-from ..._planning import plan_article
 from ..._planning import published_date as _published
 from ..batch import extract_many
 from ..records import Item, LineSink, Sink, done_ids, error_record, id_key, ok_record
@@ -133,14 +132,7 @@ def _collect(
             try:
                 if index in failures:
                     raise TransportError(f"the batch did not answer: {failures[index]}")
-                plan = plan_article(
-                    item.text,
-                    schema,
-                    backend=chosen,
-                    published=published,
-                    ungrounded=manifest.settings["ungrounded"],
-                    instructions=manifest.settings["instructions"],
-                )
+                plan = manifest.plan(item.text, schema, chosen, published)
                 extraction = assemble(plan, mine)
             except Exception as exc:  # an answer the engine could not use: re-asked, never a crash
                 if not isinstance(exc, ExtractionError):
@@ -231,14 +223,7 @@ def _submit_followup(
     packer = Packer(DEFAULT_MAX_REQUESTS, DEFAULT_MAX_BYTES, lambda job: commit(manifest, job, None, True))
     for item in items:
         pub = _published(item.published)
-        plan = plan_article(
-            item.text,
-            schema,
-            backend=backend,
-            published=pub,
-            ungrounded=manifest.settings["ungrounded"],
-            instructions=manifest.settings["instructions"],
-        )
+        plan = manifest.plan(item.text, schema, backend, pub)
         packer.add(item, pub, plan)
     packer.finish()
     create_jobs(manifest, backend, "24h")

@@ -9,6 +9,7 @@ ids, as in ``extract_many``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from ..._backend import Backend
 from ..._cache import atomic_write
 from ..._exceptions import ConfigurationError
+from ..._planning import ArticlePlan, plan_article
 from ..records import id_key
 
 __all__ = ["TERMINAL", "Manifest", "jsonl", "manifest_path", "read_ids", "require_manifest", "settings_of"]
@@ -54,6 +56,19 @@ class Manifest:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(path, data["run"], data["settings"], data["jobs"])
+
+    def plan(
+        self, text: str | bytes, schema: type[BaseModel], backend: Backend, published: dt.date | None
+    ) -> ArticlePlan:
+        """An article's requests, planned with the settings its jobs were submitted with."""
+        return plan_article(
+            text,
+            schema,
+            backend=backend,
+            published=published,
+            ungrounded=self.settings["ungrounded"],
+            instructions=self.settings["instructions"],
+        )
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -313,6 +313,68 @@ def test_a_phone_call_is_no_summit_and_a_meeting_still_overrules_a_no(how: str, 
     assert finalized(dict(BERLIN_FRAME), text).is_summit is summit
 
 
+WEIMAR = (
+    "BRUXELLES - Les ministres des Affaires étrangères de la France, de l'Allemagne et de la Pologne se sont "
+    "réunis lundi à Bruxelles. Le ministre français Jean-Marc Lefort, son homologue polonaise Katarzyna "
+    "Nowicka et l'Allemand Stefan Albers ont adopté une déclaration commune."
+)
+WEIMAR_FRAME = {
+    "participants": [
+        person("Le ministre français Jean-Marc Lefort", "Jean-Marc Lefort", "France", "Foreign Minister"),
+        person(
+            "son homologue polonaise Katarzyna Nowicka", "Katarzyna Nowicka", "Poland", "Foreign Minister"
+        ),
+        person("l'Allemand Stefan Albers", "Stefan Albers", "Germany", "Foreign Minister"),
+    ],
+    "is_summit": False,
+}
+
+
+def test_ministers_named_after_the_sentence_that_says_their_states_met_make_a_summit() -> None:
+    summit = finalized(dict(WEIMAR_FRAME), WEIMAR)
+    assert summit.is_summit is True
+    assert {p.name for p in summit.participants} == {"Jean-Marc Lefort", "Katarzyna Nowicka", "Stefan Albers"}
+
+
+def test_a_sentence_before_that_says_other_states_met_makes_no_summit() -> None:
+    text = (
+        "ROME - Les ministres de l'Espagne et du Portugal se sont réunis lundi à Rome. Le ministre français "
+        "Jean-Marc Lefort et son homologue polonaise Katarzyna Nowicka ont critiqué ce rapprochement."
+    )
+    frame = {"participants": WEIMAR_FRAME["participants"][:2], "is_summit": False}
+    assert finalized(frame, text).is_summit is False
+
+
+def test_a_call_the_sentence_before_reports_makes_no_summit() -> None:
+    text = (
+        "PARIS - Les ministres de la France et de la Pologne se sont entretenus par téléphone lundi. Le "
+        "ministre français Jean-Marc Lefort et son homologue polonaise Katarzyna Nowicka ont adopté une "
+        "déclaration commune."
+    )
+    frame = {"participants": WEIMAR_FRAME["participants"][:2], "is_summit": False}
+    assert finalized(frame, text).is_summit is False
+
+
+@pytest.mark.parametrize(
+    "verb", ["ist am Freitag in Prag mit {} zusammengetroffen", "traf am Freitag in Prag {}"]
+)
+def test_german_says_met_in_its_ordinary_words(verb: str) -> None:
+    guest = "dem tschechischen Ministerpräsidenten Pavel Dvořák"
+    text = f"PRAG - Der österreichische Bundeskanzler Markus Feldner {verb.format(guest)}."
+    frame = {
+        "participants": [
+            person(
+                "Der österreichische Bundeskanzler Markus Feldner", "Markus Feldner", "Austria", "Chancellor"
+            ),
+            person(
+                "tschechischen Ministerpräsidenten Pavel Dvořák", "Pavel Dvořák", "Czechia", "Prime Minister"
+            ),
+        ],
+        "is_summit": False,
+    }
+    assert finalized(frame, text).is_summit is True
+
+
 # -- order: the parties of a meeting before the check that a dispute has a state ----------------------
 
 

@@ -95,6 +95,16 @@ def _sentence(item: Agreement | Dispute | Participant, ctx: RuleContext) -> str:
     return ctx.text[start:end]
 
 
+def _sentence_before(item: Participant, ctx: RuleContext) -> str | None:
+    """The sentence just before the one holding an item's evidence (None: first, or unplaced)."""
+    span = item.span
+    if span is None or span.alignment == "unaligned" or span.end > len(ctx.text):
+        return None
+    start, _ = ctx.sentence_at(span.start, span.end)
+    earlier = [b for b in ctx.sentences if b[1] <= start]
+    return ctx.text[earlier[-1][0] : earlier[-1][1]] if earlier else None
+
+
 def _has(key: str, text: str, ctx: RuleContext) -> bool:
     """Whether ``text`` holds a word of ``key`` that is not negated, in the article's language."""
     return any(
@@ -223,16 +233,26 @@ def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str
 
 def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
     """Whether the frame lists named leaders or ministers of two or more states in sentences that say
-    they meet (not by phone), or, for a meeting the article calls a summit, participants of two or more
+    they meet (not by phone), or that follow a sentence saying their states meet, or, for a meeting the article calls a summit, participants of two or more
     states (``leaders_meet``)."""
+
     def leader(p: Participant) -> bool:
         rank = p.title or ""
         named = bool(p.name and is_person_name(p.name))
         return named and _any_word("leader", rank, ctx) and not _any_word("sub_summit", rank, ctx)
 
-    def meets(p: Participant) -> bool:
-        sentence = _sentence(p, ctx)
+    def says_meeting(sentence: str) -> bool:
         return _has("meeting", sentence, ctx) and not WORDS.search("remote", sentence, ctx.language)
+
+    def meets(p: Participant) -> bool:
+        if says_meeting(_sentence(p, ctx)):
+            return True
+        # "The foreign ministers of France, Germany and Poland met in Brussels. France's Lefort, ...
+        # adopted a declaration": the sentence before names the person's state among those meeting.
+        before = _sentence_before(p, ctx)
+        iso = p.country_iso
+        state = iso.alpha2 if iso is not None and iso.known else None
+        return bool(state and before and says_meeting(before) and state in states_named(before))
 
     leaders = [p for p in summit.participants if leader(p) and meets(p)]
     if len(represented_states(leaders)) >= 2:

@@ -233,8 +233,8 @@ def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str
 
 def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
     """Whether the frame lists named leaders or ministers of two or more states in sentences that say
-    they meet (not by phone), or that follow a sentence saying their states meet, or, for a meeting the article calls a summit, participants of two or more
-    states (``leaders_meet``)."""
+    they meet (not by phone), or that follow a sentence saying their states meet, or, for a meeting the
+    article calls a summit, participants of two or more states (``leaders_meet``)."""
 
     def leader(p: Participant) -> bool:
         rank = p.title or ""

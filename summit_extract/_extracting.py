@@ -10,11 +10,14 @@ One way through, each stage a call into the module named after it, none entered 
 4. merge (``_merging``): each pass's answers over the chunks merged, the passes joined;
 5. finalize (``_finishing``): the type's grounding rules, the ungrounded rest dropped or flagged, the
    type's ``finalize`` hook;
-6. result (``_result``): the value with the requests and tokens it cost.
+6. gloss (``_glossing``): labels asked in English but copied from a non-English article, translated by
+   one short request (only when there are any);
+7. result (``_result``): the value with the requests and tokens it cost.
 
 The OpenAI Batch API path (:func:`assemble`) differs only in step 2: its answers were received elsewhere
-(``_calling.answer_value``). Requests over one piece of the article go out together when the backend
-takes several at once (``Backend.parallel_passes``), after the backend has been given their shared prefix
+(``_calling.answer_value``); its gloss, if any, is sent live. Requests over
+one piece of the article go out together when the backend takes several at once
+(``Backend.parallel_passes``), after the backend has been given their shared prefix
 (``Backend.share_prefix``).
 """
 
@@ -27,6 +30,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import instructor
@@ -38,7 +42,9 @@ from ._calling import answer_value, call_async, call_sync, charged
 from ._config import RetryPolicy, Ungrounded
 from ._exceptions import ExtractionError, OutputValidationError
 from ._finishing import finalize
-from ._grounding import ground
+from ._glossing import Gloss, plan_gloss
+from ._glossing import apply as apply_gloss
+from ._grounding import Grounded, ground
 from ._merging import merge
 from ._planning import ArticlePlan, Request, plan_article, with_mode
 from ._result import Extraction, result
@@ -147,11 +153,29 @@ def extract_result(
         answers = _answers(plan)
     except ExtractionError as exc:
         raise charged(exc, plan.ledgers, plan.backend) from exc.__cause__
-    return cast(Extraction[T], _after_calls(plan, answers))
+    settled = _settle(plan, answers)
+    return cast(Extraction[T], _result(plan, settled, _gloss(plan, settled)))
 
 
-def _after_calls(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> Extraction[Any]:
-    """Ground, merge, finalize, result: the stages after the calls, the same on every path."""
+def _gloss(plan: ArticlePlan, settled: _Settled) -> Gloss | None:
+    """Translate the labels copied from a non-English article (one request, only if there are any)."""
+    gloss = plan_gloss(plan, settled.value)
+    if gloss is not None:
+        # A failed gloss leaves the labels as the model wrote them: the findings are kept.
+        with contextlib.suppress(ExtractionError):
+            apply_gloss(gloss, call_sync(gloss.call))
+    return gloss
+
+
+@dataclass
+class _Settled:
+    value: BaseModel
+    dropped: list[Grounded]
+    flagged: list[Grounded]
+
+
+def _settle(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> _Settled:
+    """Ground, merge, finalize: the stages after the calls, the same on every path."""
     by_pass = plan.by_pass()
     jobs = [job for asked in by_pass.values() for job in asked]
     quarantined = [item for job in jobs for item in ground(answers[job.key], job.call.context)]
@@ -159,28 +183,38 @@ def _after_calls(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> Extract
     whole = plan.whole_context()
     whole.quarantined += quarantined  # the type's finalize hook sees them
     dropped, flagged = finalize(value, whole, plan.ungrounded)
+    return _Settled(value, dropped, flagged)
+
+
+def _result(plan: ArticlePlan, settled: _Settled, gloss: Gloss | None = None) -> Extraction[Any]:
+    ledgers = {job.key: job.call.ledger for job in plan.jobs}
+    if gloss is not None:
+        ledgers["gloss"] = gloss.call.ledger
     return result(
-        value,
-        {job.key: job.call.ledger for job in plan.jobs},
+        settled.value,
+        ledgers,
         model=plan.backend.model,
         backend=plan.backend.name,
         started=plan.started,
-        dropped=dropped,
-        flagged=flagged,
+        dropped=settled.dropped,
+        flagged=settled.flagged,
     )
 
 
-def assemble(plan: ArticlePlan, completions: Mapping[str, Any]) -> Extraction[Any]:
+def assemble(plan: ArticlePlan, completions: Mapping[str, Any], *, gloss: bool = True) -> Extraction[Any]:
     """The result of a plan from answers received elsewhere (a Batch API output file): no re-ask is made.
 
     ``completions`` maps each request key to its chat completion (the JSON body or an openai object).
+    ``gloss``: labels copied from a non-English article are translated by one live request to the plan's
+    backend, as the live path does (the only request this sends; False: none, the labels stay as written).
     """
     answers: dict[str, BaseModel] = {}
     for job in plan.jobs:
         if job.key not in completions:
             raise OutputValidationError(f"Extraction failed: no answer for request {job.key!r}.")
         answers[job.key] = answer_value(job.call, job.key, completions[job.key], plan.backend.mode)
-    return _after_calls(plan, answers)
+    settled = _settle(plan, answers)
+    return _result(plan, settled, _gloss(plan, settled) if gloss else None)
 
 
 def _share(run: list[Request]) -> None:
@@ -270,7 +304,13 @@ async def aextract_result(
         for run, task in zip(runs, answers, strict=True)
         for job, value in zip(run, task.result(), strict=True)
     }
-    return cast(Extraction[T], _after_calls(plan, values))
+    settled = _settle(plan, values)
+    gloss = plan_gloss(plan, settled.value)
+    if gloss is not None:
+        with contextlib.suppress(ExtractionError):  # as in extract_result
+            async with limit:
+                apply_gloss(gloss, await call_async(gloss.call))
+    return cast(Extraction[T], _result(plan, settled, gloss))
 
 
 _request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)

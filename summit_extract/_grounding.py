@@ -133,6 +133,9 @@ class Grounded(LibraryFilled):
     #: Whether evidence the model wrote in its own words may be grounded in the sentence that states it
     #: (``_locating``): right for findings (an agreement, a dispute), wrong for names and quotes.
     locatable: ClassVar[bool] = False
+    #: A field the model is asked to write in English whatever the article's language (a subject): where
+    #: it copied the article's words instead, the engine translates it (``_glossing``). None: no such field.
+    gloss_field: ClassVar[str | None] = None
 
     span: SkipJsonSchema[Span | None] = Field(
         default=None, description="Filled in by the library: where the evidence lies in the article."

@@ -205,6 +205,9 @@ class _Finding(Grounded):
     subject_says: ClassVar[str] = "it is about"
     #: A finding the model stated in its own words is grounded in the sentence stating it (_locating).
     locatable: ClassVar[bool] = True
+    #: Subjects are English phrases whatever the article's language (the prompt asks; the engine translates
+    #: what the model copied instead).
+    gloss_field: ClassVar[str | None] = "subject"
 
     if TYPE_CHECKING:  # declared by each subclass, in its own writing order
         subject: str

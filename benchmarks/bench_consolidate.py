@@ -165,10 +165,17 @@ def synthetic(n: int, seed: int = 7, years: int = 20) -> tuple[list[str], int]:
 def _peak_mb() -> float:
     """This process's peak resident set since it started (VmHWM): not ``ru_maxrss``, which on Linux keeps
     across exec the peak of the parent it was forked from (here, the parent holding the records)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_kb("VmHWM")
+    return (peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
+def _status_kb(key: str) -> int | None:
+    """A kB figure of this process from /proc/self/status (None where there is no such file or line)."""
+    status = Path("/proc/self/status")
+    for line in status.read_text().splitlines() if status.is_file() else []:
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1])
+    return None
 
 
 class _PrivatePeak:
@@ -186,9 +193,7 @@ class _PrivatePeak:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
-            for line in Path("/proc/self/status").read_text().splitlines():
-                if line.startswith("RssAnon:"):
-                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            self.peak_kb = max(self.peak_kb, _status_kb("RssAnon") or 0)
 
     def stop(self) -> float:
         self._stop.set()

@@ -305,12 +305,17 @@ async def aextract_result(
         for job, value in zip(run, task.result(), strict=True)
     }
     settled = _settle(plan, values)
+    return cast(Extraction[T], _result(plan, settled, await _agloss(plan, settled, limit)))
+
+
+async def _agloss(plan: ArticlePlan, settled: _Settled, limit: asyncio.Semaphore) -> Gloss | None:
+    """The async twin of :func:`_gloss`; its request holds one of the batch's slots."""
     gloss = plan_gloss(plan, settled.value)
     if gloss is not None:
-        with contextlib.suppress(ExtractionError):  # as in extract_result
+        with contextlib.suppress(ExtractionError):
             async with limit:
                 apply_gloss(gloss, await call_async(gloss.call))
-    return cast(Extraction[T], _result(plan, settled, gloss))
+    return gloss
 
 
 _request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)

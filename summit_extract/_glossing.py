@@ -16,7 +16,7 @@ model wrote them: it never costs the article its findings.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
@@ -45,16 +45,13 @@ class Gloss:
 
     items: list[Grounded]
     call: Call
-    #: The translations, once answered (None: not answered, the labels stay as written).
-    english: list[str] | None = field(default=None)
 
 
-def _needs_gloss(item: Grounded, article_language: str) -> bool:
+def _label(item: Grounded) -> str | None:
+    """The item's label to write in English (None: its type declares none, or it is empty)."""
     name = type(item).gloss_field
-    if name is None or article_language in (ENGLISH, UNKNOWN):
-        return False
-    label = getattr(item, name, None)
-    return isinstance(label, str) and bool(label.strip()) and detect_language(label) != ENGLISH
+    label = getattr(item, name, None) if name is not None else None
+    return label if isinstance(label, str) and label.strip() else None
 
 
 def _answer_model(count: int) -> type[BaseModel]:
@@ -66,25 +63,27 @@ def _answer_model(count: int) -> type[BaseModel]:
 
 def plan_gloss(plan: ArticlePlan, value: BaseModel) -> Gloss | None:
     """The request translating ``value``'s labels that need it, or None when none does."""
-    if not plan.jobs:
+    if not plan.jobs or detect_language(plan.text) in (ENGLISH, UNKNOWN):
         return None
-    language = detect_language(plan.text)
-    items = [item for item in walk(value) if _needs_gloss(item, language)]
-    if not items:
+    labelled = [(item, label) for item in walk(value) if (label := _label(item)) is not None]
+    chosen = [(item, label) for item, label in labelled if detect_language(label) != ENGLISH]
+    if not chosen:
         return None
-    phrases = [str(getattr(item, str(type(item).gloss_field))) for item in items]
-    listed = json.dumps({"phrases": phrases}, ensure_ascii=False)
+    phrases = [label for _, label in chosen]
     first = plan.jobs[0].call
     call = Call(
         backend=plan.backend,
         schema=_answer_model(len(phrases)),
-        messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": listed}],
+        messages=[
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": json.dumps({"phrases": phrases}, ensure_ascii=False)},
+        ],
         context=None,
         policy=first.policy,
         max_tokens=64 + 24 * len(phrases),
         deadline=first.deadline,
     )
-    return Gloss(items, call)
+    return Gloss([item for item, _ in chosen], call)
 
 
 def apply(gloss: Gloss, answer: BaseModel | None) -> None:
@@ -92,7 +91,6 @@ def apply(gloss: Gloss, answer: BaseModel | None) -> None:
     english = getattr(answer, "english", None) if answer is not None else None
     if not isinstance(english, list) or len(english) != len(gloss.items):
         return
-    gloss.english = [str(e).strip() for e in english]
-    for item, translated in zip(gloss.items, gloss.english, strict=True):
-        if translated:
-            setattr(item, str(type(item).gloss_field), translated)
+    for item, translated in zip(gloss.items, english, strict=True):
+        if str(translated).strip():
+            setattr(item, str(type(item).gloss_field), str(translated).strip())

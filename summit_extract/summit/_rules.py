@@ -86,22 +86,24 @@ __all__ = [
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def _sentence(item: Agreement | Dispute | Participant, ctx: RuleContext) -> str:
-    """The sentence of the article that holds an item's evidence (the evidence itself if unplaced)."""
+def _bounds(item: Agreement | Dispute | Participant, ctx: RuleContext) -> tuple[int, int] | None:
+    """(start, end) of the sentence holding an item's evidence, or None when the evidence is unplaced."""
     span = item.span
     if span is None or span.alignment == "unaligned" or span.end > len(ctx.text):
-        return item.evidence
-    start, end = ctx.sentence_at(span.start, span.end)
-    return ctx.text[start:end]
+        return None
+    return ctx.sentence_at(span.start, span.end)
+
+
+def _sentence(item: Agreement | Dispute | Participant, ctx: RuleContext) -> str:
+    """The sentence of the article that holds an item's evidence (the evidence itself if unplaced)."""
+    bounds = _bounds(item, ctx)
+    return item.evidence if bounds is None else ctx.text[bounds[0] : bounds[1]]
 
 
 def _sentence_before(item: Participant, ctx: RuleContext) -> str | None:
     """The sentence just before the one holding an item's evidence (None: first, or unplaced)."""
-    span = item.span
-    if span is None or span.alignment == "unaligned" or span.end > len(ctx.text):
-        return None
-    start, _ = ctx.sentence_at(span.start, span.end)
-    earlier = [b for b in ctx.sentences if b[1] <= start]
+    bounds = _bounds(item, ctx)
+    earlier = [b for b in ctx.sentences if bounds is not None and b[1] <= bounds[0]]
     return ctx.text[earlier[-1][0] : earlier[-1][1]] if earlier else None
 
 

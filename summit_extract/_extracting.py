@@ -8,6 +8,8 @@ One way through, each stage a call into the module named after it, none entered 
    in the article may be worth a re-ask;
 3. ground (``_grounding.ground``): what rests only on an instruction planted in the article set aside;
 4. merge (``_merging``): each pass's answers over the chunks merged, the passes joined;
+4b. cite (``_citing``): findings that no sentence holds in their words (a translation, mostly) placed by
+   the model in one short request naming each one's sentence by number (only when there are any);
 5. finalize (``_finishing``): the type's grounding rules, the ungrounded rest dropped or flagged, the
    type's ``finalize`` hook;
 6. gloss (``_glossing``): labels asked in English but copied from a non-English article, translated by
@@ -15,7 +17,7 @@ One way through, each stage a call into the module named after it, none entered 
 7. result (``_result``): the value with the requests and tokens it cost.
 
 The OpenAI Batch API path (:func:`assemble`) differs only in step 2: its answers were received elsewhere
-(``_calling.answer_value``); its gloss, if any, is sent live. Requests over
+(``_calling.answer_value``); its citing and gloss, if any, are sent live. Requests over
 one piece of the article go out together when the backend takes several at once
 (``Backend.parallel_passes``), after the backend has been given their shared prefix
 (``Backend.share_prefix``).
@@ -39,6 +41,8 @@ from pydantic import BaseModel
 
 from ._backend import Backend, client_backend, resolve_backend
 from ._calling import answer_value, call_async, call_sync, charged
+from ._citing import Citation, plan_cite
+from ._citing import apply as apply_citation
 from ._config import RetryPolicy, Ungrounded
 from ._exceptions import ExtractionError, OutputValidationError
 from ._finishing import finalize
@@ -46,7 +50,7 @@ from ._glossing import Gloss, plan_gloss
 from ._glossing import apply as apply_gloss
 from ._grounding import Grounded, ground
 from ._merging import merge
-from ._planning import ArticlePlan, Request, plan_article, with_mode
+from ._planning import ArticlePlan, Call, Request, plan_article, with_mode
 from ._result import Extraction, result
 
 __all__ = [
@@ -153,18 +157,49 @@ def extract_result(
         answers = _answers(plan)
     except ExtractionError as exc:
         raise charged(exc, plan.ledgers, plan.backend) from exc.__cause__
-    settled = _settle(plan, answers)
-    return cast(Extraction[T], _result(plan, settled, _gloss(plan, settled)))
+    merged = _merge(plan, answers)
+    citation = _cite(plan, merged)
+    settled = _settle(plan, merged)
+    return cast(Extraction[T], _result(plan, settled, citation, _gloss(plan, settled)))
+
+
+def _cite(plan: ArticlePlan, merged: _Merged) -> Citation | None:
+    """Place the findings no sentence holds in their words (one request, only if there are any)."""
+    citation = plan_cite(plan, merged.value)
+    if citation is not None:
+        apply_citation(citation, _ask(citation.call), merged.value)
+    return citation
 
 
 def _gloss(plan: ArticlePlan, settled: _Settled) -> Gloss | None:
     """Translate the labels copied from a non-English article (one request, only if there are any)."""
     gloss = plan_gloss(plan, settled.value)
     if gloss is not None:
-        # A failed gloss leaves the labels as the model wrote them: the findings are kept.
-        with contextlib.suppress(ExtractionError):
-            apply_gloss(gloss, call_sync(gloss.call))
+        apply_gloss(gloss, _ask(gloss.call))
     return gloss
+
+
+def _ask(call: Call) -> BaseModel | None:
+    """A follow-up request's answer (citing, gloss), or None: a failed one never costs the findings."""
+    try:
+        return call_sync(call)
+    except ExtractionError:
+        return None
+
+
+async def _aask(call: Call, limit: asyncio.Semaphore) -> BaseModel | None:
+    """The async twin of :func:`_ask`; its request holds one of the batch's slots."""
+    try:
+        async with limit:
+            return await call_async(call)
+    except ExtractionError:
+        return None
+
+
+@dataclass
+class _Merged:
+    value: BaseModel
+    quarantined: list[Grounded]
 
 
 @dataclass
@@ -174,20 +209,29 @@ class _Settled:
     flagged: list[Grounded]
 
 
-def _settle(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> _Settled:
-    """Ground, merge, finalize: the stages after the calls, the same on every path."""
+def _merge(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> _Merged:
+    """Ground, merge: the stages after the calls, the same on every path."""
     by_pass = plan.by_pass()
     jobs = [job for asked in by_pass.values() for job in asked]
     quarantined = [item for job in jobs for item in ground(answers[job.key], job.call.context)]
     value = merge(plan.schema, [(asked, [answers[j.key] for j in part]) for asked, part in by_pass.items()])
+    return _Merged(value, quarantined)
+
+
+def _settle(plan: ArticlePlan, merged: _Merged) -> _Settled:
+    """Finalize, the same on every path."""
     whole = plan.whole_context()
-    whole.quarantined += quarantined  # the type's finalize hook sees them
-    dropped, flagged = finalize(value, whole, plan.ungrounded)
-    return _Settled(value, dropped, flagged)
+    whole.quarantined += merged.quarantined  # the type's finalize hook sees them
+    dropped, flagged = finalize(merged.value, whole, plan.ungrounded)
+    return _Settled(merged.value, dropped, flagged)
 
 
-def _result(plan: ArticlePlan, settled: _Settled, gloss: Gloss | None = None) -> Extraction[Any]:
+def _result(
+    plan: ArticlePlan, settled: _Settled, citation: Citation | None = None, gloss: Gloss | None = None
+) -> Extraction[Any]:
     ledgers = {job.key: job.call.ledger for job in plan.jobs}
+    if citation is not None:
+        ledgers["cite"] = citation.call.ledger
     if gloss is not None:
         ledgers["gloss"] = gloss.call.ledger
     return result(
@@ -205,16 +249,19 @@ def assemble(plan: ArticlePlan, completions: Mapping[str, Any], *, gloss: bool =
     """The result of a plan from answers received elsewhere (a Batch API output file): no re-ask is made.
 
     ``completions`` maps each request key to its chat completion (the JSON body or an openai object).
-    ``gloss``: labels copied from a non-English article are translated by one live request to the plan's
-    backend, as the live path does (the only request this sends; False: none, the labels stay as written).
+    ``gloss``: findings no sentence holds in their words are placed, and labels copied from a non-English
+    article translated, by live requests to the plan's backend, as the live path does (the only requests
+    this sends; False: none, those findings are dropped or flagged and the labels stay as written).
     """
     answers: dict[str, BaseModel] = {}
     for job in plan.jobs:
         if job.key not in completions:
             raise OutputValidationError(f"Extraction failed: no answer for request {job.key!r}.")
         answers[job.key] = answer_value(job.call, job.key, completions[job.key], plan.backend.mode)
-    settled = _settle(plan, answers)
-    return _result(plan, settled, _gloss(plan, settled) if gloss else None)
+    merged = _merge(plan, answers)
+    citation = _cite(plan, merged) if gloss else None
+    settled = _settle(plan, merged)
+    return _result(plan, settled, citation, _gloss(plan, settled) if gloss else None)
 
 
 def _share(run: list[Request]) -> None:
@@ -304,18 +351,15 @@ async def aextract_result(
         for run, task in zip(runs, answers, strict=True)
         for job, value in zip(run, task.result(), strict=True)
     }
-    settled = _settle(plan, values)
-    return cast(Extraction[T], _result(plan, settled, await _agloss(plan, settled, limit)))
-
-
-async def _agloss(plan: ArticlePlan, settled: _Settled, limit: asyncio.Semaphore) -> Gloss | None:
-    """The async twin of :func:`_gloss`; its request holds one of the batch's slots."""
+    merged = _merge(plan, values)
+    citation = plan_cite(plan, merged.value)
+    if citation is not None:
+        apply_citation(citation, await _aask(citation.call, limit), merged.value)
+    settled = _settle(plan, merged)
     gloss = plan_gloss(plan, settled.value)
     if gloss is not None:
-        with contextlib.suppress(ExtractionError):
-            async with limit:
-                apply_gloss(gloss, await call_async(gloss.call))
-    return gloss
+        apply_gloss(gloss, await _aask(gloss.call, limit))
+    return cast(Extraction[T], _result(plan, settled, citation, gloss))
 
 
 _request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)

@@ -71,16 +71,17 @@ class Span(BaseModel):
 
     start: int = Field(ge=0, description="Offset of the first character of the evidence.")
     end: int = Field(ge=0, description="Offset just past the last character of the evidence.")
-    alignment: Literal["exact", "normalized", "fuzzy", "sentence", "unaligned"] = Field(
+    alignment: Literal["exact", "normalized", "fuzzy", "sentence", "cited", "unaligned"] = Field(
         description="How the evidence was found: verbatim, after folding case/space/quotes/dashes, "
         "fuzzily (see score), as the sentence stating what the model said in its own words (the "
-        "evidence is then that sentence), or not at all."
+        "evidence is then that sentence), as the sentence the model named by its number when asked "
+        "where the article states it (likewise), or not at all."
     )
     score: float = Field(
         ge=0,
         le=100,
-        description="Match score, 100 for exact and normalized; for a sentence, the share of the model's "
-        "words it holds.",
+        description="Match score, 100 for exact and normalized; for a sentence (located or cited), the share "
+        "of the model's words it holds.",
     )
 
 

@@ -18,6 +18,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,7 +29,16 @@ from ._grounding import Grounded, Span, is_unaligned
 from ._input import injected_spans
 from ._rules import Rule, RuleContext
 
-__all__ = ["MIN_SHARE", "MIN_SHARED", "SENTENCE_GROUNDING", "ground_in_sentences", "locate"]
+__all__ = [
+    "MIN_SHARE",
+    "MIN_SHARED",
+    "SENTENCE_GROUNDING",
+    "features",
+    "ground_in_sentences",
+    "honest_sentences",
+    "locate",
+    "unplaced",
+]
 
 #: Least share of the model's content words a sentence must hold to ground a finding.
 MIN_SHARE = 0.5
@@ -90,6 +100,13 @@ def locate(
     return None if best is None else (best[1], best[2], best[0])
 
 
+def honest_sentences(context: RuleContext) -> tuple[tuple[int, int], ...]:
+    """The article's sentences but those of an instruction planted in it (a prompt injection): the model
+    may well have obeyed it, and its words are no report of anything."""
+    planted = injected_spans(context.text)
+    return tuple(b for b in context.sentences if not any(lo < b[1] and b[0] < hi for lo, hi in planted))
+
+
 def _valid(item: Grounded) -> bool:
     """Whether the item as the model wrote it passes its own checks (a malformed one is not located)."""
     try:
@@ -99,39 +116,49 @@ def _valid(item: Grounded) -> bool:
     return True
 
 
+def _unaligned(value: BaseModel) -> Iterator[tuple[str, list[Any], Grounded]]:
+    """Each unaligned, locatable item of ``value``'s lists that passes its own checks, with its list's
+    name and the list."""
+    for name in type(value).model_fields:
+        items = getattr(value, name)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, Grounded) and type(item).locatable and is_unaligned(item) and _valid(item):
+                yield name, items, item
+
+
 def ground_in_sentences(value: BaseModel, context: RuleContext) -> list[Grounded]:
     """Ground each unaligned, locatable item in the sentence that states it; return the items grounded.
 
     A sentence that already grounds an item of the same list keeps that one: a paraphrase landing there
     says the same thing again, or something the sentence does not say."""
     grounded = []
-    # Never a sentence of an instruction planted in the article (a prompt injection): the model may
-    # well have obeyed it, and its words are no report of anything.
-    planted = injected_spans(context.text)
-    honest = tuple(b for b in context.sentences if not any(lo < b[1] and b[0] < hi for lo, hi in planted))
-    for name in type(value).model_fields:
-        items = getattr(value, name)
-        if not isinstance(items, list):
+    honest = honest_sentences(context)
+    for _, items, item in _unaligned(value):
+        found = locate(item.evidence_text(), item.label(), context.text, honest)
+        if found is None:
             continue
-        for item in items:
-            if not (isinstance(item, Grounded) and type(item).locatable and is_unaligned(item)):
-                continue
-            if not _valid(item):
-                continue
-            found = locate(item.evidence_text(), item.label(), context.text, honest)
-            if found is None:
-                continue
-            start, end, score = found
-            span = Span(start=start, end=end, alignment="sentence", score=round(100 * score, 1))
-            taken = [
-                o.span for o in items if o is not item and isinstance(o, Grounded) and not is_unaligned(o)
-            ]
-            if any(o is not None and o.start < end and start < o.end for o in taken):
-                continue
-            setattr(item, item.evidence_field, context.text[start:end])
-            item.span = span
-            grounded.append(item)
+        start, end, score = found
+        span = Span(start=start, end=end, alignment="sentence", score=round(100 * score, 1))
+        taken = [o.span for o in items if o is not item and isinstance(o, Grounded) and not is_unaligned(o)]
+        if any(o is not None and o.start < end and start < o.end for o in taken):
+            continue
+        setattr(item, item.evidence_field, context.text[start:end])
+        item.span = span
+        grounded.append(item)
     return grounded
+
+
+def unplaced(value: BaseModel, context: RuleContext) -> list[tuple[str, Grounded]]:
+    """The unaligned, locatable, valid findings of ``value`` that no sentence holds in their words (what
+    sentence grounding would drop), each with the name of its list."""
+    honest = honest_sentences(context)
+    return [
+        (name, item)
+        for name, _, item in _unaligned(value)
+        if locate(item.evidence_text(), item.label(), context.text, honest) is None
+    ]
 
 
 def _apply(value: Any, context: RuleContext) -> None:

@@ -121,8 +121,12 @@ def test_the_request_lines_are_the_live_requests(tmp_path: Path) -> None:
     assert [line["custom_id"] for line in lines] == [f"{n}/{k}" for n, ks in enumerate(keys) for k in ks]
     assert all(line["url"] == "/v1/chat/completions" and line["method"] == "POST" for line in lines)
     mine = [line["body"] for line in lines if line["custom_id"].startswith("1/")]
+    # The passes: a follow-up (citing a translated finding's sentence, a gloss) is planned only once the
+    # answers are in, and is sent live at collect on both paths.
+    follow_ups = {"Citations", "Glosses"}
+    passes = [b for b in live if b["response_format"]["json_schema"]["name"] not in follow_ups]
     assert sorted(json.dumps(b, sort_keys=True) for b in mine) == sorted(
-        json.dumps(b, sort_keys=True) for b in live
+        json.dumps(b, sort_keys=True) for b in passes
     )
     assert all(b["model"] == MODEL and "response_format" in b for b in mine)
 

@@ -361,6 +361,21 @@ DISPUTE_STATUSES: tuple[DisputeStatus, ...] = ("resolved", "easing", "escalating
 STATUS_REACH = 40
 
 
+def _statuses(clause: str, statuses: tuple[_S, ...], ctx: RuleContext) -> set[_S]:
+    """Every status a word of ``clause`` states (negated words aside)."""
+    return {
+        status
+        for status in statuses
+        for m in WORDS.finditer(f"status.{status}", clause, ctx.language)
+        if not negated(clause, m.start(), m.end(), ctx.language)
+    }
+
+
+def _whole_sentence(item: Agreement | Dispute) -> bool:
+    """Whether the item's evidence is a whole sentence the library chose (located or cited)."""
+    return item.span is not None and item.span.alignment in ("sentence", "cited")
+
+
 def _clause(item: Agreement | Dispute, ctx: RuleContext) -> str:
     """The evidence with the words just before it in its sentence."""
     span = item.span
@@ -376,12 +391,20 @@ def stated_status(summit: Summit, ctx: RuleContext) -> None:
     The first status word in the evidence and the words just before it wins ("agreed that engineers will
     build" was agreed; "will sign an agreement" is planned). A negated word does not count ("did not
     agree", "failed to sign", "offered no new ideas to resolve"): where only a negated one is found, the
-    model's status stands. A dispute whose words say nothing of where it stands is ongoing."""
+    model's status stands. A dispute whose words say nothing of where it stands is ongoing. A finding
+    grounded in a whole sentence (located or cited) keeps the model's status where that sentence says
+    two ("firmaron un acuerdo ... y acordaron eliminar el visado": the visa was agreed, not signed)."""
     for agreement in summit.agreements:
-        status, _ = _first_status(_clause(agreement, ctx), AGREEMENT_STATUSES, ctx)
+        clause = _clause(agreement, ctx)
+        if _whole_sentence(agreement) and len(_statuses(clause, AGREEMENT_STATUSES, ctx)) > 1:
+            continue
+        status, _ = _first_status(clause, AGREEMENT_STATUSES, ctx)
         agreement.status = status or agreement.status
     for dispute in summit.disputes:
-        found, passed = _first_status(_clause(dispute, ctx), DISPUTE_STATUSES, ctx)
+        clause = _clause(dispute, ctx)
+        if _whole_sentence(dispute) and len(_statuses(clause, DISPUTE_STATUSES, ctx)) > 1:
+            continue
+        found, passed = _first_status(clause, DISPUTE_STATUSES, ctx)
         dispute.status = found or (dispute.status if passed and dispute.status != "resolved" else "ongoing")
 
 
@@ -477,7 +500,7 @@ def _add_second_thing_agreed(summit: Summit, listed: Agreement, text: str) -> No
     """The model lists "agreed to cooperate on North Korea" and stops there, though the sentence goes on
     "and implement a deal meant to heal a rift": the second verb phrase is an agreement of its own."""
     span = listed.span
-    if span is None or span.alignment in ("unaligned", "sentence") or span.end > len(text):
+    if span is None or span.alignment in ("unaligned", "sentence", "cited") or span.end > len(text):
         return
     m = _AND_THEN.match(text, span.end)
     if m is None:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from summit_extract import ExtractionContext, Summit, _dates
+from summit_extract import ExtractionContext, Span, Summit, _dates
 from summit_extract.summit._normalizing import EVIDENCE_CHARS, bare_name, is_person_name, name_in
-from summit_extract.summit._rules import FILTERS, OVERRULES
+from summit_extract.summit._rules import FILTERS, OVERRULES, finalize_summit
 
 TEXT = (
     "OSAKA, March 2 - Thai Prime Minister Suda Kanchana met Vietnamese President Le Van Minh in Osaka. "
@@ -353,3 +353,27 @@ def test_a_dispute_s_status_is_what_the_words_stating_it_say(evidence: str, stat
     item = finding(evidence, evidence, status="resolved")
     summit = finalized({**FRAME, "disputes": [item]}, text=STATUS_TEXT, rules=frozenset({"stated_status"}))
     assert [d.status for d in summit.disputes] == [status]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "model_said", "status"),
+    [
+        # The sentence states two statuses: the whole sentence cannot tell which is this finding's.
+        ("They signed a gas deal and agreed to abolish visas for students.", "agreed", "agreed"),
+        # It states one: the words win, as for any evidence.
+        ("Their leaders approved a visa deal.", "proposed", "agreed"),
+    ],
+)
+def test_a_finding_grounded_in_a_whole_sentence_keeps_its_status_where_the_sentence_states_two(
+    sentence: str, model_said: str, status: str
+) -> None:
+    text = f"Thai and Vietnamese leaders met in Osaka. {sentence}"
+    context = ExtractionContext(text)
+    answer = {**FRAME, "agreements": [finding(sentence, "visas", status=model_said)]}
+    summit = Summit.model_validate(answer, context=context)
+    (agreement,) = summit.agreements
+    start = text.index(sentence)
+    # As sentence grounding or citing leaves it: the evidence is the sentence, chosen by the library.
+    agreement.span = Span(start=start, end=start + len(sentence), alignment="cited", score=0.0)
+    finalize_summit(summit, context, frozenset({"stated_status"}))
+    assert agreement.status == status

@@ -69,12 +69,15 @@ from summit_extract import (  # noqa: E402
     load_provider,
 )
 from summit_extract._evaluating import Counts, scoring_of  # noqa: E402
-from summit_extract._grounding import drop_unaligned  # noqa: E402
+from summit_extract._grounding import Grounded, drop_unaligned  # noqa: E402
 from summit_extract._rules import RuleContext  # noqa: E402
 from summit_extract.summit._rules import FILTERS, OVERRULES, RULE_NAMES, finalize_summit  # noqa: E402
 
-#: Every code rule of the Summit that may overrule or drop what the model said, by name.
-RULES = frozenset(RULE_NAMES)
+#: Not a rule but the engine's citing stage (``_citing``), switched off in the ablation like one: the
+#: findings it placed are exactly those sentence grounding could not, which would have been dropped.
+CITING = "citing"
+#: Every code rule of the Summit that may overrule or drop what the model said, by name, and citing.
+RULES = frozenset(RULE_NAMES) | {CITING}
 
 SYSTEMS = (
     "library",
@@ -93,6 +96,8 @@ MAIN = ("library", "baseline", "langextract")
 SETS: dict[str, tuple[Path, str]] = {"dev": (ROOT / "devset", ""), "val": (ROOT / "valset", "valset")}
 #: The ablation whose difference from ``library`` is what sentence grounding recovers.
 WITHOUT_GROUNDING = "library-without-sentence_grounding"
+#: The ablation whose difference from ``library`` is what citing recovers.
+WITHOUT_CITING = f"library-without-{CITING}"
 #: Languages in table order; any other follows, then "?" (not in the set's SOURCES.md).
 LANGUAGES = ("en", "fr", "es", "de", "pt", "uk", "ko")
 
@@ -173,14 +178,27 @@ def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str)
     ungrounded is dropped, as the library does, then normalization and the other rules."""
     value = copy.deepcopy(extraction.value)
     context = ExtractionContext(text)
+    uncited = [] if CITING in rules else _drop_cited(value)
+    rules -= {CITING}
     value.ground_rules(RuleContext.of(context), rules)
-    dropped = drop_unaligned(value)
+    dropped = uncited + drop_unaligned(value)
     # The run's own finalize already normalized (with no rule on); doing it again is idempotent, and
     # re-applies normalization changed since the run (--rescore).
     finalize_summit(value, context, rules)
     if not value.is_summit:
         Document.clear_event(value)  # the library run keeps the frame (see run); the verdict clears it here
     return Extraction(**{**extraction.__dict__, "value": value, "dropped": dropped, "flagged": []})
+
+
+def _drop_cited(value: Summit) -> list[Grounded]:
+    """Remove the findings placed by citing: without it they would have been dropped (see CITING)."""
+    cited: list[Grounded] = []
+    for field in ("agreements", "disputes"):
+        items = getattr(value, field)
+        placed = [f for f in items if f.span is not None and f.span.alignment == "cited"]
+        setattr(value, field, [f for f in items if all(f is not c for c in placed)])
+        cited += placed
+    return cited
 
 
 def _keep_frame(self: Document) -> None:
@@ -643,12 +661,14 @@ def _language_table(columns: dict[str, dict[str, Any] | None]) -> list[str]:
     return lines
 
 
-def _recovered(found: Reports) -> dict[str, dict[str, dict[str, int]] | None]:
+def _recovered(
+    found: Reports, ablation: str = WITHOUT_GROUNDING
+) -> dict[str, dict[str, dict[str, int]] | None]:
     """Per set, for agreements and disputes: true and false positives of ``library`` minus those of
-    ``library-without-sentence_grounding`` (None when the set lacks either)."""
+    ``ablation`` (None when the set lacks either)."""
     out: dict[str, dict[str, dict[str, int]] | None] = {}
     for name, reports in found.items():
-        lib, without = reports.get("library"), reports.get(WITHOUT_GROUNDING)
+        lib, without = reports.get("library"), reports.get(ablation)
         out[name] = (
             None
             if lib is None or without is None
@@ -658,6 +678,26 @@ def _recovered(found: Reports) -> dict[str, dict[str, dict[str, int]] | None]:
             }
         )
     return out
+
+
+def _recovered_lines(found: Reports, stage: str, ablation: str, what: str) -> list[str]:
+    """The section of quality.md on what one grounding stage recovers, per set."""
+    lines = [
+        f"### Recovered by {stage}",
+        "",
+        f"`library` against `{ablation}` (the same model answers): {what}, as the change in true "
+        "positives (recovered items that match gold) and in false positives (recovered items that do not).",
+        "",
+    ]
+    for name, delta in _recovered(found, ablation).items():
+        if delta is None:
+            lines.append(f"- {name}: — (needs quality_library.json and quality_{ablation}.json)")
+            continue
+        counts = "; ".join(
+            f"{field} {d['tp']:+d} matching gold, {d['fp']:+d} false" for field, d in delta.items()
+        )
+        lines.append(f"- {name}: {counts}")
+    return [*lines, ""]
 
 
 def _ablation_order(found: Reports) -> list[str]:
@@ -717,24 +757,20 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
         "",
         *_table(ablation),
         "",
-        "### Recovered by sentence grounding",
-        "",
-        f"`library` against `{WITHOUT_GROUNDING}` (the same model answers): the agreements and",
-        "disputes sentence grounding keeps that would otherwise be dropped, as the change in true positives",
-        "(recovered items that match gold) and in false positives (recovered items that do not).",
-        "",
+        *_recovered_lines(
+            found,
+            "sentence grounding",
+            WITHOUT_GROUNDING,
+            "the agreements and disputes sentence grounding keeps that would otherwise be dropped",
+        ),
+        *_recovered_lines(
+            found,
+            "citing",
+            WITHOUT_CITING,
+            "the agreements and disputes placed in the sentence the model named by its number (the findings "
+            "neither verbatim nor sentence grounding could place, which would otherwise be dropped)",
+        ),
     ]
-    for name, delta in _recovered(found).items():
-        if delta is None:
-            lines.append(f"- {name}: — (needs quality_library.json and quality_{WITHOUT_GROUNDING}.json)")
-            continue
-        lines.append(
-            f"- {name}: "
-            + "; ".join(
-                f"{field} {d['tp']:+d} matching gold, {d['fp']:+d} false" for field, d in delta.items()
-            )
-        )
-    lines.append("")
     order = [*MAIN, *_ablation_order(found)]
     for name, reports in found.items():
         for system in sorted(reports, key=lambda s: (order.index(s) if s in order else len(order), s)):
@@ -778,6 +814,7 @@ def summary(found: Reports) -> dict[str, Any]:
             for name, reports in found.items()
         },
         "recovered_by_sentence_grounding": _recovered(found),
+        "recovered_by_citing": _recovered(found, WITHOUT_CITING),
     }
 
 

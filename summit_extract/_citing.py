@@ -87,18 +87,11 @@ def plan_cite(plan: ArticlePlan, value: BaseModel) -> Citation | None:
     sentences = list(honest_sentences(ctx))
     numbered = "\n".join(f"[{n}] {' '.join(plan.text[a:b].split())}" for n, (a, b) in enumerate(sentences, 1))
     findings = "\n".join(f"{n}. {it.label()}: {it.evidence_text()}" for n, (_, it) in enumerate(items, 1))
-    first = plan.jobs[0].call
-    call = Call(
-        backend=plan.backend,
-        schema=_answer_model(len(items), len(sentences)),
-        messages=[
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Article:\n{numbered}\n\nFindings:\n{findings}"},
-        ],
-        context=None,
-        policy=first.policy,
+    call = plan.follow_up(
+        _answer_model(len(items), len(sentences)),
+        SYSTEM,
+        f"Article:\n{numbered}\n\nFindings:\n{findings}",
         max_tokens=32 + 8 * len(items),
-        deadline=first.deadline,
     )
     return Citation(plan.text, items, sentences, call)
 

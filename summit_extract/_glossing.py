@@ -70,18 +70,11 @@ def plan_gloss(plan: ArticlePlan, value: BaseModel) -> Gloss | None:
     if not chosen:
         return None
     phrases = [label for _, label in chosen]
-    first = plan.jobs[0].call
-    call = Call(
-        backend=plan.backend,
-        schema=_answer_model(len(phrases)),
-        messages=[
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": json.dumps({"phrases": phrases}, ensure_ascii=False)},
-        ],
-        context=None,
-        policy=first.policy,
+    call = plan.follow_up(
+        _answer_model(len(phrases)),
+        SYSTEM,
+        json.dumps({"phrases": phrases}, ensure_ascii=False),
         max_tokens=64 + 24 * len(phrases),
-        deadline=first.deadline,
     )
     return Gloss([item for item, _ in chosen], call)
 

@@ -84,6 +84,12 @@ class Span(BaseModel):
         "of the model's words it holds.",
     )
 
+    @property
+    def is_sentence(self) -> bool:
+        """Whether the evidence is a whole sentence the library chose for words the model wrote (located
+        by its words or cited by its number), not words the model copied."""
+        return self.alignment in ("sentence", "cited")
+
 
 #: The span of an item whose evidence was never found.
 UNALIGNED = Span(start=0, end=0, alignment="unaligned", score=0.0)

@@ -129,6 +129,20 @@ class ArticlePlan:
         """The ledger of each request, in plan order."""
         return [job.call.ledger for job in self.jobs]
 
+    def follow_up(self, schema: type[BaseModel], system: str, user: str, max_tokens: int) -> Call:
+        """A short request the stages after the calls send about this article (citing, gloss): the plan's
+        backend, retry policy and deadline; no extraction context, since its answer is no evidence."""
+        first = self.jobs[0].call
+        return Call(
+            backend=self.backend,
+            schema=schema,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            context=None,
+            policy=first.policy,
+            max_tokens=max_tokens,
+            deadline=first.deadline,
+        )
+
 
 def max_tokens_for(text: str, context_tokens: int | None) -> int:
     """An output budget that fits what the article can hold: room for the facts, not for a runaway loop."""

@@ -198,7 +198,7 @@ def complete_sentence(item: Agreement | Dispute, text: str) -> None:
     article to its sentence's end ("... has caused a backlash in South Korea"): the reader gets the whole
     statement, the model spends no tokens on it."""
     span = item.span
-    if span is None or span.alignment in ("unaligned", "sentence", "cited") or not _was_cut(item):
+    if span is None or span.alignment == "unaligned" or span.is_sentence or not _was_cut(item):
         return
     if text[span.start : span.end] != item.evidence:
         return  # not a verbatim slice: leave it as grounded

@@ -329,13 +329,19 @@ def _dispute_states(summit: Summit, ctx: RuleContext) -> None:
 _S = TypeVar("_S", bound=str)
 
 
+def _status_words(clause: str, statuses: tuple[_S, ...], ctx: RuleContext) -> list[tuple[int, int, int, _S]]:
+    """Each word of ``clause`` that states a status: (start, the status's rank, end, status)."""
+    return [
+        (m.start(), rank, m.end(), status)
+        for rank, status in enumerate(statuses)
+        for m in WORDS.finditer(f"status.{status}", clause, ctx.language)
+    ]
+
+
 def _first_status(clause: str, statuses: tuple[_S, ...], ctx: RuleContext) -> tuple[_S | None, bool]:
     """The status whose word comes first in ``clause`` (not negated), and whether a negated one was
     passed over."""
-    found: list[tuple[int, int, int, _S]] = []
-    for rank, status in enumerate(statuses):
-        for m in WORDS.finditer(f"status.{status}", clause, ctx.language):
-            found.append((m.start(), rank, m.end(), status))
+    found = _status_words(clause, statuses, ctx)
     if not found:
         return None, False
     start, _, end, status = min(found)
@@ -363,17 +369,13 @@ STATUS_REACH = 40
 
 def _statuses(clause: str, statuses: tuple[_S, ...], ctx: RuleContext) -> set[_S]:
     """Every status a word of ``clause`` states (negated words aside)."""
-    return {
-        status
-        for status in statuses
-        for m in WORDS.finditer(f"status.{status}", clause, ctx.language)
-        if not negated(clause, m.start(), m.end(), ctx.language)
-    }
+    words = _status_words(clause, statuses, ctx)
+    return {status for start, _, end, status in words if not negated(clause, start, end, ctx.language)}
 
 
 def _whole_sentence(item: Agreement | Dispute) -> bool:
     """Whether the item's evidence is a whole sentence the library chose (located or cited)."""
-    return item.span is not None and item.span.alignment in ("sentence", "cited")
+    return item.span is not None and item.span.is_sentence
 
 
 def _clause(item: Agreement | Dispute, ctx: RuleContext) -> str:
@@ -500,7 +502,7 @@ def _add_second_thing_agreed(summit: Summit, listed: Agreement, text: str) -> No
     """The model lists "agreed to cooperate on North Korea" and stops there, though the sentence goes on
     "and implement a deal meant to heal a rift": the second verb phrase is an agreement of its own."""
     span = listed.span
-    if span is None or span.alignment in ("unaligned", "sentence", "cited") or span.end > len(text):
+    if span is None or span.alignment == "unaligned" or span.is_sentence or span.end > len(text):
         return
     m = _AND_THEN.match(text, span.end)
     if m is None:

@@ -24,6 +24,8 @@ Systems:
 - ``library-parallel-passes``: the library with ``SUMMIT_EXTRACT_PARALLEL_PASSES=3`` (the passes over one
   piece written at once by a three-slot server, providers/_slots.py), in a process of its own since a
   server's slots are fixed when it starts; the main process runs with one slot, as shipped;
+- ``library-translated``: the library with ``translate=True``: an article in another language than English
+  is first translated by the model, and the frame pass reads the translation (``_translating``);
 - ``library-cite``: an experiment (benchmarks/cite_sentences.py): the article's sentences numbered, and
   agreements and disputes citing the number of the sentence that states them instead of copying words;
   its raw answers are kept and re-scored like the library's;
@@ -84,6 +86,7 @@ SYSTEMS = (
     "library-one-pass",
     "library-no-examples",
     "library-parallel-passes",
+    "library-translated",
     "library-cite",
     "baseline",
     "langextract",
@@ -236,6 +239,8 @@ def run(system: str, devset: Path, results: Path, articles: int | None) -> list[
         base = library_fn(passes=["main"])
     elif system == "library-no-examples":
         base = library_fn(examples=False)
+    elif system == "library-translated":
+        base = library_fn(translate=True)
     elif system in OWN_PROCESS:
         base = library_fn()
     elif system == "library-cite":
@@ -707,6 +712,7 @@ def _ablation_order(found: Reports) -> list[str]:
         "library-one-pass",
         "library-no-examples",
         "library-parallel-passes",
+        "library-translated",
         "library-no-overrules",
         "library-no-filters",
         *sorted(k for k in every if k.startswith("library-without-")),
@@ -746,7 +752,9 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
         "Each column removes one element from the library. `library-one-pass` asks everything in one",
         "request; `library-no-examples` drops the worked examples; `library-parallel-passes` adds one: the",
         "passes over a piece written at once by a three-slot server (`SUMMIT_EXTRACT_PARALLEL_PASSES=3`,",
-        "off by default); `library-no-overrules` keeps the model's",
+        "off by default); `library-translated` adds one too: an article in another language is translated",
+        "by the model first and its frame read in English (`translate=True`, off by default; English",
+        "articles are never translated); `library-no-overrules` keeps the model's",
         "frame as it said it (its is_summit, and no state added from an attendance list);",
         "`library-no-filters` keeps the agreements and disputes it listed, no fewer and no more;",
         "`library-without-<rule>` keeps every code rule but that one (rules in",

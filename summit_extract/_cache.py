@@ -34,6 +34,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "summit-extract" / "results"
 
 
+#: The extraction options that change what is asked, and so the result.
+_KEYED_OPTIONS = ("passes", "examples", "translate")
+
+
 def cache_key(
     text: str,
     schema: type[BaseModel],
@@ -50,14 +54,14 @@ def cache_key(
     """The sha256 that names a result: same inputs, same prompt version, same key.
 
     The schema counts by its import path and its JSON Schema, and so do the options that change what is
-    asked (``passes``, ``examples``). ``endpoint`` is the server's base URL: the same model name on two
-    servers is two models.
+    asked (``passes``, ``examples``, ``translate``). ``endpoint`` is the server's base URL: the same model
+    name on two servers is two models.
     """
     parts = {
         "prompt_version": PROMPT_VERSION,
         "schema_class": f"{schema.__module__}:{schema.__qualname__}",
         "schema": schema_json(schema),
-        "options": {k: v for k, v in sorted((options or {}).items()) if k in ("passes", "examples")},
+        "options": {k: v for k, v in sorted((options or {}).items()) if k in _KEYED_OPTIONS},
         "model": model,
         "backend": backend,
         "endpoint": endpoint,

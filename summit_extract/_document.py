@@ -64,6 +64,10 @@ class Pass:
     #: ``maxItems`` of the pass's response model only (a grammar-constrained server enforces it): at
     #: temperature 0 a small model can repeat one item until its token budget runs out. None: no limit.
     max_items: int | None = None
+    #: Read in an English translation when the article is in another language (``_translating``): the
+    #: answer is brought back to the article's own words before anything else sees it. False: the pass
+    #: reads the article as written.
+    translated: bool = False
 
 
 @dataclass(frozen=True)

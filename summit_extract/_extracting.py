@@ -2,11 +2,16 @@
 
 One way through, each stage a call into the module named after it, none entered twice:
 
+0. translate (``_translating``, only when asked: ``translate=True``): an article in another language than
+   English is translated sentence by sentence (a request per few thousand characters) for the passes that
+   read it in English (``Pass.translated``);
 1. plan (``_planning``): check the text, split it if it is long, build each pass's request;
 2. call (``_calling``): each request sent with its budgets and retries; its answer validated, the
    evidence of each item located as it validates (``_grounding.ground_item``), since evidence that is not
    in the article may be worth a re-ask;
 3. ground (``_grounding.ground``): what rests only on an instruction planted in the article set aside;
+   the answers of passes that read the translation brought back to the article's own words
+   (``_translating.restore``: its sentences, its spelling of names), what no sentence of it holds ungrounded;
 4. merge (``_merging``): each pass's answers over the chunks merged, the passes joined;
 4b. cite (``_citing``): findings that no sentence holds in their words (a translation, mostly) placed by
    the model in one short request naming each one's sentence by number (only when there are any);
@@ -16,8 +21,9 @@ One way through, each stage a call into the module named after it, none entered 
    one short request (only when there are any);
 7. result (``_result``): the value with the requests and tokens it cost.
 
-The OpenAI Batch API path (:func:`assemble`) differs only in step 2: its answers were received elsewhere
-(``_calling.answer_value``); its citing and gloss, if any, are sent live. Requests over
+The OpenAI Batch API path (:func:`prepare`, :func:`assemble`) differs in steps 0 and 2: it reads the
+article as written, and its answers were received elsewhere (``_calling.answer_value``); its citing and
+gloss, if any, are sent live. Requests over
 one piece of the article go out together when the backend takes several at once
 (``Backend.parallel_passes``), after the backend has been given their shared prefix
 (``Backend.share_prefix``).
@@ -29,6 +35,7 @@ import asyncio
 import contextlib
 import contextvars
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -44,14 +51,17 @@ from ._calling import answer_value, call_async, call_sync, charged
 from ._citing import Citation, plan_cite
 from ._citing import apply as apply_citation
 from ._config import RetryPolicy, Ungrounded
+from ._document import choose_passes
 from ._exceptions import ExtractionError, OutputValidationError
 from ._finishing import finalize
 from ._glossing import Gloss, plan_gloss
 from ._glossing import apply as apply_gloss
 from ._grounding import Grounded, ground
+from ._input import check_text
 from ._merging import merge
 from ._planning import ArticlePlan, Call, Request, plan_article, with_mode
 from ._result import Extraction, result
+from ._translating import Reading, Translation, plan_reading, read, restore
 
 __all__ = [
     "aextract",
@@ -83,8 +93,38 @@ def prepare(
     instructions: str | None = None,
     passes: Sequence[str] | None = None,
     examples: bool = True,
+    translation: Translation | None = None,
+    translated: frozenset[str] = frozenset(),
 ) -> ArticlePlan:
-    """The plan of one extraction with the caller's options applied (backend, budgets, passes)."""
+    """The plan of one extraction with the caller's options applied (backend, budgets, passes); the
+    article is read as written unless given its ``translation`` for the passes named in ``translated``
+    (the live paths make one when asked, see ``translate`` of :func:`extract_result`)."""
+    chosen, policy = _setup(client, backend, model, mode, policy, max_retries, timeout)
+    return plan_article(
+        text,
+        schema,
+        backend=chosen,
+        published=published,
+        ungrounded=ungrounded,
+        instructions=instructions,
+        policy=policy,
+        passes=passes,
+        examples=examples,
+        translation=translation,
+        translated=translated,
+    )
+
+
+def _setup(
+    client: Client | None,
+    backend: Backend | None,
+    model: str | None,
+    mode: instructor.Mode | None,
+    policy: RetryPolicy | None,
+    max_retries: int | None,
+    timeout: float | None,
+) -> tuple[Backend, RetryPolicy]:
+    """The backend and retry policy the caller's options choose."""
     chosen = backend or (
         client_backend(client, model, mode) if client is not None else resolve_backend(model)
     )
@@ -96,17 +136,26 @@ def prepare(
         overrides["timeout"] = timeout
     if overrides:
         policy = RetryPolicy(**{**policy.__dict__, **overrides})
-    return plan_article(
-        text,
-        schema,
-        backend=with_mode(chosen, mode),
-        published=published,
-        ungrounded=ungrounded,
-        instructions=instructions,
-        policy=policy,
-        passes=passes,
-        examples=examples,
-    )
+    return with_mode(chosen, mode), policy
+
+
+def _reading(
+    text: object,
+    schema: type[BaseModel],
+    backend: Backend,
+    policy: RetryPolicy,
+    translate: bool,
+    passes: Sequence[str] | None,
+) -> tuple[Reading | None, frozenset[str]]:
+    """The requests translating the article and the passes that will read the translation (those that
+    declare it, else every pass), or None: it is read as written (not asked, in English, or in no
+    language one can tell)."""
+    if not translate or not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return None, frozenset()
+    chosen = choose_passes(schema, passes)
+    names = frozenset(p.name for p in chosen if p.translated) or frozenset(p.name for p in chosen)
+    reading = plan_reading(check_text(text), backend, policy)
+    return reading, names if reading is not None else frozenset()
 
 
 def extract_result(
@@ -125,6 +174,7 @@ def extract_result(
     instructions: str | None = None,
     passes: Sequence[str] | None = None,
     examples: bool = True,
+    translate: bool = False,
 ) -> Extraction[T]:
     """Extract ``schema`` from an article and return it with its usage, attempts, model and backend.
 
@@ -136,31 +186,41 @@ def extract_result(
     embedded local model). ``ungrounded`` says what happens to items whose evidence is not found in the
     article: "drop" or "flag". ``passes`` names the article type's passes to run (default: its own
     choice; ``["main"]``: everything in one request); ``examples=False`` leaves out its worked examples.
+    ``translate=True``: an article in another language than English is first translated into English by
+    the model, for the passes that read it so (``Pass.translated``: the Summit's frame; a schema that
+    declares none reads it in every request); what they find is brought back to the article's own words.
     """
+    started = time.monotonic()
+    chosen, policy = _setup(client, backend, model, mode, policy, max_retries, timeout)
+    reading, in_english = _reading(text, schema, chosen, policy, translate, passes)
+    translation = None if reading is None else read(reading, [_ask(call) for _, call in reading.calls])
     plan = prepare(
         text,
         schema,
         published=published,
-        client=client,
-        backend=backend,
-        model=model,
-        mode=mode,
-        max_retries=max_retries,
-        timeout=timeout,
+        backend=chosen,
         policy=policy,
         ungrounded=ungrounded,
         instructions=instructions,
         passes=passes,
         examples=examples,
+        translation=translation,
+        translated=in_english,
     )
+    plan.started = started
     try:
         answers = _answers(plan)
     except ExtractionError as exc:
-        raise charged(exc, plan.ledgers, plan.backend) from exc.__cause__
+        raise charged(exc, _ledgers(plan, reading), plan.backend) from exc.__cause__
     merged = _merge(plan, answers)
     citation = _cite(plan, merged)
     settled = _settle(plan, merged)
-    return cast(Extraction[T], _result(plan, settled, citation, _gloss(plan, settled)))
+    return cast(Extraction[T], _result(plan, settled, citation, _gloss(plan, settled), reading))
+
+
+def _ledgers(plan: ArticlePlan, reading: Reading | None) -> list[Any]:
+    """Every request's ledger, the translation's first."""
+    return [call.ledger for _, call in (reading.calls if reading else [])] + plan.ledgers
 
 
 def _cite(plan: ArticlePlan, merged: _Merged) -> Citation | None:
@@ -214,6 +274,10 @@ def _merge(plan: ArticlePlan, answers: Mapping[str, BaseModel]) -> _Merged:
     by_pass = plan.by_pass()
     jobs = [job for asked in by_pass.values() for job in asked]
     quarantined = [item for job in jobs for item in ground(answers[job.key], job.call.context)]
+    if plan.translation is not None:
+        for job in jobs:
+            if job.translated:  # what it lost is unaligned now, dropped or flagged when finalized
+                restore(answers[job.key], plan.text, plan.translation)
     value = merge(plan.schema, [(asked, [answers[j.key] for j in part]) for asked, part in by_pass.items()])
     return _Merged(value, quarantined)
 
@@ -227,9 +291,14 @@ def _settle(plan: ArticlePlan, merged: _Merged) -> _Settled:
 
 
 def _result(
-    plan: ArticlePlan, settled: _Settled, citation: Citation | None = None, gloss: Gloss | None = None
+    plan: ArticlePlan,
+    settled: _Settled,
+    citation: Citation | None = None,
+    gloss: Gloss | None = None,
+    reading: Reading | None = None,
 ) -> Extraction[Any]:
-    ledgers = {job.key: job.call.ledger for job in plan.jobs}
+    ledgers = {key: call.ledger for key, call in (reading.calls if reading else [])}
+    ledgers |= {job.key: job.call.ledger for job in plan.jobs}
     if citation is not None:
         ledgers["cite"] = citation.call.ledger
     if gloss is not None:
@@ -242,6 +311,7 @@ def _result(
         started=plan.started,
         dropped=settled.dropped,
         flagged=settled.flagged,
+        translation=plan.translation,
     )
 
 
@@ -302,26 +372,31 @@ async def aextract_result(
     instructions: str | None = None,
     passes: Sequence[str] | None = None,
     examples: bool = True,
+    translate: bool = False,
 ) -> Extraction[T]:
     """The async twin of :func:`extract_result`; passes run concurrently where the backend allows it."""
+    started = time.monotonic()
+    chosen, policy = _setup(client, backend, model, mode, policy, max_retries, timeout)
+    # A batch shares its slots with every article's passes, so its concurrency bounds requests in flight.
+    limit = _request_slots.get() or asyncio.Semaphore(max(1, chosen.max_concurrency))
+    reading, in_english = _reading(text, schema, chosen, policy, translate, passes)
+    translation = None
+    if reading is not None:
+        translation = read(reading, [await _aask(call, limit) for _, call in reading.calls])
     plan = prepare(
         text,
         schema,
         published=published,
-        client=client,
-        backend=backend,
-        model=model,
-        mode=mode,
-        max_retries=max_retries,
-        timeout=timeout,
+        backend=chosen,
         policy=policy,
         ungrounded=ungrounded,
         instructions=instructions,
         passes=passes,
         examples=examples,
+        translation=translation,
+        translated=in_english,
     )
-    # A batch shares its slots with every article's passes, so its concurrency bounds requests in flight.
-    limit = _request_slots.get() or asyncio.Semaphore(max(1, plan.backend.max_concurrency))
+    plan.started = started
 
     async def answer(call: Any) -> BaseModel:
         return await call_async(call)
@@ -345,7 +420,7 @@ async def aextract_result(
         while isinstance(first, BaseExceptionGroup):  # a run's own group nests the failure once more
             first = first.exceptions[0]
         assert isinstance(first, ExtractionError)
-        raise charged(first, plan.ledgers, plan.backend) from first.__cause__
+        raise charged(first, _ledgers(plan, reading), plan.backend) from first.__cause__
     values = {
         job.key: value
         for run, task in zip(runs, answers, strict=True)
@@ -359,7 +434,7 @@ async def aextract_result(
     gloss = plan_gloss(plan, settled.value)
     if gloss is not None:
         apply_gloss(gloss, await _aask(gloss.call, limit))
-    return cast(Extraction[T], _result(plan, settled, citation, gloss))
+    return cast(Extraction[T], _result(plan, settled, citation, gloss, reading))
 
 
 _request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("summit_extract_slots", default=None)

@@ -7,6 +7,7 @@ derives from an article type.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
@@ -87,3 +88,21 @@ class WrittenDate(Grounded):
         elif resolved.year is not None:
             self.year_from = context.published_from
         return self
+
+    def restore_evidence(self, sentence: str) -> tuple[int, int] | None:
+        """The fewest words of ``sentence`` stating the same date as ``text`` (its translation), or None:
+        a month or year the translation added is stated by no words of the article."""
+        try:
+            wanted = _dates.parse(self.text)
+        except _dates.NotADate:
+            return None
+        words = [m.span() for m in re.finditer(r"\S+", sentence)]
+        for width in range(1, 7):
+            for n in range(len(words) - width + 1):
+                lo, hi = words[n][0], words[n + width - 1][1]
+                try:
+                    if _dates.parse(sentence[lo:hi]) == wanted:
+                        return lo, len(sentence[:hi].rstrip(".,;:"))
+                except _dates.NotADate:
+                    continue
+        return None

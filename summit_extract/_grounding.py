@@ -64,6 +64,10 @@ log = logging.getLogger("summit_extract")
 G = TypeVar("G", bound="Grounded")
 
 
+#: How an item's evidence was found (see :attr:`Span.alignment`).
+Alignment = Literal["exact", "normalized", "fuzzy", "sentence", "cited", "translated", "unaligned"]
+
+
 class Span(BaseModel):
     """Where an item's evidence lies in the article: ``text[start:end]`` is the evidence."""
 
@@ -71,17 +75,19 @@ class Span(BaseModel):
 
     start: int = Field(ge=0, description="Offset of the first character of the evidence.")
     end: int = Field(ge=0, description="Offset just past the last character of the evidence.")
-    alignment: Literal["exact", "normalized", "fuzzy", "sentence", "cited", "unaligned"] = Field(
+    alignment: Alignment = Field(
         description="How the evidence was found: verbatim, after folding case/space/quotes/dashes, "
         "fuzzily (see score), as the sentence stating what the model said in its own words (the "
         "evidence is then that sentence), as the sentence the model named by its number when asked "
-        "where the article states it (likewise), or not at all."
+        "where the article states it (likewise), in the English translation the model read of an "
+        "article in another language (the evidence is then the article's sentence it translates, or "
+        "the words of it that state the item), or not at all."
     )
     score: float = Field(
         ge=0,
         le=100,
         description="Match score, 100 for exact and normalized; for a sentence (located or cited), the share "
-        "of the model's words it holds.",
+        "of the model's words it holds; translated: the score of the match in the translation.",
     )
 
     @property
@@ -143,6 +149,9 @@ class Grounded(LibraryFilled):
     #: A field the model is asked to write in English whatever the article's language (a subject): where
     #: it copied the article's words instead, the engine translates it (``_glossing``). None: no such field.
     gloss_field: ClassVar[str | None] = None
+    #: Fields holding words the article writes (a name, a place). When the article was read in an English
+    #: translation (``_translating``), each takes back the article's own spelling where it writes one.
+    written_fields: ClassVar[tuple[str, ...]] = ()
 
     span: SkipJsonSchema[Span | None] = Field(
         default=None, description="Filled in by the library: where the evidence lies in the article."
@@ -162,6 +171,17 @@ class Grounded(LibraryFilled):
     def fallback_evidence(self) -> list[str]:
         """Strings that, found verbatim, ground the item when its evidence is not found (none by default)."""
         return []
+
+    def restore_evidence(self, sentence: str) -> tuple[int, int] | None:
+        """Read in translation, the (start, end) of the words of ``sentence`` (the article's sentence whose
+        translation holds the evidence) that state this item, or None if none does: by default where it
+        writes the first of the ``written_fields`` it writes, else all of it."""
+        for name in self.written_fields:
+            value = getattr(self, name, None)
+            match = align(value, sentence) if isinstance(value, str) and value else None
+            if match is not None and match.alignment != "fuzzy":
+                return match.start, match.end
+        return (0, len(sentence)) if sentence else None
 
     def evidence_text(self) -> str:
         """The verbatim evidence string of this item."""

@@ -7,7 +7,9 @@ A plan is made before any request is sent, and nothing in it sends one, so the l
    resolve "May 7" or "on Sunday" (unless the caller gave ``published``);
 2. the article is split into chunks when it does not fit the backend's context;
 3. each chunk is asked each pass of the article type (one request per chunk and pass, a :class:`Call`),
-   every request sharing the prompt prefix of its chunk, all of them one wall-clock deadline.
+   every request sharing the prompt prefix of its chunk, all of them one wall-clock deadline. A pass that
+   reads the article in English (``Pass.translated``), when it is given a translation, reads that
+   translation's chunks instead.
 
 What happens to the answers is the business of the stages after it (see ``_extracting``).
 """
@@ -19,7 +21,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import instructor
 from pydantic import BaseModel
@@ -33,6 +35,9 @@ from ._deadline import Deadline
 from ._document import Document, Pass, choose_passes, ensure_valid, pass_model
 from ._exceptions import ConfigurationError
 from ._usage import Ledger
+
+if TYPE_CHECKING:  # _translating builds its requests with Call: only the type is needed here
+    from ._translating import Translation
 
 __all__ = ["ArticlePlan", "Call", "PlannedRequest", "Request", "max_tokens_for", "plan_article"]
 
@@ -81,6 +86,8 @@ class Request:
     chunk: Chunk
     asked: Pass
     call: Call
+    #: Whether it reads the article's English translation (its chunk is a piece of it), not the article.
+    translated: bool = False
 
 
 @dataclass
@@ -96,6 +103,8 @@ class ArticlePlan:
     chunks: list[Chunk]
     jobs: list[Request]
     started: float = field(default_factory=time.monotonic)
+    #: The article in English, read by the passes that read it so (None: every pass reads the article).
+    translation: Translation | None = None
 
     @property
     def requests(self) -> list[PlannedRequest]:
@@ -109,7 +118,12 @@ class ArticlePlan:
         runs: list[list[Request]] = []
         for job in self.jobs:
             last = runs[-1] if runs else None
-            if last and len(last) < width and last[0].chunk.start == job.chunk.start:
+            if (
+                last
+                and len(last) < width
+                and last[0].chunk.start == job.chunk.start
+                and last[0].translated == job.translated
+            ):
                 last.append(job)
             else:
                 runs.append([job])
@@ -186,8 +200,12 @@ def plan_article(
     policy: RetryPolicy | None = None,
     passes: Sequence[str] | None = None,
     examples: bool = True,
+    translation: Translation | None = None,
+    translated: frozenset[str] = frozenset(),
 ) -> ArticlePlan:
-    """Plan the requests for one article (see the module docstring); nothing is sent."""
+    """Plan the requests for one article (see the module docstring); nothing is sent.
+
+    ``translation``: the article in English, read by the passes named in ``translated``."""
     started = time.monotonic()
     article = _input.check_text(text)
     if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
@@ -217,17 +235,27 @@ def plan_article(
             examples=examples,
         )
 
-    longest = max((request_messages(article, p) for p in chosen), key=_size)
-    whole = _chunking.plan(article, longest, backend.context_tokens) or [Chunk(0, article)]
     piece = getattr(schema, "max_chunk_chars", None)
-    pieces = whole
-    if piece and len(article) > piece and max(len(c.text) for c in whole) > piece:
-        # The first piece starts the article, so a server that cached the whole article reuses it.
-        pieces = _chunking.split(article, piece, overlap=piece // 8)
+
+    def chunked(read: str) -> tuple[list[Chunk], list[Chunk]]:
+        """The whole-article chunks of a text and its pieces for piecewise passes."""
+        longest = max((request_messages(read, p) for p in chosen), key=_size)
+        whole = _chunking.plan(read, longest, backend.context_tokens) or [Chunk(0, read)]
+        if piece and len(read) > piece and max(len(c.text) for c in whole) > piece:
+            # The first piece starts the article, so a server that cached the whole article reuses it.
+            return whole, _chunking.split(read, piece, overlap=piece // 8)
+        return whole, whole
+
+    english = translation is not None and any(p.name in translated for p in chosen)
+    texts = {False: (article, *chunked(article))}
+    if english and translation is not None:
+        texts[True] = (translation.text, *chunked(translation.text))
     jobs: list[Request] = []
     # One wall-clock budget for the whole article: every pass, chunk, re-ask and retry draws on it.
     deadline = Deadline(policy.total_timeout)
     for asked in chosen:
+        in_english = english and asked.name in translated
+        read, whole, pieces = texts[in_english]
         chunks = pieces if asked.piecewise else whole
         for n, chunk in enumerate(chunks, start=1):
             context = ExtractionContext(
@@ -236,7 +264,7 @@ def plan_article(
                 published_from=source,
                 offset=chunk.start,
                 reask_ungrounded=policy.reask_ungrounded,
-                whole_text=article,
+                whole_text=read,
                 pass_name=asked.name,
             )
             call = Call(
@@ -251,11 +279,17 @@ def plan_article(
                 deadline=deadline,
             )
             key = asked.name if len(chunks) == 1 else f"{asked.name}@{n}"
-            jobs.append(Request(key, chunk, asked, call))
+            jobs.append(Request(key, chunk, asked, call, translated=in_english))
     # Requests over the same piece go together, whole-article passes first: each request then shares
     # the longest possible prefix with the one before it (llama.cpp keeps one cached prompt per slot).
-    jobs.sort(key=lambda j: (j.chunk.start, len(j.chunk.text) != len(article)))
-    chunks = sorted({(c.start, c.text): c for j in jobs for c in [j.chunk]}.values(), key=lambda c: c.start)
+    # Those reading the translation go first, then those reading the article.
+    jobs.sort(
+        key=lambda j: (not j.translated, j.chunk.start, len(j.chunk.text) != len(texts[j.translated][0]))
+    )
+    chunks = sorted(
+        {(c.start, c.text): c for j in jobs if not j.translated for c in [j.chunk]}.values(),
+        key=lambda c: c.start,
+    )
     return ArticlePlan(
         text=article,
         schema=schema,
@@ -266,6 +300,7 @@ def plan_article(
         chunks=chunks,
         jobs=jobs,
         started=started,
+        translation=translation if english else None,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from ._grounding import Grounded
+from ._translating import Translation
 from ._usage import Ledger, Usage
 
 __all__ = ["Extraction", "result"]
@@ -34,6 +35,9 @@ class Extraction(Generic[T]):
     #: Answers received per request of the plan, by its key: the pass ("frame", "agreements", ...), with
     #: the piece of a long article it read after an "@" ("agreements@2"); more than one means re-asks.
     requests: dict[str, int] = field(default_factory=dict)
+    #: The English text the passes read when the article, written in another language, was read in
+    #: translation (spans and evidence are the article's own all the same); None otherwise.
+    translation: Translation | None = None
 
 
 def result(
@@ -45,6 +49,7 @@ def result(
     started: float,
     dropped: list[Grounded],
     flagged: list[Grounded],
+    translation: Translation | None = None,
 ) -> Extraction[Any]:
     """The extraction of ``value``, its cost summed over the ledgers of its requests (by request key),
     timed from ``started`` (``time.monotonic()``)."""
@@ -58,4 +63,5 @@ def result(
         dropped=dropped,
         flagged=flagged,
         requests={key: ledger.attempts for key, ledger in ledgers.items()},
+        translation=translation,
     )

@@ -105,6 +105,8 @@ class Participant(Grounded):
     country: OptionalText = Field(default=None, description="Country the participant represents.")
     country_iso: SkipJsonSchema[Country | None] = Field(default=None, description="Filled in by the library.")
 
+    written_fields: ClassVar[tuple[str, ...]] = ("name",)
+
     def fallback_evidence(self) -> list[str]:
         """Where the article names the person: the honest evidence when the quoted phrase was mangled."""
         return [self.name] if self.name else []
@@ -137,6 +139,8 @@ class Location(Grounded):
     city: OptionalText = Field(default=None, description="City as written; null if not stated.")
     venue: OptionalText = Field(default=None, description="Building or venue as written; null if not stated.")
     country: OptionalText = Field(default=None, description="Country as written; null if not stated.")
+
+    written_fields: ClassVar[tuple[str, ...]] = ("venue", "city", "country")
 
     def fallback_evidence(self) -> list[str]:
         """The place names themselves, when the quoted phrase was not copied exactly ("in Damascus")."""

@@ -79,6 +79,14 @@ def extract(
         bool, typer.Option("--no-cache", help="Always ask the model; do not read or write the result cache.")
     ] = False,
     ungrounded: UngroundedOpt = "drop",
+    translate: Annotated[
+        bool,
+        typer.Option(
+            "--translate",
+            help="Have the model translate an article in another language than English first, and read "
+            "its frame (who meets, where) in English; findings keep the article's words (slower).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSONL even for a single article.")] = False,
     progress: Annotated[
         bool | None,
@@ -139,6 +147,8 @@ def extract(
             published=published,
             ungrounded=ungrounded,
         )
+        if translate:
+            run_options["translate"] = True
         if len(items) == 1 and out is None and not as_json:
             summary = extract_many(items, out=None, **run_options)
             record = Record.from_json(summary.records[0])

@@ -34,7 +34,7 @@ from ._exceptions import (
     UnreachableError,
 )
 from ._extracting import aextract, aextract_result, extract, extract_result
-from ._fields import OptionalText, StatedText, WrittenDate
+from ._fields import OptionalText, StatedText, WrittenDate, WrittenName
 from ._grounding import Grounded, Span
 from ._interfaces.report import render_html
 from ._planning import ArticlePlan, PlannedRequest, plan_article
@@ -139,6 +139,7 @@ __all__ = [
     "UnreachableError",
     "Usage",
     "WrittenDate",
+    "WrittenName",
     "aextract",
     "aextract_many",
     "aextract_result",

@@ -16,19 +16,38 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from anyascii import anyascii
 from rapidfuzz import fuzz
 
-__all__ = ["FUZZY_THRESHOLD", "Alignment", "FoldedText", "Match", "align", "contains", "fold"]
+__all__ = [
+    "FUZZY_THRESHOLD",
+    "RESPELL_SCORE",
+    "Alignment",
+    "FoldedText",
+    "Match",
+    "align",
+    "contains",
+    "fold",
+    "respell",
+    "similarity",
+    "spelling",
+]
 
 Alignment = Literal["exact", "normalized", "fuzzy"]
 
 #: Minimum rapidfuzz partial-ratio score (0-100) for a fuzzy alignment to count as grounded.
 FUZZY_THRESHOLD = 85.0
+
+#: Least similarity (rapidfuzz ratio, 0-100) of a name's transliteration and the article's words in
+#: another script for the article's spelling to stand for the model's ("Putin" and "Путін").
+RESPELL_SCORE = 80.0
 
 _FOLD = {
     "\u2018": "'",
@@ -274,3 +293,127 @@ def contains(text: str, phrase: str) -> bool:
 def _folded(text: str) -> str:
     """The folded text, kept for the next call: validators ask about one article many times in a row."""
     return FoldedText(text).text
+
+
+# -- a value in the article's own spelling ---------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    key: str  # transliterated, folded, letters and digits only: comparable across scripts
+    latin: bool
+
+
+def _key(text: str) -> str:
+    """A word sequence as comparable letters across scripts: transliterated, folded, letters only."""
+    return re.sub(r"[^a-z0-9]", "", anyascii(fold(text)).lower())
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two spellings are across scripts (rapidfuzz ratio of their transliterations, 0-100)."""
+    return float(fuzz.ratio(_key(a), _key(b)))
+
+
+def _is_latin(word: str) -> bool:
+    return all(ch.isascii() or unicodedata.name(ch, "").startswith("LATIN") for ch in word if ch.isalpha())
+
+
+@functools.lru_cache(maxsize=32)
+def _words(text: str) -> tuple[_Word, ...]:
+    # A hyphen or an apostrophe splits words ("Jong-un"), so "Kim Jong Un" and "Kim Jong-un" are the same
+    # three words; cached because a validator asks about one article many times in a row.
+    return tuple(
+        _Word(m.start(), m.end(), _key(m.group()), _is_latin(m.group())) for m in _WORD.finditer(text)
+    )
+
+
+def _joined(text: str, words: Sequence[_Word]) -> bool:
+    """Whether consecutive words form one name: only spaces, hyphens, apostrophes or an initial's period
+    between them ("George W. Bush"), never a comma or a sentence's end."""
+    for a, b in itertools.pairwise(words):
+        gap = text[a.end : b.start].strip()
+        if gap not in ("", "-", "'", "’", "‐", "‑") and not (gap == "." and a.end - a.start == 1):
+            return False
+    return True
+
+
+def _one_word_apart(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Equal, or equal once one word is taken out of the longer ("José Pepe Mujica" / "José Mujica")."""
+    if list(a) == list(b):
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(long) == len(short) + 1 and any(
+        list(long[:k]) + list(long[k + 1 :]) == list(short) for k in range(len(long))
+    )
+
+
+def _same_words(value: Sequence[str], text: str) -> tuple[int, int] | None:
+    words = _words(text)
+    n = len(value)
+    if n == 0 or any(not k for k in value):
+        return None
+    for i, first in enumerate(words):
+        if first.key != value[0]:
+            continue
+        if n == 1:
+            return first.start, first.end
+        for j in range(i + max(n - 2, 1), min(i + n + 1, len(words))):
+            run = words[i : j + 1]
+            inner = [w.key for w in run[1:-1]]
+            if run[-1].key == value[-1] and _one_word_apart(inner, value[1:-1]) and _joined(text, run):
+                return run[0].start, run[-1].end
+    return None
+
+
+def respell(value: str, text: str, *, any_script: bool = False) -> tuple[int, int] | None:
+    """Where ``text`` writes ``value`` in another script: the run of as many words (up to one more)
+    whose transliteration is most like the value's, at least :data:`RESPELL_SCORE` ("Lisbon" and
+    "Лісабон", "Moon Jae-in" and "문재인"); None if no run is like it, or the value is too short to tell.
+
+    Within one script a close spelling is another word ("Kim Jong Il" is not "Kim Jong-un"), so runs in
+    the value's own script are compared only with ``any_script``: a caller that knows the words stand
+    for the value (a sentence and its translation: "Lisbon" and "Lisboa")."""
+    wanted = _key(value)
+    if len(wanted) < 3:
+        return None
+    latin = _is_latin(value)
+    words = _words(text)
+    size = len(_WORD.findall(value))
+    best: tuple[float, int, int] | None = None
+    for width in range(1, size + 2):
+        for n in range(len(words) - width + 1):
+            run = words[n : n + width]
+            if not any_script and any(w.latin == latin for w in run):
+                continue  # the same script: spelled otherwise is another word, not a transliteration
+            score = fuzz.ratio(wanted, "".join(w.key for w in run))
+            if score >= RESPELL_SCORE and (best is None or score > best[0]):
+                best = (score, run[0].start, run[-1].end)
+    return None if best is None else (best[1], best[2])
+
+
+def spelling(
+    value: str, text: str, *, surname: bool = False, any_script: bool = False
+) -> tuple[int, int] | None:
+    """Where ``text`` writes ``value`` in its own spelling, as (start, end), or None if it does not.
+
+    Tried in order: as written (``align``'s exact and folded tiers); the same words with hyphens or
+    spaces between them and at most one word more or fewer in the middle ("Kim Jong Un" and "Kim
+    Jong-un", "José Mujica" and "José Pepe Mujica"); in another script, by transliteration
+    (:func:`respell`; ``any_script`` lets it compare close spellings in one script too). With
+    ``surname`` (a person's name), last its final word alone, when the article calls the person by it
+    ("Emmanuel Macron" and "Macron"), if it is long enough to be a name.
+    """
+    match = align(value, text)
+    if match is not None and match.alignment != "fuzzy":
+        return match.start, match.end
+    keys = [_key(w) for w in _WORD.findall(value)]
+    found = _same_words(keys, text) if len(keys) >= 2 else None
+    found = found or respell(value, text, any_script=any_script)
+    if found is None and surname and len(keys) >= 2 and len(keys[-1]) >= 4:
+        last = _WORD.findall(value)[-1]
+        found = _same_words(keys[-1:], text) or respell(last, text, any_script=any_script)
+    return found

@@ -1,5 +1,5 @@
-"""Field types any article type can use: text that may be absent, text that must be written in the article,
-and a date kept as written and resolved by the library.
+"""Field types any article type can use: text that may be absent, text that must be written in the article
+(a person's name among it), and a date kept as written and resolved by the library.
 
 They are ``Annotated`` types, so their validators travel with the field into every pass model the engine
 derives from an article type.
@@ -14,11 +14,12 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, mod
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _dates
+from ._aligning import spelling
 from ._context import DateSource, Reask, context_of, reasking
 from ._countries import country_mentions
 from ._grounding import UNALIGNED, Grounded, unaligned
 
-__all__ = ["OptionalText", "StatedText", "WrittenDate", "clean"]
+__all__ = ["OptionalText", "StatedText", "WrittenDate", "WrittenName", "clean"]
 
 _NOT_STATED = {"", "null", "none", "n/a", "unknown", "not stated", "not mentioned", "none mentioned"}
 
@@ -35,24 +36,42 @@ def _clean_any(value: object) -> object:
     return clean(value) if isinstance(value, str) else value
 
 
-@reasking
-def _stated(value: str | None, info: ValidationInfo) -> str | None:
-    """Keep a value only if the article states it (a country also by any of its ISO names)."""
+def _written(value: str | None, info: ValidationInfo, *, name: bool) -> str | None:
+    """Keep a value only if the article states it (a country also by any of its ISO names), in the
+    article's own spelling where the model wrote it otherwise (``_aligning.spelling``: "Kim Jong Un" for
+    "Kim Jong-un", "Putin" for "Путін", and for a ``name`` the surname alone the article calls the person
+    by): a value the article holds is grounded, not dropped for its spelling."""
     context = context_of(info)
     if not value or context is None:
         return value
     if context.is_written(value) or country_mentions(value, context.text):
         return value
+    found = spelling(value, context.text, surname=name)
+    if found is not None:
+        return context.text[found[0] : found[1]]
     raise Reask(  # or, when no re-ask is worth it, the value is dropped and the rest of the answer kept
         f"{info.field_name} {value!r} is not written in the article; copy it from the article, or use null",
         instead=None,
     )
 
 
+@reasking
+def _stated(value: str | None, info: ValidationInfo) -> str | None:
+    return _written(value, info, name=False)
+
+
+@reasking
+def _named(value: str | None, info: ValidationInfo) -> str | None:
+    return _written(value, info, name=True)
+
+
 #: An optional string where "", "null", "unknown" and the like mean "not stated".
 OptionalText = Annotated[str | None, BeforeValidator(_clean_any)]
 #: An optional string that must be written in the article (or name a country the article names).
 StatedText = Annotated[str | None, BeforeValidator(_clean_any), AfterValidator(_stated)]
+#: A person's name, written in the article: as StatedText, and the surname alone where the article calls
+#: the person only by it ("Macron" for the model's "Emmanuel Macron").
+WrittenName = Annotated[str | None, BeforeValidator(_clean_any), AfterValidator(_named)]
 
 
 class WrittenDate(Grounded):

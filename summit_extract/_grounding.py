@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _input
-from ._aligning import align, fold
+from ._aligning import Match, align, fold, similarity, spelling
 from ._context import ExtractionContext, Reask, context_of, reasking
 from ._exceptions import SchemaError, SchemaProblem
 
@@ -252,6 +252,8 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
                 break
             match = None
     if match is None or (match.alignment == "fuzzy" and not item.allow_fuzzy):
+        match = _respelled(item, context)
+    if match is None:
         return False
     found = context.text[match.start : match.end]
     if found != evidence:
@@ -264,6 +266,21 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
         score=match.score,
     )
     return True
+
+
+def _respelled(item: Grounded, context: ExtractionContext) -> Match | None:
+    """Where the article writes, in its own spelling, one of the words the item holds (``written_fields``:
+    "Peking" as "Пекіна", "Kim Jong Un" as "Kim Jong-un"); the field takes the article's spelling. None
+    if it writes none of them. A name or a place the article holds is grounded, not dropped for its
+    spelling; a fuzzy alignment, with how alike the two spellings are as its score."""
+    for name in type(item).written_fields:
+        value = getattr(item, name, None)
+        found = spelling(value, context.text) if isinstance(value, str) and value else None
+        if found is not None and isinstance(value, str):
+            words = context.text[found[0] : found[1]]
+            setattr(item, name, words)
+            return Match(found[0], found[1], "fuzzy", similarity(value, words))
+    return None
 
 
 def evidence_problem(cls: type[Grounded]) -> SchemaProblem | None:

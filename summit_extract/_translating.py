@@ -24,15 +24,12 @@ of the article is lost. English articles, and those whose language cannot be tol
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from anyascii import anyascii
 from pydantic import BaseModel, Field, create_model
-from rapidfuzz import fuzz
 
-from ._aligning import align, fold
+from ._aligning import align, spelling
 from ._backend import Backend
 from ._config import RetryPolicy
 from ._deadline import Deadline
@@ -48,10 +45,6 @@ READ_IN = "en"
 #: Most characters of the article one translation request carries: a small model keeps count of a dozen
 #: sentences, and a shorter request costs less when it must be sent again.
 GROUP_CHARS = 2_500
-
-#: Least similarity (rapidfuzz ratio, 0-100) of a name's transliteration and the article's words for the
-#: article's spelling to replace the model's.
-RESPELL_SCORE = 80.0
 
 SYSTEM = "\n".join(
     [
@@ -212,29 +205,11 @@ def restore(value: BaseModel, original: str, translation: Translation) -> list[G
     return lost
 
 
-def _key(text: str) -> str:
-    """A word sequence as comparable letters across scripts: transliterated, folded, letters only."""
-    return re.sub(r"[^a-z0-9]", "", anyascii(fold(text)).lower())
-
-
 def respell(value: str, text: str) -> tuple[int, int, str] | None:
     """Where ``text`` writes ``value`` in its own spelling: (start, end, the words), or None.
 
     Verbatim or folded first; else the run of as many words (one fewer or more) whose transliteration is
-    most like the value's ("Lisbon" and "Lisboa", "Moon Jae-in" and "문재인")."""
-    match = align(value, text)
-    if match is not None and match.alignment != "fuzzy":
-        return match.start, match.end, text[match.start : match.end]
-    wanted = _key(value)
-    if len(wanted) < 3:
-        return None
-    words = [(m.start(), m.end()) for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*", text)]
-    size = len(re.findall(r"[^\W_]+", value))
-    best: tuple[float, int, int] | None = None
-    for width in range(1, size + 2):
-        for n in range(len(words) - width + 1):
-            lo, hi = words[n][0], words[n + width - 1][1]
-            score = fuzz.ratio(wanted, _key(text[lo:hi]))
-            if score >= RESPELL_SCORE and (best is None or score > best[0]):
-                best = (score, lo, hi)
-    return None if best is None else (best[1], best[2], text[best[1] : best[2]])
+    most like the value's ("Lisbon" and "Lisboa", "Moon Jae-in" and "문재인"): the caller looks in the
+    sentence the value was translated from, so a close spelling in the same script counts too."""
+    found = spelling(value, text, any_script=True)
+    return None if found is None else (found[0], found[1], text[found[0] : found[1]])

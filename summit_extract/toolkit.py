@@ -7,9 +7,9 @@ of your own can do whatever they do.
 
 Declaring the type
     :class:`Document`, :class:`Pass`, :class:`Example`, :func:`register`; facts with evidence are
-    :class:`Grounded` items (each gets a :class:`Span`); :data:`OptionalText`, :data:`StatedText` and
-    :class:`WrittenDate` are field types; :func:`clean` reads "null", "unknown" and the like as None;
-    hooks receive an :class:`ExtractionContext`.
+    :class:`Grounded` items (each gets a :class:`Span`); :data:`OptionalText`, :data:`StatedText`,
+    :data:`WrittenName` and :class:`WrittenDate` are field types; :func:`clean` reads "null", "unknown"
+    and the like as None; hooks receive an :class:`ExtractionContext`.
 Rules checked in code
     :class:`Rule`, :class:`RuleContext`, :class:`Lexicon` (words per language), :func:`negated` (is a cue
     word negated in its clause?), :data:`SENTENCE_GROUNDING` (the engine's own grounding rule).
@@ -43,7 +43,7 @@ from ._document import Document, Example, Pass, register
 from ._evaluating import ArticleScore, EvalReport, ListRule, Scoring, evaluate, score_article
 from ._event_keys import default_same_fact, finding_tokens, findings, shares_finding
 from ._extracting import aextract_result, extract_result
-from ._fields import OptionalText, StatedText, WrittenDate, clean
+from ._fields import OptionalText, StatedText, WrittenDate, WrittenName, clean
 from ._grounding import Grounded, Span, same_words, spans_overlap
 from ._input import injected_spans
 from ._language import UNKNOWN, detect_language
@@ -72,6 +72,7 @@ __all__ = [
     "Span",
     "StatedText",
     "WrittenDate",
+    "WrittenName",
     "aextract_result",
     "capital_of",
     "clean",

@@ -26,6 +26,7 @@ from ..toolkit import (
     Rule,
     StatedText,
     WrittenDate,
+    WrittenName,
     clean,
     default_same_fact,
     fold,
@@ -94,7 +95,7 @@ class Participant(Grounded):
         description="Short verbatim phrase of the article naming this participant.",
         json_schema_extra={"maxLength": PARTICIPANT_EVIDENCE_CHARS},
     )
-    name: StatedText = Field(
+    name: WrittenName = Field(
         description="The person's full name as written, e.g. 'Fumio Kishida'; null if only a country's "
         "delegation is mentioned."
     )

@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _input
-from ._aligning import Match, align, fold, similarity, spelling
+from ._aligning import Match, align, contains, fold, similarity, spelling
 from ._context import ExtractionContext, Reask, context_of, reasking
 from ._exceptions import SchemaError, SchemaProblem
 
@@ -259,6 +259,7 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
     if found != evidence:
         # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
         setattr(item, item.evidence_field, found)
+    _write_as_the_article(item, found, context.text)
     item.span = Span(
         start=match.start + context.offset,
         end=match.end + context.offset,
@@ -266,6 +267,22 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
         score=match.score,
     )
     return True
+
+
+def _write_as_the_article(item: Grounded, evidence: str, text: str) -> None:
+    """Each of the item's ``written_fields`` the article does not write as the model did takes the
+    article's spelling, from its evidence first, else from anywhere in the article ("Seoul" for an
+    evidence "서울 용산 대통령실" is "서울"): a field "as written" holds the article's words, in any script.
+    A value the article holds in no spelling is left as the model wrote it."""
+    for name in type(item).written_fields:
+        value = getattr(item, name, None)
+        if not isinstance(value, str) or not value or contains(text, value):
+            continue
+        where, found = evidence, spelling(value, evidence)
+        if found is None:
+            where, found = text, spelling(value, text)
+        if found is not None:
+            setattr(item, name, where[found[0] : found[1]])
 
 
 def _respelled(item: Grounded, context: ExtractionContext) -> Match | None:

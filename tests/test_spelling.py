@@ -117,3 +117,25 @@ def test_every_article_type_gets_the_articles_spelling() -> None:
     text = "Les deux pays ont signé l'accord Mercosur-UE à Bruxelles."
     deal = TradeDeal.model_validate({"name": "Mercosur UE"}, context=ExtractionContext(text))
     assert deal.name == "Mercosur-UE"
+
+
+def test_a_place_the_model_wrote_in_english_takes_the_articles_spelling_from_its_evidence() -> None:
+    text = "서울 = 두 정상은 12일 서울 용산 대통령실에서 정상회담을 열었다."
+    summit = Summit.model_validate(
+        {"location": {"evidence": "서울 용산 대통령실", "city": "Seoul", "venue": None, "country": "Korea"}},
+        context=ExtractionContext(text),
+    )
+    location = summit.location
+    assert location is not None and location.span is not None and location.span.alignment == "exact"
+    assert location.city == "서울"
+    assert location.country == "Korea"  # written nowhere in any spelling: left as the model wrote it
+
+
+def test_a_place_written_as_the_article_writes_it_is_left_alone() -> None:
+    text = "PARIS - Les ministres se sont réunis à Paris, à l'Élysée."
+    summit = Summit.model_validate(
+        {"location": {"evidence": "à Paris", "city": "Paris", "venue": "Elysee", "country": None}},
+        context=ExtractionContext(text),
+    )
+    assert summit.location is not None
+    assert (summit.location.city, summit.location.venue) == ("Paris", "Elysee")  # accents folded: written

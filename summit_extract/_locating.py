@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from rapidfuzz import fuzz
 
 from ._aligning import fold
 from ._countries import states_named
@@ -31,7 +30,6 @@ from ._input import injected_spans
 from ._rules import Rule, RuleContext
 
 __all__ = [
-    "COGNATE_SCORE",
     "MIN_SHARE",
     "MIN_SHARED",
     "SENTENCE_GROUNDING",
@@ -76,25 +74,15 @@ def _names_state(word: str) -> bool:
     return bool(states_named(word))
 
 
-#: Least rapidfuzz ratio (0-100) of two stems for one to stand for the other: a word the model translated
-#: keeps the stem of the article's ("visa" / "visado", "students" / "estudiantes").
-COGNATE_SCORE = 80
-
-
-def _held(stem: str, held: set[str]) -> bool:
-    """Whether a sentence holds a content word: the same stem, or a cognate of it."""
-    return stem in held or any(fuzz.ratio(stem, other) >= COGNATE_SCORE for other in held)
-
-
 def locate(
     evidence: str, subject: str, text: str, sentences: tuple[tuple[int, int], ...]
 ) -> tuple[int, int, float] | None:
     """The sentence of ``text`` that best states what the model wrote: (start, end, score), or None.
 
-    A sentence must hold at least :data:`MIN_SHARE` of the evidence's content words, the same or a
-    cognate (and at least :data:`MIN_SHARED` of them); among those, the one holding most of the
-    evidence's and, a quarter as much, of the subject's words wins. The evidence rules: a subject says
-    what, and its words recur in other sentences about the same matter."""
+    A sentence must hold at least :data:`MIN_SHARE` of the evidence's content words (and at least
+    :data:`MIN_SHARED` of them); among those, the one holding most of the evidence's and, a quarter as
+    much, of the subject's words wins. The evidence rules: a subject says what, and its words recur in
+    other sentences about the same matter."""
     wanted = features(evidence)
     about = features(subject)
     if len(wanted) < MIN_SHARED:
@@ -102,7 +90,7 @@ def locate(
     best: tuple[float, int, int] | None = None
     for start, end in sentences:
         held = features(text[start:end])
-        shared = sum(1 for w in wanted if _held(w, held))
+        shared = len(wanted & held)
         share = shared / len(wanted)
         if shared < MIN_SHARED or share < MIN_SHARE:
             continue

@@ -81,25 +81,6 @@ def test_a_paraphrase_landing_on_a_sentence_that_grounds_another_finding_adds_no
     assert summit.disputes[0].span is not None and summit.disputes[0].span.alignment == "exact"
 
 
-CUMBRE = (
-    "QUITO - Los presidentes de Ecuador y Colombia se reunieron el martes en Quito. Ambos gobiernos "
-    "acordaron suprimir el visado para estudiantes universitarios. La reunión terminó sin declaraciones."
-)
-
-
-def test_a_finding_the_model_translated_is_grounded_in_the_sentence_of_the_article_it_translates() -> None:
-    # Half its words are cognates of the Spanish ones ("visa" / "visado", "students" / "estudiantes"),
-    # none the same: the stems are compared as cognates, so the Spanish sentence is found.
-    translated = "both governments agreed to suppress the visa for university students"
-    summit = finalized({"agreements": [item(translated, "student visas", "agreed")]}, CUMBRE)
-    (agreement,) = summit.agreements
-    assert agreement.span is not None and agreement.span.alignment == "sentence"
-    assert agreement.evidence.startswith("Ambos gobiernos acordaron suprimir el visado")
-    # Words of another matter share no stem with any sentence, cognate or not: still dropped.
-    unrelated = "both governments agreed to build a railway to the coast"
-    assert finalized({"agreements": [item(unrelated, "railway", "agreed")]}, CUMBRE).agreements == []
-
-
 def test_sentence_grounding_is_a_declared_engine_rule_that_runs_in_every_language() -> None:
     (grounding,) = [r for r in RULES if r.name == "sentence_grounding"]
     assert grounding.action == "ground" and grounding.languages is None

@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _dates
-from ._aligning import spelling
+from ._aligning import contains, spelling
 from ._context import DateSource, Reask, context_of, reasking
 from ._countries import country_mentions
 from ._grounding import UNALIGNED, Grounded, unaligned
 
-__all__ = ["OptionalText", "StatedText", "WrittenDate", "WrittenName", "clean"]
+__all__ = ["OptionalText", "StatedText", "WrittenDate", "WrittenName", "clean", "respell_stated"]
 
 _NOT_STATED = {"", "null", "none", "n/a", "unknown", "not stated", "not mentioned", "none mentioned"}
 
@@ -63,6 +63,32 @@ def _stated(value: str | None, info: ValidationInfo) -> str | None:
 @reasking
 def _named(value: str | None, info: ValidationInfo) -> str | None:
     return _written(value, info, name=True)
+
+
+def _stated_fields(cls: type[BaseModel]) -> dict[str, bool]:
+    """The model's StatedText and WrittenName fields, each with whether it holds a person's name."""
+    found = {}
+    for name, info in cls.model_fields.items():
+        checks = [m.func for m in info.metadata if isinstance(m, AfterValidator)]
+        if _named in checks or _stated in checks:
+            found[name] = _named in checks
+    return found
+
+
+def respell_stated(value: BaseModel, text: str) -> None:
+    """Give each StatedText or WrittenName field of ``value`` (not of its items: they have their
+    ``written_fields``) the spelling ``text`` writes it in, or None where ``text`` states it in none: for
+    a value checked against another text than the article (its English translation) and now brought back
+    to the article. A country the article names in its own language stays as written ("Germany" for
+    "Allemagne"), like any StatedText."""
+    for name, is_name in _stated_fields(type(value)).items():
+        written = getattr(value, name, None)
+        if not isinstance(written, str) or not written:
+            continue
+        if contains(text, written) or country_mentions(written, text):
+            continue
+        found = spelling(written, text, surname=is_name, any_script=True)
+        setattr(value, name, None if found is None else text[found[0] : found[1]])
 
 
 #: An optional string where "", "null", "unknown" and the like mean "not stated".

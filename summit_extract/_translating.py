@@ -16,7 +16,8 @@ half the English ones). It translates well, sentence by sentence. So, before the
    says state it (``Grounded.restore_evidence``: a name, a date), its span there, marked
    ``alignment="translated"``; and each field holding words the article writes (``Grounded.written_fields``:
    a name, a place) takes the article's own spelling of them where that sentence holds one, across
-   scripts by transliteration ("Lisbon" -> "Lisboa", "Putin" -> "Путін").
+   scripts by transliteration ("Lisbon" -> "Lisboa", "Putin" -> "Путін"); so does each StatedText field
+   of the answer (a meeting's name), or becomes None where the article writes it in no spelling.
 
 A group whose request fails is read as written: its sentences stand in the text untranslated, so nothing
 of the article is lost. English articles, and those whose language cannot be told, are never translated.
@@ -33,6 +34,7 @@ from ._aligning import align, spelling
 from ._backend import Backend
 from ._config import RetryPolicy
 from ._deadline import Deadline
+from ._fields import respell_stated
 from ._grounding import Grounded, Span, is_unaligned, unaligned, walk
 from ._language import UNKNOWN, detect_language, sentences
 from ._planning import Call
@@ -170,6 +172,7 @@ def restore(value: BaseModel, original: str, translation: Translation) -> list[G
     """Bring every grounded item of ``value`` back to the article's words (see the module docstring);
     return those that no sentence of the article holds (their evidence lay in no translated sentence, or
     the words they rest on are not in it: a date the translation added), now unaligned."""
+    respell_stated(value, original)
     lost = []
     for item in walk(value):
         if item.span is None or is_unaligned(item):

@@ -170,6 +170,23 @@ def test_findings_read_in_english_are_grounded_in_the_article_s_own_sentence(srv
     assert value.participants[0].evidence == "Carlos Tavares"
 
 
+def test_the_meeting_s_name_and_host_read_in_english_are_kept_only_as_the_article_writes_them(
+    srv: FakeOpenAI,
+) -> None:
+    translation = _translation(PORTUGUESE, PORTUGUESE_IN_ENGLISH, srv.backend())
+    english = {"name": "Portugal-Cape Verde summit", "host_country": "Portugal", "is_summit": True}
+    value = _read_in_english(translation, english)
+    assert (value.name, value.host_country) == ("Portugal-Cape Verde summit", "Portugal")  # in the English
+    restore(value, PORTUGUESE, translation)
+    # The article calls it "sétima cimeira luso-cabo-verdiana": the English name is written nowhere in it.
+    assert value.name is None
+    assert value.host_country == "Portugal"  # a country the article names stays
+    # A name the translation kept as the article writes it is kept; one it respelled takes the article's.
+    value = _read_in_english(translation, {"name": "Lisbon", "host_country": "Cape Verde", "is_summit": True})
+    restore(value, PORTUGUESE, translation)
+    assert (value.name, value.host_country) == ("Lisboa", "Cape Verde")
+
+
 def test_a_date_the_translation_added_is_stated_by_no_words_of_the_article(srv: FakeOpenAI) -> None:
     article = "Les dirigeants se réuniront mercredi 29 à Rome.\nIls signeront une déclaration."
     english = ["The leaders will meet on Wednesday, March 29, in Rome.", "They will sign a declaration."]

@@ -10,6 +10,9 @@ of conjoining Hangul jamo, are folded together, so decomposed text (NFD, as some
 matches composed evidence and the other way round. Line endings (CRLF, CR) are whitespace like any other.
 When the same words occur more than once, ``avoid`` lets the caller skip occurrences in given regions
 (an instruction injected into the article) in favour of one outside them.
+
+``spelling`` answers a different question for short values (a name, a place): where the article writes
+the value in its own spelling, with a hyphen or a middle name more or fewer, or in another script.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ __all__ = [
     "align",
     "contains",
     "fold",
-    "respell",
     "similarity",
     "spelling",
 ]
@@ -369,7 +371,7 @@ def _same_words(value: Sequence[str], text: str) -> tuple[int, int] | None:
     return None
 
 
-def respell(value: str, text: str, *, any_script: bool = False) -> tuple[int, int] | None:
+def _transliterated(value: str, text: str, *, any_script: bool = False) -> tuple[int, int] | None:
     """Where ``text`` writes ``value`` in another script: the run of as many words (up to one more)
     whose transliteration is most like the value's, at least :data:`RESPELL_SCORE` ("Lisbon" and
     "Лісабон", "Moon Jae-in" and "문재인"); None if no run is like it, or the value is too short to tell.
@@ -403,17 +405,17 @@ def spelling(
     Tried in order: as written (``align``'s exact and folded tiers); the same words with hyphens or
     spaces between them and at most one word more or fewer in the middle ("Kim Jong Un" and "Kim
     Jong-un", "José Mujica" and "José Pepe Mujica"); in another script, by transliteration
-    (:func:`respell`; ``any_script`` lets it compare close spellings in one script too). With
+    (``_transliterated``; ``any_script`` lets it compare close spellings in one script too). With
     ``surname`` (a person's name), last its final word alone, when the article calls the person by it
     ("Emmanuel Macron" and "Macron"), if it is long enough to be a name.
     """
     match = align(value, text)
     if match is not None and match.alignment != "fuzzy":
         return match.start, match.end
-    keys = [_key(w) for w in _WORD.findall(value)]
+    words = _WORD.findall(value)
+    keys = [_key(w) for w in words]
     found = _same_words(keys, text) if len(keys) >= 2 else None
-    found = found or respell(value, text, any_script=any_script)
+    found = found or _transliterated(value, text, any_script=any_script)
     if found is None and surname and len(keys) >= 2 and len(keys[-1]) >= 4:
-        last = _WORD.findall(value)[-1]
-        found = _same_words(keys[-1:], text) or respell(last, text, any_script=any_script)
+        found = _same_words(keys[-1:], text) or _transliterated(words[-1], text, any_script=any_script)
     return found

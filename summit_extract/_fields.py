@@ -7,6 +7,7 @@ derives from an article type.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, ClassVar, Self
 
@@ -65,6 +66,7 @@ def _named(value: str | None, info: ValidationInfo) -> str | None:
     return _written(value, info, name=True)
 
 
+@functools.cache  # per class: restoring every translated answer asks the same pass models again
 def _stated_fields(cls: type[BaseModel]) -> dict[str, bool]:
     """The model's StatedText and WrittenName fields, each with whether it holds a person's name."""
     found = {}

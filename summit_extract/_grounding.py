@@ -287,16 +287,15 @@ def _write_as_the_article(item: Grounded, evidence: str, text: str) -> None:
 
 def _respelled(item: Grounded, context: ExtractionContext) -> Match | None:
     """Where the article writes, in its own spelling, one of the words the item holds (``written_fields``:
-    "Peking" as "Пекіна", "Kim Jong Un" as "Kim Jong-un"); the field takes the article's spelling. None
-    if it writes none of them. A name or a place the article holds is grounded, not dropped for its
-    spelling; a fuzzy alignment, with how alike the two spellings are as its score."""
+    "Peking" as "Пекіна", "Kim Jong Un" as "Kim Jong-un"), or None if it writes none of them: a name or
+    a place the article holds is grounded, not dropped for its spelling; a fuzzy alignment, with how alike
+    the two spellings are as its score (the field then takes the article's words from the evidence, as
+    every grounded item's do: ``_write_as_the_article``)."""
     for name in type(item).written_fields:
         value = getattr(item, name, None)
         found = spelling(value, context.text) if isinstance(value, str) and value else None
         if found is not None and isinstance(value, str):
-            words = context.text[found[0] : found[1]]
-            setattr(item, name, words)
-            return Match(found[0], found[1], "fuzzy", similarity(value, words))
+            return Match(found[0], found[1], "fuzzy", similarity(value, context.text[found[0] : found[1]]))
     return None
 
 

@@ -14,7 +14,7 @@ from summit_extract import ExtractionContext, Summit
 from summit_extract._language import detect_language, sentences
 from summit_extract._locating import ground_in_sentences
 from summit_extract._rules import Lexicon, RuleContext, negated
-from summit_extract.summit._normalizing import bare_name, name_in, title
+from summit_extract.summit._normalizing import bare_name, name_in, title, title_after
 from summit_extract.summit._rules import RULES
 
 
@@ -416,6 +416,127 @@ def test_a_first_name_that_is_a_state_s_name_stays(written: str, bare: str) -> N
 def test_a_name_is_read_whole_from_its_evidence() -> None:
     assert name_in("Egyptian President Abdel Fattah el-Sisi said") == "Abdel Fattah el-Sisi"
     assert name_in("Israel Katz said") == "Israel Katz"
+
+
+def test_a_state_s_own_name_is_no_person_s() -> None:
+    assert name_in("Cabo Verde") is None
+    assert name_in("Costa Rica") is None
+    assert name_in("Chad Wolf said") == "Chad Wolf"
+
+
+# -- a frame the model left half-written -----------------------------------------------------------------
+
+
+def said_no(*people: dict[str, Any]) -> dict[str, Any]:
+    """A frame listing ``people`` whose verdict is "no summit"."""
+    return {"participants": list(people), "is_summit": False}
+
+
+TANGIER = (
+    "TANGER — Les ministres des Transports de l'Espagne et du Maroc se sont réunis mardi à Tanger. Ana "
+    "Ruiz, ministre espagnole des Transports, a reçu son homologue marocain, Driss Alami, au port de la "
+    "ville.\n\nIls ont signé un accord sur les ferries du détroit de Gibraltar."
+)
+
+
+def test_a_delegation_whose_evidence_names_a_person_is_that_person_and_ministers_meeting_make_a_summit() -> (
+    None
+):
+    # As a small model answers: the person's name as evidence, name and title left null.
+    frame = said_no(person("Ana Ruiz", None, "Espagne"), person("Driss Alami", None, "Maroc"))
+    summit = finalized(frame, TANGIER)
+    assert [p.name for p in summit.participants] == ["Ana Ruiz", "Driss Alami"]
+    assert summit.is_summit is True  # "ministre" read from their sentence, which says they met
+
+
+def test_a_title_left_out_is_not_read_from_a_sentence_that_names_no_summit_rank() -> None:
+    text = (
+        "TANGER — Les ports de l'Espagne et du Maroc ont accueilli mardi une délégation. Ana Ruiz, "
+        "conseillère du port, a reçu Driss Alami, directeur adjoint des douanes marocaines."
+    )
+    frame = said_no(person("Ana Ruiz", None, "Espagne"), person("Driss Alami", None, "Maroc"))
+    assert finalized(frame, text).is_summit is False
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "rank"),
+    [
+        ("中村健一首相", "中村健一", "Prime Minister"),
+        ("ジェームズ・ホールデン首相", "ジェームズ・ホールデン", "Prime Minister"),
+        ("문재인 대통령", "문재인", "President"),
+        ("Martin Luther King", "Martin Luther King", None),  # a Latin title may be a surname
+        ("首相", "首相", None),  # a title alone is no name
+    ],
+)
+def test_a_title_written_after_a_name_is_split_from_it(written: str, name: str, rank: str | None) -> None:
+    assert title_after(written) == (name, rank)
+
+
+# -- languages whose meeting words the rules now have -------------------------------------------------
+
+TOKYO = (
+    "東京 — 中村健一首相は15日、来日したニュージーランドのサラ・ウィルソン首相と首相官邸で会談した。"
+    "両首脳は再生可能エネルギー分野での協力で合意した。"
+)
+
+
+def test_a_japanese_meeting_of_two_prime_ministers_is_a_summit_and_their_names_lose_the_title() -> None:
+    frame = said_no(
+        person("中村健一首相", "中村健一首相", "日本"),
+        person("サラ・ウィルソン首相", "サラ・ウィルソン首相", "ニュージーランド"),
+    )
+    summit = finalized(frame, TOKYO)
+    assert summit.is_summit is True
+    assert [(p.name, p.title) for p in summit.participants] == [
+        ("中村健一", "Prime Minister"),
+        ("サラ・ウィルソン", "Prime Minister"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "summit"),
+    [
+        # Dutch: a phone call stays no summit; a visit is one.
+        (
+            "DEN HAAG — Premier Pieter de Graaf heeft woensdag telefonisch overleg gevoerd met de Belgische "
+            "premier Luc Vermeulen.",
+            False,
+        ),
+        (
+            "DEN HAAG — Premier Pieter de Graaf heeft woensdag de Belgische premier Luc Vermeulen ontvangen "
+            "voor een gesprek over de grens.",
+            True,
+        ),
+    ],
+)
+def test_dutch_tells_a_call_from_a_meeting(text: str, summit: bool) -> None:
+    frame = said_no(
+        person("Premier Pieter de Graaf", "Pieter de Graaf", "Netherlands", "Prime Minister"),
+        person("premier Luc Vermeulen", "Luc Vermeulen", "Belgium", "Prime Minister"),
+    )
+    assert finalized(frame, text).is_summit is summit
+
+
+def test_russian_and_polish_meetings_of_presidents_are_summits() -> None:
+    russian = (
+        "АСТАНА — Президент Казахстана Ерлан Сапаров и президент Киргизии Азамат Токтогулов в четверг "
+        "провели встречу в Астане."
+    )
+    frame = said_no(
+        person("Президент Казахстана Ерлан Сапаров", "Ерлан Сапаров", "Kazakhstan", "President"),
+        person("президент Киргизии Азамат Токтогулов", "Азамат Токтогулов", "Kyrgyzstan", "President"),
+    )
+    assert finalized(frame, russian).is_summit is True
+    polish = (
+        "WARSZAWA — Prezydent Adam Nowicki spotkał się w piątek w Warszawie z prezydentem Litwy Jonasem "
+        "Petrauskasem."
+    )
+    frame = said_no(
+        person("Prezydent Adam Nowicki", "Adam Nowicki", "Poland", "President"),
+        person("prezydentem Litwy Jonasem Petrauskasem", "Jonasem Petrauskasem", "Lithuania", "President"),
+    )
+    assert finalized(frame, polish).is_summit is True
+    assert {"leaders_meet", "two_states"} <= {r.name for r in RULES if r.runs_on("ja") and r.runs_on("pl")}
 
 
 # -- attendees are those the article says take part -----------------------------------------------------

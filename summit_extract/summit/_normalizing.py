@@ -42,6 +42,7 @@ __all__ = [
     "represented_states",
     "the_two",
     "title",
+    "title_after",
     "unique_parties",
     "what_not_who",
 ]
@@ -149,18 +150,40 @@ def bare_name(name: str) -> str:
     return bare if bare != name and is_person_name(bare) and is_person_name(name) else name
 
 
+def title_after(name: str) -> tuple[str, str | None]:
+    """A name split from the title a Japanese, Chinese or Korean article writes after it ("中村健一首相" is
+    "中村健一", Prime Minister; "문재인 대통령" is "문재인", President); else the name and None."""
+    plain = name.rstrip(" .")
+    lowered = plain.lower()
+    for keys in WORDS.data.values():
+        for term in keys.get("title", ()):
+            written, _, canonical = term.partition("=")
+            if not lowered.endswith(written.lower()):
+                continue
+            rest = plain[: len(plain) - len(written)]
+            # Only titles in scripts that write them after the name (a Latin "King" may be a surname),
+            # after a space or glued to it (Chinese and Japanese write no spaces between words).
+            if _TITLE_AFTER.match(written) and len(rest.strip()) >= 2:
+                return rest.strip(), canonical or written
+    return name, None
+
+
+_TITLE_AFTER = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul
+
+
 _NAME_WORD = r"(?:[A-ZÀ-Þ][\w'’.-]*[\w]|(?:al|el)-[\w'’-]+|(?:da|de|do|dos|van|von|bin|el|al)\b)"
 _NAME_RUN = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})+")
 
 
 def name_in(evidence: str) -> str | None:
-    """The person's name an evidence phrase gives after their office ("Syrian President Bashar al-Assad")."""
+    """The person's name an evidence phrase gives after their office ("Syrian President Bashar al-Assad");
+    a state's own name ("Cabo Verde", "Costa Rica") is no one's."""
     for run in _NAME_RUN.findall(evidence):
         words = run.split()
         while words and (_NOT_A_NAME.fullmatch(words[0]) or (states_named(words[0]) and len(words) > 2)):
             words = words[1:]  # "Syrian President" before the name, not "Israel" of "Israel Katz"
         candidate = " ".join(words)
-        if len(words) >= 2 and is_person_name(candidate):
+        if len(words) >= 2 and is_person_name(candidate) and not country(candidate).known:
             return candidate
     return None
 

@@ -16,7 +16,8 @@ The rules, in the order they run:
 - ``two_states`` (overrule): a "yes" whose participants represent fewer than two states, for a meeting
   the article neither calls a summit nor holds between two named states, becomes "no".
 - ``leaders_meet`` (overrule): a "no" whose own frame names leaders or ministers of two or more states,
-  in sentences that say they meet (not by phone), becomes "yes": a small model judges too early.
+  in sentences that say they meet (not by phone), becomes "yes": a small model judges too early. A rank
+  the model left out is read from the person's sentence ("Leila Bennani, ministre marocaine ...").
 - ``listed_states`` (add): at a summit, each state of an attendance list ("attended by heads of state
   from Bolivia, Brazil and Chile") that no participant represents joins as a delegation.
 - ``meeting_parties`` (rewrite): at a summit, an agreement is one of the states meeting; a dispute that
@@ -57,10 +58,12 @@ from ._normalizing import (
     keep_people,
     meeting_states,
     merge_people,
+    name_in,
     parties_named,
     represented_states,
     the_two,
     title,
+    title_after,
     unique_parties,
     what_not_who,
 )
@@ -239,7 +242,8 @@ def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
     article calls a summit, participants of two or more states (``leaders_meet``)."""
 
     def leader(p: Participant) -> bool:
-        rank = p.title or ""
+        # A title the model left out is read from the person's sentence ("Leila Bennani, ministre ...").
+        rank = p.title or _sentence(p, ctx)
         named = bool(p.name and is_person_name(p.name))
         return named and _any_word("leader", rank, ctx) and not _any_word("sub_summit", rank, ctx)
 
@@ -632,7 +636,11 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     ctx = RuleContext.of(context)
     text = ctx.text
     for person in summit.participants:
-        person.name = bare_name(person.name) if person.name else None
+        # A small model copies "Leila Bennani" as a delegation's evidence and leaves its name null.
+        person.name = bare_name(person.name) if person.name else name_in(person.evidence)
+        if person.name:
+            person.name, after = title_after(person.name)
+            person.title = person.title or after
     people = merge_people(summit.participants)
     for person in people:
         person.title = title(person.title)

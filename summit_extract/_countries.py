@@ -213,7 +213,7 @@ _IRREGULAR_DEMONYMS = {
 _NAME_SUFFIXES = frozenset(
     _words(
         "n an ian ien ienne iens iennes ese i ish ais aise aises o a ns ans ians no na nos nas ano ana anos "
-        "anas eno ena eiro eira isch ische ischen s"
+        "anas eno ena eiro eira isch ische ischen ischer isches s"
     )
 ) | {""}
 #: Names of states whose genitive is an English plural: "Island" is German for Iceland, but "the Paracel
@@ -224,6 +224,11 @@ _PLURAL_WORDS = frozenset({"island", "reunion"})
 _STEM_SUFFIXES = frozenset(
     ("ian", "ien", "ienne", "iens", "iennes", "ians", "ese", "n", "an", "ans", "ns", "o", "a", "os", "as")
 )
+#: German adjective endings of such a stem ("kanadische", "kubanischen"); "-isch" alone only after a stem
+#: of five letters or more ("kubisch" is cubic).
+_GERMAN_ENDINGS = ("", "e", "en", "er", "es")
+_GERMAN_STEM_SUFFIXES = frozenset("anisch" + e for e in _GERMAN_ENDINGS)
+_GERMAN_LONG_STEM_SUFFIXES = frozenset("isch" + e for e in _GERMAN_ENDINGS)
 
 _VOWELS = "аеиоуыэюяіїєёйь"
 #: Russian and Ukrainian case endings, added to a name's stem (Росі-ї, Кита-ю, Україн-ою, Південн-ої).
@@ -300,7 +305,9 @@ def _plain(text: str) -> str:
 _CYRILLIC_ENDINGS = frozenset(e.translate(_ACCENTLESS) for e in _CYRILLIC_ENDINGS_WRITTEN) | {""}
 _CYRILLIC_ADJECTIVE_ENDINGS = frozenset(e.translate(_ACCENTLESS) for e in _CYRILLIC_ADJECTIVE_ENDINGS_WRITTEN)
 _CYRILLIC_FINALS = frozenset(_VOWELS.translate(_ACCENTLESS))
-_ENDINGS = _NAME_SUFFIXES | _STEM_SUFFIXES | _CYRILLIC_ENDINGS
+_ENDINGS = (
+    _NAME_SUFFIXES | _STEM_SUFFIXES | _GERMAN_STEM_SUFFIXES | _GERMAN_LONG_STEM_SUFFIXES | _CYRILLIC_ENDINGS
+)
 _ENDING_LENGTHS = sorted({len(e) for e in _ENDINGS if e})
 _KOREAN_ENDINGS = frozenset(n + p for n in _KOREAN_NOUNS for p in ["", *_KOREAN_PARTICLES])
 
@@ -479,6 +486,7 @@ def _names() -> tuple[dict[tuple[str, ...], tuple[int, _Name]], frozenset[str]]:
             plain = _plain(form)
             if plain[-1:] in ("a", "y") and _WORD.fullmatch(plain) and len(plain) >= 4:
                 suffixes = _STEM_SUFFIXES | ({"", "s"} if plain.endswith("y") else set())
+                suffixes |= _GERMAN_STEM_SUFFIXES | (_GERMAN_LONG_STEM_SUFFIXES if len(plain) > 5 else set())
                 build.add(_Name((plain[:-1],), code, frozenset(suffixes)), _CORE)
     for written, code in _IRREGULAR_DEMONYMS.items():
         build.add(_Name(tuple(written.split()), code, frozenset({""})), _CORE)

@@ -102,6 +102,8 @@ def test_ukrainian_and_russian_names_inflect() -> None:
         ("Nigerian and Nigerien officials", {"NG", "NE"}),
         ("日本と米国は中国と北朝鮮について協議した", {"JP", "US", "CN", "KP"}),
         ("Turkey and Ivory Coast; Türkiye and Côte d'Ivoire", {"TR", "CI"}),
+        ("der Streit um kanadische Einfuhren und die kubanische Regierung", {"CA", "CU"}),  # adjectives
+        ("der kenianischen Regierung und einem Kanadischer Politiker", {"KE", "CA"}),
     ],
 )
 def test_states_are_named_in_european_and_asian_languages(text: str, states: set[str]) -> None:
@@ -116,6 +118,7 @@ def test_regions_and_places_name_no_state() -> None:
     assert states_named("the South China Sea") == set()
     assert states_named("Washington and Beijing traded accusations") == set()  # capitals: only when asked
     assert states_named("タイミングを見て") == set()  # katakana "タイ" (Thailand) inside a longer word
+    assert states_named("zwei kubische Meter") == set()  # cubic, not Cuban: "-isch" needs a longer stem
 
 
 def test_common_words_and_first_names_are_no_state() -> None:

@@ -479,6 +479,10 @@ _ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         (f"{f} F1 (P / R)", lambda r, f=f: _prf(r["aggregate"][f]))
         for f in ("participants", "agreements", "disputes")
     ],
+    *[
+        (f"{f} with gold's status (of matched)", lambda r, f=f: _agreeing(r["aggregate"][f]))
+        for f in ("agreements", "disputes")
+    ],
     ("matched gold items per article", _fig("matched_gold_items_per_article", "{:.2f}")),
     ("ungrounded values kept", lambda r: str(r["aggregate"]["ungrounded_kept"])),
     ("failed articles", lambda r: f"{r['aggregate']['failures']} of {r['aggregate']['articles']}"),
@@ -497,6 +501,11 @@ _ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
 
 def _prf(c: dict[str, float]) -> str:
     return f"{c['f1']:.3f} ({c['precision']:.2f} / {c['recall']:.2f})"
+
+
+def _agreeing(c: dict[str, float]) -> str:
+    # Reports scored before statuses were compared have no "agreeing".
+    return "—" if "agreeing" not in c else f"{c['agreeing']:.0f} of {c['tp']:.0f}"
 
 
 def _num(value: float | None) -> str:
@@ -736,7 +745,9 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
         "Seconds depend on the machine's load at the time of each run (see run times below); tokens do not.",
         "A full date is invented when the prediction has one and the gold has none (the text gives no full",
         "date). Matched gold items are the true positives of participants, agreements and disputes; seconds",
-        "per correct finding are seconds per article over matched gold items per article.",
+        "per correct finding are seconds per article over matched gold items per article. A matched",
+        "finding has gold's status when the first status word of gold's free text (\"planned ('will",
+        'sign\')") is the one predicted; a gold status naming none ("background") is not judged.',
         "",
         *_table(main),
         "",

@@ -27,6 +27,7 @@ Each built-in article type keeps its rules in its own package's ``_scoring`` mod
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,6 +70,9 @@ class Counts:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    #: True positives that also agree with gold on what ``ListRule.agrees`` checks (a finding's status);
+    #: None where the rule checks nothing more.
+    agreeing: int | None = None
 
     @property
     def precision(self) -> float:
@@ -86,12 +90,25 @@ class Counts:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def agreement(self) -> float | None:
+        """Share of true positives that agree with gold beyond the match (1 when none was matched), or
+        None where nothing more is checked."""
+        if self.agreeing is None:
+            return None
+        return self.agreeing / self.tp if self.tp else 1.0
+
     def __add__(self, other: Counts) -> Counts:
-        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+        agreeing = (
+            None
+            if self.agreeing is None and other.agreeing is None
+            else (self.agreeing or 0) + (other.agreeing or 0)
+        )
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, agreeing)
 
     def to_dict(self) -> dict[str, float]:
-        """Counts and the three rates, rounded for reports."""
-        return {
+        """Counts and the rates, rounded for reports (and the agreeing share, where checked)."""
+        rates = {
             "tp": self.tp,
             "fp": self.fp,
             "fn": self.fn,
@@ -99,6 +116,9 @@ class Counts:
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
         }
+        if self.agreeing is not None and self.agreement is not None:
+            rates |= {"agreeing": self.agreeing, "agreement": round(self.agreement, 4)}
+        return rates
 
 
 def match(
@@ -165,6 +185,9 @@ class ListRule:
     predicted_label: Callable[[Any], str] = _label
     gold_items: Callable[[Any], Sequence[Any]] | None = None
     predicted_items: Callable[[Any], Sequence[Any]] | None = None
+    #: ``agrees(gold_item, predicted_item)``: whether a matched pair also agrees on what the match does not
+    #: weigh (a finding's status), counted in ``Counts.agreeing``; None: not measured.
+    agrees: Callable[[Any, Any], bool] | None = None
 
 
 class Scoring:
@@ -563,6 +586,13 @@ def score_article(
         counts, matched = match(
             gold_items, pred_items, rule.score, threshold=rule.threshold, optional=rule.optional
         )
+        if rule.agrees is not None:
+            agreeing = sum(
+                1
+                for gi, pi, _ in matched
+                if not rule.optional(gold_items[gi]) and rule.agrees(gold_items[gi], pred_items[pi])
+            )
+            counts = dataclasses.replace(counts, agreeing=agreeing)
         result.lists[field_name] = counts
         kind = rule.kind or field_name
         result.matches += [

@@ -21,6 +21,7 @@ from summit_extract.summit._scoring import (
     SUBJECT_THRESHOLD,
     GoldItem,
     GoldSummit,
+    gold_status,
     load_gold,
     name_score,
     score_article,
@@ -181,6 +182,33 @@ def test_one_prediction_matches_one_gold_item() -> None:
     chips = PERFECT["agreements"][0]
     result = score(with_(PERFECT, agreements=[chips, chips]))
     assert (result.agreements.tp, result.agreements.fp, result.agreements.fn) == (1, 1, 1)
+
+
+def test_a_matched_finding_is_counted_as_having_gold_s_status_or_not() -> None:
+    right = score(PERFECT)
+    assert (right.agreements.tp, right.agreements.agreeing, right.disputes.agreeing) == (2, 2, 1)
+    chips, plant = PERFECT["agreements"]
+    wrong = score(summit(with_(PERFECT, agreements=[{**chips, "status": "proposed"}, plant]), finalize=False))
+    assert (wrong.agreements.tp, wrong.agreements.agreeing) == (2, 1)  # still matched, status wrong
+    assert wrong.agreements.agreement == 0.5
+    assert wrong.agreements.to_dict()["agreeing"] == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("planned ('will sign')", "planned"),
+        ("signed, then rejected by the European Parliament", "signed"),
+        ("ongoing deadlock; talks have failed", "ongoing"),
+        ("adopted; not endorsed by Iraq", "agreed"),
+        ("background", None),
+        (None, None),
+    ],
+)
+def test_a_gold_status_written_as_free_text_is_read_as_its_first_status(
+    written: str | None, status: str | None
+) -> None:
+    assert gold_status(written) == status
 
 
 def test_negative_article_scores_right_when_no_summit_is_found() -> None:
@@ -365,7 +393,7 @@ def test_report_renders_markdown_and_json(devset: Path) -> None:
     data = json.loads(report.to_json())
     assert data["aggregate"]["macro"] == 1.0
     assert data["aggregate"]["agreements"] == {"tp": 2, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0,
-                                               "f1": 1.0}
+                                               "f1": 1.0, "agreeing": 2, "agreement": 1.0}
     assert data["articles"][0]["article"] == "seoul"
 
 
@@ -404,8 +432,10 @@ def test_report_keeps_the_keys_the_quality_benchmark_reads(devset: Path) -> None
     for key in ("macro", "is_summit", "location", "date", "ungrounded_kept", "failures", "articles",
                 "seconds_per_article", "tokens_per_article"):
         assert key in aggregate, key
-    for name in ("participants", "agreements", "disputes"):
-        assert set(aggregate[name]) == {"f1", "precision", "recall", "tp", "fp", "fn"}
+    assert set(aggregate["participants"]) == {"f1", "precision", "recall", "tp", "fp", "fn"}
+    for name in ("agreements", "disputes"):  # and how many matched findings have gold's status
+        rates = {"f1", "precision", "recall", "tp", "fp", "fn", "agreeing", "agreement"}
+        assert set(aggregate[name]) == rates
     assert aggregate["requests_per_article"] == 3
     assert aggregate["prompt_tokens_per_article"] == 1000
     assert aggregate["completion_tokens_per_article"] == 200

@@ -333,6 +333,54 @@ def _subject_match(gold: GoldItem, predicted: Any) -> float:
     return subject_score(gold, predicted.subject, predicted.parties)
 
 
+#: The words a gold annotation writes a status in (free text: "planned ('will sign')", "signed, then
+#: rejected"), each read as the status the model chooses from.
+_GOLD_STATUS_WORDS = {
+    "agreed": "agreed",
+    "approved": "agreed",
+    "adopted": "agreed",
+    "reached": "agreed",
+    "affirmed": "agreed",
+    "signed": "signed",
+    "planned": "planned",
+    "expected": "planned",
+    "preparation": "planned",
+    "proposed": "proposed",
+    "sought": "proposed",
+    "idea": "proposed",
+    "offered": "offered",
+    "offer": "offered",
+    "progress": "in progress",
+    "discussed": "in progress",
+    "draft": "in progress",
+    "negotiation": "in progress",
+    "rejected": "rejected",
+    "ongoing": "ongoing",
+    "unresolved": "ongoing",
+    "disputed": "ongoing",
+    "alleged": "ongoing",
+    "escalating": "escalating",
+    "easing": "easing",
+    "resolved": "resolved",
+}
+
+
+def gold_status(written: str | None) -> str | None:
+    """The status a gold annotation's free-text status names first, or None when it names none
+    ("background", "ambassadors summoned")."""
+    for word in re.findall(r"[a-z]+", (written or "").lower()):
+        if word in _GOLD_STATUS_WORDS:
+            return _GOLD_STATUS_WORDS[word]
+    return None
+
+
+def status_agrees(gold: GoldItem, predicted: Any) -> bool:
+    """Whether a matched finding has the status gold gives it; a gold status naming none is not judged
+    (counts as agreeing), so compare the share between systems and rules, not with 1."""
+    wanted = gold_status(gold.status)
+    return wanted is None or wanted == predicted.status
+
+
 class SummitScoring(Scoring):
     """The Summit's matching rules (module docstring), as the generic ``evaluate()`` applies them."""
 
@@ -356,6 +404,7 @@ class SummitScoring(Scoring):
             kind="agreement",
             gold_label=_subject_label,
             predicted_label=_subject_label,
+            agrees=status_agrees,
         ),
         "disputes": ListRule(
             _subject_match,
@@ -363,6 +412,7 @@ class SummitScoring(Scoring):
             kind="dispute",
             gold_label=_subject_label,
             predicted_label=_subject_label,
+            agrees=status_agrees,
         ),
     }
     macro: ClassVar[tuple[str, ...] | None] = MACRO_FIELDS

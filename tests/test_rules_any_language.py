@@ -14,7 +14,7 @@ from summit_extract import ExtractionContext, Summit
 from summit_extract._language import detect_language, sentences
 from summit_extract._locating import ground_in_sentences
 from summit_extract._rules import Lexicon, RuleContext, negated
-from summit_extract.summit._normalizing import bare_name, name_in, title, title_after
+from summit_extract.summit._normalizing import bare_name, name_in, title, title_after, whole_name
 from summit_extract.summit._rules import RULES
 
 
@@ -470,6 +470,19 @@ def test_a_title_left_out_is_not_read_from_a_sentence_that_names_no_summit_rank(
 )
 def test_a_title_written_after_a_name_is_split_from_it(written: str, name: str, rank: str | None) -> None:
     assert title_after(written) == (name, rank)
+
+
+@pytest.mark.parametrize(
+    ("name", "evidence", "whole"),
+    [
+        ("응우", "응우옌 반 탄 베트남 국가주석", "응우옌 반 탄"),  # cut mid-word: up to the state's name
+        ("Ol", "Ola Berg, Norway's prime minister", "Ola Berg"),  # up to the comma
+        ("Ola", "Ola Berg", "Ola"),  # a whole word is no cut name
+        ("Kim", "President Kim Jong-un", "Kim"),  # evidence that does not start with the name
+    ],
+)
+def test_a_name_cut_mid_word_is_completed_from_its_evidence(name: str, evidence: str, whole: str) -> None:
+    assert whole_name(name, evidence) == whole
 
 
 # -- languages whose meeting words the rules now have -------------------------------------------------

@@ -45,6 +45,7 @@ __all__ = [
     "title_after",
     "unique_parties",
     "what_not_who",
+    "whole_name",
 ]
 
 
@@ -148,6 +149,22 @@ def bare_name(name: str) -> str:
             break
     bare = " ".join(words)
     return bare if bare != name and is_person_name(bare) and is_person_name(name) else name
+
+
+def whole_name(name: str, evidence: str) -> str:
+    """A name the model cut mid-word, completed from the evidence it starts ("응우" of "응우옌 반 탄 베트남
+    국가주석" is "응우옌 반 탄"): the evidence's words up to a state's name or a title; else the name."""
+    if not evidence.startswith(name) or not evidence[len(name) : len(name) + 1].isalpha():
+        return name
+    words: list[str] = []
+    for written in evidence.split():
+        word = written.rstrip(",;:.")
+        if words and (states_named(word) or WORDS.lookup("title", word)):
+            break
+        words.append(word)
+        if word != written:  # a comma ends the name: "Ola Berg, Norway's prime minister"
+            break
+    return " ".join(words)
 
 
 def title_after(name: str) -> tuple[str, str | None]:

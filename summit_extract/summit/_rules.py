@@ -66,6 +66,7 @@ from ._normalizing import (
     title_after,
     unique_parties,
     what_not_who,
+    whole_name,
 )
 
 if TYPE_CHECKING:
@@ -639,7 +640,7 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
         # A small model copies "Leila Bennani" as a delegation's evidence and leaves its name null.
         person.name = bare_name(person.name) if person.name else name_in(person.evidence)
         if person.name:
-            person.name, after = title_after(person.name)
+            person.name, after = title_after(whole_name(person.name, person.evidence))
             person.title = person.title or after
     people = merge_people(summit.participants)
     for person in people:

@@ -116,8 +116,8 @@ class Counts:
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
         }
-        if self.agreeing is not None and self.agreement is not None:
-            rates |= {"agreeing": self.agreeing, "agreement": round(self.agreement, 4)}
+        if (agreement := self.agreement) is not None:
+            rates |= {"agreeing": self.agreeing or 0, "agreement": round(agreement, 4)}
         return rates
 
 

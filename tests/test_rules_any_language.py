@@ -530,25 +530,32 @@ def test_dutch_tells_a_call_from_a_meeting(text: str, summit: bool) -> None:
     assert finalized(frame, text).is_summit is summit
 
 
-def test_russian_and_polish_meetings_of_presidents_are_summits() -> None:
-    russian = (
-        "АСТАНА — Президент Казахстана Ерлан Сапаров и президент Киргизии Азамат Токтогулов в четверг "
-        "провели встречу в Астане."
-    )
-    frame = said_no(
-        person("Президент Казахстана Ерлан Сапаров", "Ерлан Сапаров", "Kazakhstan", "President"),
-        person("президент Киргизии Азамат Токтогулов", "Азамат Токтогулов", "Kyrgyzstan", "President"),
-    )
-    assert finalized(frame, russian).is_summit is True
-    polish = (
-        "WARSZAWA — Prezydent Adam Nowicki spotkał się w piątek w Warszawie z prezydentem Litwy Jonasem "
-        "Petrauskasem."
-    )
-    frame = said_no(
-        person("Prezydent Adam Nowicki", "Adam Nowicki", "Poland", "President"),
-        person("prezydentem Litwy Jonasem Petrauskasem", "Jonasem Petrauskasem", "Lithuania", "President"),
-    )
-    assert finalized(frame, polish).is_summit is True
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        (
+            "АСТАНА — Президент Казахстана Ерлан Сапаров и президент Киргизии Азамат Токтогулов в четверг "
+            "провели встречу в Астане.",
+            [
+                ("Президент Казахстана Ерлан Сапаров", "Ерлан Сапаров", "Kazakhstan"),
+                ("президент Киргизии Азамат Токтогулов", "Азамат Токтогулов", "Kyrgyzstan"),
+            ],
+        ),
+        (
+            "WARSZAWA — Prezydent Adam Nowicki spotkał się w piątek w Warszawie z prezydentem Litwy Jonasem "
+            "Petrauskasem.",
+            [
+                ("Prezydent Adam Nowicki", "Adam Nowicki", "Poland"),
+                ("prezydentem Litwy Jonasem Petrauskasem", "Jonasem Petrauskasem", "Lithuania"),
+            ],
+        ),
+    ],
+)
+def test_russian_and_polish_meetings_of_presidents_are_summits(
+    text: str, people: list[tuple[str, str, str]]
+) -> None:
+    frame = said_no(*(person(evidence, name, state, "President") for evidence, name, state in people))
+    assert finalized(frame, text).is_summit is True
     assert {"leaders_meet", "two_states"} <= {r.name for r in RULES if r.runs_on("ja") and r.runs_on("pl")}
 
 

@@ -171,21 +171,20 @@ def title_after(name: str) -> tuple[str, str | None]:
     """A name split from the title a Japanese, Chinese or Korean article writes after it ("中村健一首相" is
     "中村健一", Prime Minister; "문재인 대통령" is "문재인", President); else the name and None."""
     plain = name.rstrip(" .")
-    lowered = plain.lower()
-    for keys in WORDS.data.values():
-        for term in keys.get("title", ()):
-            written, _, canonical = term.partition("=")
-            if not lowered.endswith(written.lower()):
-                continue
-            rest = plain[: len(plain) - len(written)]
-            # Only titles in scripts that write them after the name (a Latin "King" may be a surname),
-            # after a space or glued to it (Chinese and Japanese write no spaces between words).
-            if _TITLE_AFTER.match(written) and len(rest.strip()) >= 2:
-                return rest.strip(), canonical or written
+    for written, canonical in _titles_written_after():
+        rest = plain.removesuffix(written).strip()
+        if plain.endswith(written) and len(rest) >= 2:
+            return rest, canonical
     return name, None
 
 
-_TITLE_AFTER = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, Han, Hangul
+@functools.cache
+def _titles_written_after() -> tuple[tuple[str, str], ...]:
+    """(written, canonical) of each title in a script that writes it after the name, after a space or
+    glued to it (kana, Han, Hangul); a Latin "King" after a name may be a surname, so is never one."""
+    after = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+    terms = (term.partition("=") for keys in WORDS.data.values() for term in keys.get("title", ()))
+    return tuple((written, canonical or written) for written, _, canonical in terms if after.match(written))
 
 
 _NAME_WORD = r"(?:[A-ZÀ-Þ][\w'’.-]*[\w]|(?:al|el)-[\w'’-]+|(?:da|de|do|dos|van|von|bin|el|al)\b)"

@@ -613,3 +613,87 @@ def test_sentences_come_from_a_segmenter_and_slice_back_to_the_text() -> None:
         "They agreed.",
         "A caption line",
     ]
+
+
+# -- leaders named in one sentence, said to meet in another -----------------------------------------------
+
+HEADLINE_THEN_SURNAMES = (
+    "Барак Обама і Володимир Путін у Пекіні\n\n"
+    "ПЕКІН — Президенти США та Росії Барака Обами та Путіна провели короткі зустрічі за лаштунками форуму. "
+    "Обама та Путін обговорили Сирію."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "people", "summit"),
+    [
+        # Ukrainian: full names in a headline that says no meeting; surnames, declined, in the sentence
+        # that does ("Барака Обами" for "Барак Обама").
+        (
+            HEADLINE_THEN_SURNAMES,
+            [("Барак Обама", "United States"), ("Володимир Путін", "Russia")],
+            True,
+        ),
+        # Spanish: one leader named in full in a sentence with no meeting word, by surname in the next.
+        (
+            "MADRID — El primer ministro sueco, Erik Lindqvist, aterrizó el jueves en Madrid. Horas después, "
+            "Lindqvist se reunió en la Moncloa con el presidente del Gobierno, Andrés Ortega.",
+            [("Erik Lindqvist", "Sweden"), ("Andrés Ortega", "Spain")],
+            True,
+        ),
+        # The sentence naming them by surname says they spoke by phone: no summit.
+        (
+            "Erik Lindqvist y Andrés Ortega\n\nMADRID — Lindqvist y Ortega conversaron por teléfono el "
+            "jueves.",
+            [("Erik Lindqvist", "Sweden"), ("Andrés Ortega", "Spain")],
+            False,
+        ),
+        # A sentence that says someone else met, naming neither by surname: no summit.
+        (
+            "Erik Lindqvist y Andrés Ortega\n\nMADRID — Los ministros de Portugal y Francia se reunieron el "
+            "jueves. Lindqvist y Ortega criticaron su decisión.",
+            [("Erik Lindqvist", "Sweden"), ("Andrés Ortega", "Spain")],
+            False,
+        ),
+    ],
+)
+def test_leaders_said_to_meet_in_a_sentence_that_calls_them_by_surname_make_a_summit(
+    text: str, people: list[tuple[str, str]], summit: bool
+) -> None:
+    frame = said_no(*(person(name, name, state, "President") for name, state in people))
+    assert finalized(frame, text).is_summit is summit
+
+
+def test_a_surname_is_matched_as_a_whole_word_not_inside_another() -> None:
+    # "Ortegal" is a cape, not Ortega; "Lindqvists" is Lindqvist's (a case ending of up to three letters).
+    text = (
+        "Erik Lindqvist y Andrés Ortega\n\nMADRID — Los barcos de Ortegalia se reunieron el jueves. "
+        "La delegación de Lindqvistovanamente llegó."
+    )
+    frame = said_no(
+        person("Erik Lindqvist", "Erik Lindqvist", "Sweden", "Prime Minister"),
+        person("Andrés Ortega", "Andrés Ortega", "Spain", "President"),
+    )
+    assert finalized(frame, text).is_summit is False
+
+
+EU_JAPAN = (
+    "BRUXELLES — La présidente de la Commission européenne, Katrin Vogel, a reçu vendredi à Bruxelles le "
+    "Premier ministre japonais, Kenji Mori, pour le 32e sommet entre l'Union européenne et le Japon."
+)
+
+
+def test_a_summit_of_an_organization_and_a_state_is_one_of_two_parties() -> None:
+    # The EU is a party in its own right: its president and Japan's prime minister make two.
+    frame = {
+        "participants": [
+            person("Katrin Vogel", "Katrin Vogel", "EU"),
+            person("Kenji Mori", "Kenji Mori", "Japan", "Prime Minister"),
+        ],
+        "is_summit": True,
+    }
+    summit = finalized(frame, EU_JAPAN)
+    assert summit.is_summit is True
+    assert [p.name for p in summit.participants] == ["Katrin Vogel", "Kenji Mori"]
+    # And when the model said no, her rank read from her sentence and his make it one.
+    assert finalized({**frame, "is_summit": False}, EU_JAPAN).is_summit is True

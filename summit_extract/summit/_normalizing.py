@@ -39,7 +39,7 @@ __all__ = [
     "merge_people",
     "name_in",
     "parties_named",
-    "represented_states",
+    "represented_parties",
     "the_two",
     "title",
     "title_after",
@@ -89,13 +89,18 @@ def merge_people(participants: list[Participant]) -> list[Participant]:
     return merged
 
 
-def represented_states(people: Iterable[Participant]) -> set[str]:
-    """The states the participants represent: their ISO country, else a state their words name."""
+def represented_parties(people: Iterable[Participant]) -> set[str]:
+    """The parties the participants represent: a state (its alpha-2 code) by their ISO country, else one
+    their words name; an international organisation (its English name) their country names ("EU": an
+    EU-Japan summit is one of two parties)."""
     found: set[str] = set()
     for person in people:
         iso = person.country_iso
+        org = organization(person.country) if person.country else None
         if iso is not None and iso.known and iso.alpha2:
             found.add(iso.alpha2)
+        elif org is not None:
+            found.add(org)
         else:
             found |= states_named(" ".join(filter(None, (person.evidence, person.title, person.country))))
     return found

@@ -60,7 +60,7 @@ from ._normalizing import (
     merge_people,
     name_in,
     parties_named,
-    represented_states,
+    represented_parties,
     the_two,
     title,
     title_after,
@@ -109,6 +109,23 @@ def _sentence_before(item: Participant, ctx: RuleContext) -> str | None:
     bounds = _bounds(item, ctx)
     earlier = [b for b in ctx.sentences if bounds is not None and b[1] <= bounds[0]]
     return ctx.text[earlier[-1][0] : earlier[-1][1]] if earlier else None
+
+
+_VOWEL_ENDING = re.compile(r"[aeiouyаеиоуяюієїыэ]$", re.I)
+
+
+def _naming_sentences(item: Participant, ctx: RuleContext) -> list[str]:
+    """The sentences of the article that call a person by their surname, the last word of their name, in
+    any case ending ("Обама" and "Барака Обами", "Ніемінен" and "з Ніеміненом"): an article names its
+    leaders in full once, often in a headline, and says they met further on. None for a one-word name."""
+    words = (item.name or "").split()
+    if len(words) < 2 or len(words[-1]) < 4:
+        return []
+    surname = words[-1]
+    # A final vowel is often a case ending ("Обама", "Обами"); the stem must stay four letters long.
+    stem = surname[:-1] if _VOWEL_ENDING.search(surname) and len(surname) >= 5 else surname
+    called = re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)")
+    return [ctx.text[a:b] for a, b in ctx.sentences if called.search(ctx.text, a, b)]
 
 
 def _has(key: str, text: str, ctx: RuleContext) -> bool:
@@ -210,7 +227,7 @@ def add_listed_states(summit: Summit, ctx: RuleContext) -> None:
     if not summit.is_summit:
         return
     Participant = _item_class(summit, "participants")
-    present = represented_states(summit.participants)
+    present = represented_parties(summit.participants)
     planted = _planted(ctx)
     for item, start in listed_states(ctx.text, ctx.language):
         iso = country(item)
@@ -229,7 +246,7 @@ def add_listed_states(summit: Summit, ctx: RuleContext) -> None:
 def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:
     """Why the facts contradict a summit, or None when they allow one (``two_states``)."""
     people = summit.participants
-    if "two_states" in rules and len(represented_states(people)) < 2:
+    if "two_states" in rules and len(represented_parties(people)) < 2:
         named = summit.name or ""
         called = _any_word("summit", ctx.text, ctx) or _any_word("summit", named, ctx)
         if not (called and len(states_named(ctx.text)) >= 2):
@@ -259,14 +276,17 @@ def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
         before = _sentence_before(p, ctx)
         iso = p.country_iso
         state = iso.alpha2 if iso is not None and iso.known else None
-        return bool(state and before and says_meeting(before) and state in states_named(before))
+        if state and before and says_meeting(before) and state in states_named(before):
+            return True
+        # "Barack Obama and Vladimir Putin" in the headline; "Obama and Putin held talks" further on.
+        return any(says_meeting(sentence) for sentence in _naming_sentences(p, ctx))
 
     leaders = [p for p in summit.participants if leader(p) and meets(p)]
-    if len(represented_states(leaders)) >= 2:
+    if len(represented_parties(leaders)) >= 2:
         return True
     called = _has("summit", ctx.text, ctx)
     present = [p for p in summit.participants if meets(p)]
-    return called and len(represented_states(present)) >= 2
+    return called and len(represented_parties(present)) >= 2
 
 
 def verdict(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:

@@ -259,7 +259,7 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
     if found != evidence:
         # Keep the article's own words: the evidence is verbatim whatever tier or fallback found it.
         setattr(item, item.evidence_field, found)
-    _write_as_the_article(item, found, context.text)
+    write_as_the_article(item, found, context.text)
     item.span = Span(
         start=match.start + context.offset,
         end=match.end + context.offset,
@@ -269,18 +269,19 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
     return True
 
 
-def _write_as_the_article(item: Grounded, evidence: str, text: str) -> None:
+def write_as_the_article(item: Grounded, evidence: str, text: str, *, any_script: bool = False) -> None:
     """Each of the item's ``written_fields`` the article does not write as the model did takes the
     article's spelling, from its evidence first, else from anywhere in the article ("Seoul" for an
     evidence "서울 용산 대통령실" is "서울"): a field "as written" holds the article's words, in any script.
-    A value the article holds in no spelling is left as the model wrote it."""
+    A value the article holds in no spelling is left as the model wrote it. ``any_script``: close
+    spellings in one script count too (``_aligning.spelling``), for a value translated from ``evidence``."""
     for name in type(item).written_fields:
         value = getattr(item, name, None)
         if not isinstance(value, str) or not value or contains(text, value):
             continue
-        where, found = evidence, spelling(value, evidence)
+        where, found = evidence, spelling(value, evidence, any_script=any_script)
         if found is None:
-            where, found = text, spelling(value, text)
+            where, found = text, spelling(value, text, any_script=any_script)
         if found is not None:
             setattr(item, name, where[found[0] : found[1]])
 
@@ -290,7 +291,7 @@ def _respelled(item: Grounded, context: ExtractionContext) -> Match | None:
     "Peking" as "Пекіна", "Kim Jong Un" as "Kim Jong-un"), or None if it writes none of them: a name or
     a place the article holds is grounded, not dropped for its spelling; a fuzzy alignment, with how alike
     the two spellings are as its score (the field then takes the article's words from the evidence, as
-    every grounded item's do: ``_write_as_the_article``)."""
+    every grounded item's do: ``write_as_the_article``)."""
     for name in type(item).written_fields:
         value = getattr(item, name, None)
         found = spelling(value, context.text) if isinstance(value, str) and value else None

@@ -30,16 +30,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, create_model
 
-from ._aligning import align, spelling
+from ._aligning import align
 from ._backend import Backend
 from ._config import RetryPolicy
 from ._deadline import Deadline
 from ._fields import respell_stated
-from ._grounding import Grounded, Span, is_unaligned, unaligned, walk
+from ._grounding import Grounded, Span, is_unaligned, unaligned, walk, write_as_the_article
 from ._language import UNKNOWN, detect_language, sentences
 from ._planning import Call
 
-__all__ = ["GROUP_CHARS", "READ_IN", "Reading", "Translation", "plan_reading", "read", "respell", "restore"]
+__all__ = ["GROUP_CHARS", "READ_IN", "Reading", "Translation", "plan_reading", "read", "restore"]
 
 #: The language the passes read best (their instructions and worked examples are written in it).
 READ_IN = "en"
@@ -192,12 +192,7 @@ def restore(value: BaseModel, original: str, translation: Translation) -> list[G
             )
             item.span = span
             continue
-        for name in type(item).written_fields:
-            written = getattr(item, name, None)
-            if isinstance(written, str) and written:
-                spelled = respell(written, sentence) or respell(written, original)
-                if spelled is not None:
-                    setattr(item, name, spelled[2])
+        write_as_the_article(item, sentence, original, any_script=True)
         bounds = item.restore_evidence(sentence)
         if bounds is None:
             lost.append(unaligned(item))
@@ -207,12 +202,3 @@ def restore(value: BaseModel, original: str, translation: Translation) -> list[G
         item.span = Span(start=start + lo, end=start + hi, alignment="translated", score=item.span.score)
     return lost
 
-
-def respell(value: str, text: str) -> tuple[int, int, str] | None:
-    """Where ``text`` writes ``value`` in its own spelling: (start, end, the words), or None.
-
-    Verbatim or folded first; else the run of as many words (one fewer or more) whose transliteration is
-    most like the value's ("Lisbon" and "Lisboa", "Moon Jae-in" and "문재인"): the caller looks in the
-    sentence the value was translated from, so a close spelling in the same script counts too."""
-    found = spelling(value, text, any_script=True)
-    return None if found is None else (found[0], found[1], text[found[0] : found[1]])

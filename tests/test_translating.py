@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from summit_extract import Backend, ExtractionContext, RetryPolicy, Summit, aextract_result, extract_result
+from summit_extract._aligning import spelling
 from summit_extract._translating import (
     GROUP_CHARS,
     Translation,
     plan_reading,
     read,
-    respell,
     restore,
 )
 from tests.fake_openai import FakeOpenAI, article_of, ok, status
@@ -211,13 +211,14 @@ def test_a_date_the_translation_added_is_stated_by_no_words_of_the_article(srv: 
     ],
 )
 def test_a_name_takes_the_article_s_spelling_across_scripts(value: str, text: str, spelled: str) -> None:
-    found = respell(value, text)
-    assert found is not None and found[2] == spelled and text[found[0] : found[1]] == spelled
+    # How the translation's names are brought back (``write_as_the_article(..., any_script=True)``).
+    found = spelling(value, text, any_script=True)
+    assert found is not None and text[found[0] : found[1]] == spelled
 
 
 def test_a_name_the_article_spells_otherwise_is_left_as_it_is() -> None:
     # "Germany" is "Allemagne": no spelling of it, so no word of the article is taken for it.
-    assert respell("Germany", "entre l'Allemagne, la France et l'Italie") is None
+    assert spelling("Germany", "entre l'Allemagne, la France et l'Italie", any_script=True) is None
 
 
 def test_a_failed_translation_reads_the_article_as_written(srv: FakeOpenAI) -> None:

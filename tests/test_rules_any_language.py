@@ -697,3 +697,70 @@ def test_a_summit_of_an_organization_and_a_state_is_one_of_two_parties() -> None
     assert [p.name for p in summit.participants] == ["Katrin Vogel", "Kenji Mori"]
     # And when the model said no, her rank read from her sentence and his make it one.
     assert finalized({**frame, "is_summit": False}, EU_JAPAN).is_summit is True
+
+
+# -- a summit called off ---------------------------------------------------------------------------------
+
+CALLED_OFF_FRAME = {
+    "participants": [
+        person("Ghana's President Kwame Boateng", "Kwame Boateng", "Ghana", "President"),
+        person("Togo's President Koffi Adjovi", "Koffi Adjovi", "Togo", "President"),
+    ],
+    "location": {"evidence": "in Lomé", "city": "Lomé", "venue": None, "country": None},
+    "is_summit": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "summit"),
+    [
+        # Called off in the headline: no summit, and its frame goes with it.
+        (
+            "Ghana and Togo call off border summit\n\nACCRA, March 14 - Ghana's President Kwame Boateng and "
+            "Togo's President Koffi Adjovi were due to meet in Lomé next week. No new date has been set.",
+            False,
+        ),
+        # In French, in the first sentence of the body.
+        (
+            "Frontière : Accra et Lomé\n\nACCRA — Le sommet entre Kwame Boateng et Koffi Adjovi prévu à "
+            "Lomé a été annulé jeudi. Ghana's President Kwame Boateng, Togo's President Koffi Adjovi.",
+            False,
+        ),
+        # Not called off.
+        (
+            "Ghana and Togo did not call off their summit\n\nLOMÉ - Ghana's President Kwame Boateng and "
+            "Togo's President Koffi Adjovi met in Lomé on Monday.",
+            True,
+        ),
+        # A cancellation told as background, further down, of a summit that took place.
+        (
+            "Ghana and Togo leaders hold border summit\n\nLOMÉ - Ghana's President Kwame Boateng and Togo's "
+            "President Koffi Adjovi met in Lomé on Monday. They signed a border deal. A summit planned for "
+            "2019 was called off after a clash.",
+            True,
+        ),
+    ],
+)
+def test_a_summit_the_headline_or_lede_says_was_called_off_is_no_summit(text: str, summit: bool) -> None:
+    got = finalized(dict(CALLED_OFF_FRAME), text)
+    assert got.is_summit is summit
+    if not summit:
+        assert got.participants == [] and got.location is None
+        assert got.is_summit_reason == "the article says the meeting was called off"
+
+
+def test_called_off_leaves_the_model_s_answer_where_its_words_do_not_reach() -> None:
+    # Korean: no words of calling off, so the model's "yes" stands, as every rule's answer in a language
+    # its words do not cover.
+    text = (
+        "가나·토고 정상회담 취소\n\n가나의 콰메 보아텡 대통령과 토고의 코피 아조비 대통령의 회담이 취소됐다."
+    )
+    frame = {
+        "participants": [
+            person("콰메 보아텡", "콰메 보아텡", "Ghana", "President"),
+            person("코피 아조비", "코피 아조비", "Togo", "President"),
+        ],
+        "is_summit": True,
+    }
+    assert not next(r for r in RULES if r.name == "called_off").runs_on("ko")
+    assert finalized(frame, text).is_summit is True

@@ -13,11 +13,16 @@ The rules, in the order they run:
 - ``attendance`` (drop): a state's delegation (no one named) stays only where the article says it takes
   part: its sentence has a word of meeting or attendance, or an attendance list names it. A state the
   article only mentions is no attendee.
-- ``two_states`` (overrule): a "yes" whose participants represent fewer than two states, for a meeting
-  the article neither calls a summit nor holds between two named states, becomes "no".
-- ``leaders_meet`` (overrule): a "no" whose own frame names leaders or ministers of two or more states,
-  in sentences that say they meet (not by phone), becomes "yes": a small model judges too early. A rank
-  the model left out is read from the person's sentence ("Leila Bennani, ministre marocaine ...").
+- ``two_states`` (overrule): a "yes" whose participants represent fewer than two parties (a state, or an
+  international organisation: an EU-Japan summit has two), for a meeting the article neither calls a
+  summit nor holds between two named states, becomes "no".
+- ``leaders_meet`` (overrule): a "no" whose own frame names leaders or ministers of two or more parties,
+  in sentences that say they meet (not by phone), becomes "yes": a small model judges too early. The
+  sentence is the person's own, or any that calls them by surname (an article names its leaders in full
+  in a headline and says they met further on). A rank the model left out is read from the person's
+  sentence ("Leila Bennani, ministre marocaine ...").
+- ``called_off`` (overrule): a "yes" for a meeting the headline or first sentence says was called off
+  ("Ghana and Togo call off border summit") becomes "no": a small model reports the summit it reads of.
 - ``listed_states`` (add): at a summit, each state of an attendance list ("attended by heads of state
   from Bolivia, Brazil and Chile") that no participant represents joins as a delegation.
 - ``meeting_parties`` (rewrite): at a summit, an agreement is one of the states meeting; a dispute that
@@ -287,6 +292,25 @@ def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
     called = _has("summit", ctx.text, ctx)
     present = [p for p in summit.participants if meets(p)]
     return called and len(represented_parties(present)) >= 2
+
+
+#: Sentences from the top of the article read for a meeting called off: the headline and the lede, where
+#: news of a cancellation stands. Further down, "the summit, called off last year, opened on Monday" is
+#: background to a summit that took place.
+CALLED_OFF_REACH = 2
+
+
+def called_off(ctx: RuleContext) -> bool:
+    """Whether the article's headline or first sentence says its meeting was called off ("Ghana and Togo
+    call off border summit", "a annulé le sommet qu'il devait tenir lundi"): a word of calling off, not
+    negated, in a sentence with a word of summit or meeting (``called_off``). Tense is not read: a
+    headline "Summit goes ahead despite calls to cancel it" would count too (none seen in any set)."""
+    for start, end in ctx.sentences[:CALLED_OFF_REACH]:
+        sentence = ctx.text[start:end]
+        meeting = any(WORDS.search(key, sentence, ctx.language) for key in ("summit", "meeting"))
+        if meeting and _has("called_off", sentence, ctx):
+            return True
+    return False
 
 
 def verdict(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:
@@ -564,6 +588,12 @@ def _leaders_meet(summit: Summit, ctx: RuleContext) -> None:
     _overrule(summit, ctx, "leaders_meet")
 
 
+def _called_off(summit: Summit, ctx: RuleContext) -> None:
+    if summit.is_summit and called_off(ctx):
+        summit.is_summit = False
+        summit.is_summit_reason = "the article says the meeting was called off"
+
+
 RULES: tuple[Rule, ...] = (
     SENTENCE_GROUNDING,
     Rule(
@@ -578,14 +608,22 @@ RULES: tuple[Rule, ...] = (
         "overrule",
         _two_states,
         languages=WORDS.languages("summit"),
-        doc="A summit needs participants of two states, unless the article calls it one between two states.",
+        doc="A summit needs participants of two parties (states or organisations), unless the article "
+        "calls it one between two states.",
     ),
     Rule(
         "leaders_meet",
         "overrule",
         _leaders_meet,
         languages=WORDS.languages("leader", "meeting", "remote"),
-        doc="Leaders of two states the frame says meet (not by phone) make a summit.",
+        doc="Leaders of two parties said to meet (not by phone), in any sentence naming them, make a summit.",
+    ),
+    Rule(
+        "called_off",
+        "overrule",
+        _called_off,
+        languages=WORDS.languages("called_off", "summit", "meeting"),
+        doc="A meeting the headline or first sentence says was called off is no summit.",
     ),
     Rule(
         "listed_states",
@@ -629,7 +667,9 @@ RULES: tuple[Rule, ...] = (
 #: Every rule's name, in order.
 RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)
 #: The rules that may overrule the model's frame (its is_summit, who takes part).
-OVERRULES: frozenset[str] = frozenset({"attendance", "two_states", "leaders_meet", "listed_states"})
+OVERRULES: frozenset[str] = frozenset(
+    {"attendance", "two_states", "leaders_meet", "called_off", "listed_states"}
+)
 #: The rules that ground, drop or add findings.
 FILTERS: frozenset[str] = frozenset(
     {"sentence_grounding", "agreement_cues", "dispute_cues", "dispute_states", "stated_agreements"}

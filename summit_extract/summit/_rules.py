@@ -122,7 +122,8 @@ _VOWEL_ENDING = re.compile(r"[aeiouyаеиоуяюієїыэ]$", re.I)
 def _naming_sentences(item: Participant, ctx: RuleContext) -> list[str]:
     """The sentences of the article that call a person by their surname, the last word of their name, in
     any case ending ("Обама" and "Барака Обами", "Ніемінен" and "з Ніеміненом"): an article names its
-    leaders in full once, often in a headline, and says they met further on. None for a one-word name."""
+    leaders in full once, often in a headline, and says they met further on. None for a one-word name
+    (the surname of "Kim" alone could be any Kim)."""
     words = (item.name or "").split()
     if len(words) < 2 or len(words[-1]) < 4:
         return []

@@ -74,6 +74,7 @@ from summit_extract._evaluating import Counts, scoring_of  # noqa: E402
 from summit_extract._grounding import Grounded, drop_unaligned  # noqa: E402
 from summit_extract._rules import RuleContext  # noqa: E402
 from summit_extract.summit._rules import FILTERS, OVERRULES, RULE_NAMES, finalize_summit  # noqa: E402
+from summit_extract.summit._rules import RULES as DECLARED_RULES  # noqa: E402
 
 #: Not a rule but the engine's citing stage (``_citing``), switched off in the ablation like one: the
 #: findings it placed are exactly those sentence grounding could not, which would have been dropped.
@@ -728,6 +729,38 @@ def _ablation_order(found: Reports) -> list[str]:
     ]
 
 
+def rule_worth(found: Reports) -> dict[str, dict[str, float | None]]:
+    """What each declared rule earns, per set: the library's macro less that of the library without it
+    (same model answers), rounded; None where the set has no such column."""
+    worth: dict[str, dict[str, float | None]] = {}
+    for rule in DECLARED_RULES:
+        worth[rule.name] = {}
+        for name, reports in found.items():
+            library, without = reports.get("library"), reports.get(f"library-without-{rule.name}")
+            delta = None
+            if library is not None and without is not None:
+                delta = round(library["aggregate"]["macro"] - without["aggregate"]["macro"], 3)
+            worth[rule.name][name] = delta
+    return worth
+
+
+def _rule_table(found: Reports) -> list[str]:
+    """The Summit's rules as declared (name, what each may do, its languages, what it does), each with
+    what it earns on every set."""
+    worth = rule_worth(found)
+    sets = [name for name, reports in found.items() if "library" in reports]
+    lines = [
+        "| rule | may | languages | what it does | " + " | ".join(f"earns on {s}" for s in sets) + " |",
+        "|---|---|---|---|" + "---|" * len(sets),
+    ]
+    for rule in DECLARED_RULES:
+        langs = "any" if rule.languages is None else " ".join(sorted(rule.languages))
+        earned = [worth[rule.name][s] for s in sets]
+        cells = ["—" if e is None else f"{e:+.3f}" for e in earned]
+        lines.append(f"| `{rule.name}` | {rule.action} | {langs} | {rule.doc} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
     """quality.md: the main comparison, per language, the ablation and what sentence grounding recovers,
     each system with a dev and a validation column; ``folders``: each set's results folder, relative."""
@@ -769,12 +802,21 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
         "frame as it said it (its is_summit, and no state added from an attendance list);",
         "`library-no-filters` keeps the agreements and disputes it listed, no fewer and no more;",
         "`library-without-<rule>` keeps every code rule but that one (rules in",
-        "`summit_extract/summit/_normalizing.py`). Rule columns reuse the library's own model answers.",
+        "`summit_extract/summit/_rules.py`). Rule columns reuse the library's own model answers.",
         "The baseline's answers vary from run to run on this server more than the library's (0.584, 0.414",
         "and 0.421 macro in three runs on 2026-11-28; 0.482, 0.472, 0.513 and 0.554 in four on 2026-12-05),",
         "and so do seconds: compare columns of one run.",
         "",
         *_table(ablation),
+        "",
+        "### Each rule, as declared, and what it earns",
+        "",
+        "The Summit's code rules in the order they run (`summit_extract/summit/_rules.py`, `RULES`): what",
+        "each may do, the languages its words cover (on any other it does not run and the model's answer",
+        "stands), and what it earns: the library's macro less that of the library without it, on the same",
+        "model answers (the `library-without-<rule>` columns above).",
+        "",
+        *_rule_table(found),
         "",
         *_recovered_lines(
             found,
@@ -831,6 +873,15 @@ def summary(found: Reports) -> dict[str, Any]:
                 for system, r in reports.items()
             }
             for name, reports in found.items()
+        },
+        "rules": {
+            rule.name: {
+                "action": rule.action,
+                "languages": None if rule.languages is None else sorted(rule.languages),
+                "doc": rule.doc,
+                "earns": rule_worth(found)[rule.name],
+            }
+            for rule in DECLARED_RULES
         },
         "recovered_by_sentence_grounding": _recovered(found),
         "recovered_by_citing": _recovered(found, WITHOUT_CITING),

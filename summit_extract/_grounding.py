@@ -321,14 +321,16 @@ def evidence_problem(cls: type[Grounded]) -> SchemaProblem | None:
         )
     if name in library_fields(cls):
         return SchemaProblem(
-            where, "holds the evidence but is filled by the library (SkipJsonSchema): the model never sees "
+            where,
+            "holds the evidence but is filled by the library (SkipJsonSchema): the model never sees "
             "it; make it a plain `str` field the model fills",
         )
     if info.annotation is not str:
         annotation = info.annotation
         shown = annotation.__name__ if type(annotation) is type else str(annotation).replace("typing.", "")
         return SchemaProblem(
-            where, f"holds the evidence but is `{shown}`: the evidence field must be `str` (words copied "
+            where,
+            f"holds the evidence but is `{shown}`: the evidence field must be `str` (words copied "
             "from the article)",
         )
     return None

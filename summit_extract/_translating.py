@@ -201,4 +201,3 @@ def restore(value: BaseModel, original: str, translation: Translation) -> list[G
         setattr(item, item.evidence_field, sentence[lo:hi])
         item.span = Span(start=start + lo, end=start + hi, alignment="translated", score=item.span.score)
     return lost
-

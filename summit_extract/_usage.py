@@ -100,4 +100,3 @@ class Ledger:
         if usage is not None:
             self.attempts += 1
             self.usage += usage_of(usage)
-

@@ -368,7 +368,7 @@ def _cues(field: str, key: str) -> Rule:
         "drop",
         apply,
         languages=WORDS.languages(key),
-        doc=f"An {key} whose sentence holds no word that states one is dropped.",
+        doc=f"{'An' if key[0] in 'aeiou' else 'A'} {key} whose sentence has no word stating one is dropped.",
     )
 
 

@@ -853,6 +853,7 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
 def summary(found: Reports) -> dict[str, Any]:
     """quality_summary.json: per set and system, the scores and figures quality.md shows."""
     fields = [*scoring_of(Summit).accuracy, *scoring_of(Summit).lists]
+    worth = rule_worth(found)
     return {
         "sets": {
             name: {
@@ -879,7 +880,7 @@ def summary(found: Reports) -> dict[str, Any]:
                 "action": rule.action,
                 "languages": None if rule.languages is None else sorted(rule.languages),
                 "doc": rule.doc,
-                "earns": rule_worth(found)[rule.name],
+                "earns": worth[rule.name],
             }
             for rule in DECLARED_RULES
         },

@@ -177,8 +177,8 @@ def title_after(name: str) -> tuple[str, str | None]:
     "中村健一", Prime Minister; "문재인 대통령" is "문재인", President); else the name and None."""
     plain = name.rstrip(" .")
     for written, canonical in _titles_written_after():
-        rest = plain.removesuffix(written).strip()
-        if plain.endswith(written) and len(rest) >= 2:
+        rest = plain.removesuffix(written).strip() if plain.endswith(written) else ""
+        if len(rest) >= 2:
             return rest, canonical
     return name, None
 

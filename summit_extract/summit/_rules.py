@@ -250,13 +250,15 @@ def add_listed_states(summit: Summit, ctx: RuleContext) -> None:
 
 
 def summit_check(summit: Summit, ctx: RuleContext, rules: frozenset[str]) -> str | None:
-    """Why the facts contradict a summit, or None when they allow one (``two_states``)."""
+    """Why the facts contradict a summit, or None when they allow one (``two_states``, ``called_off``)."""
     people = summit.participants
     if "two_states" in rules and len(represented_parties(people)) < 2:
         named = summit.name or ""
         called = _any_word("summit", ctx.text, ctx) or _any_word("summit", named, ctx)
         if not (called and len(states_named(ctx.text)) >= 2):
             return "the participants represent fewer than two states"
+    if "called_off" in rules and called_off(ctx):
+        return "the article says the meeting was called off"
     return None
 
 
@@ -287,12 +289,10 @@ def leaders_meet(summit: Summit, ctx: RuleContext) -> bool:
         # "Barack Obama and Vladimir Putin" in the headline; "Obama and Putin held talks" further on.
         return any(says_meeting(sentence) for sentence in _naming_sentences(p, ctx))
 
-    leaders = [p for p in summit.participants if leader(p) and meets(p)]
-    if len(represented_parties(leaders)) >= 2:
+    present = [p for p in summit.participants if meets(p)]  # each person's sentences read once
+    if len(represented_parties(p for p in present if leader(p))) >= 2:
         return True
-    called = _has("summit", ctx.text, ctx)
-    present = [p for p in summit.participants if meets(p)]
-    return called and len(represented_parties(present)) >= 2
+    return _has("summit", ctx.text, ctx) and len(represented_parties(present)) >= 2
 
 
 #: Sentences from the top of the article read for a meeting called off: the headline and the lede, where
@@ -590,9 +590,7 @@ def _leaders_meet(summit: Summit, ctx: RuleContext) -> None:
 
 
 def _called_off(summit: Summit, ctx: RuleContext) -> None:
-    if summit.is_summit and called_off(ctx):
-        summit.is_summit = False
-        summit.is_summit_reason = "the article says the meeting was called off"
+    _overrule(summit, ctx, "called_off")
 
 
 RULES: tuple[Rule, ...] = (

@@ -8,8 +8,9 @@ language it does not run and the model's answer stands (it *fails open*). Rules 
 - :class:`Rule`: a name, what it may do (:data:`Action`), its languages, and the function that applies it
   to a value through a typed :class:`RuleContext` (the article, its language and sentences).
 - :class:`Lexicon`: the words of a rule, per language, as data (an article type ships its own JSON file),
-  never as regex literals in code; a term matches at the start of a word ("agree" finds "agreed"), or
-  anywhere in a word for languages written without spaces between words and particles.
+  never as regex literals in code; a term matches at the start of a word ("agree" finds "agreed"), at
+  its end when written "-ending" ("-erà" finds "presterà"), or anywhere in a word for languages written
+  without spaces between words and particles.
 - :func:`negated`: whether a cue is negated ("did not agree", "signed no agreement", "n'a pas signé").
 - :func:`run_rules`: apply an article type's rules in their declared order, each only where it runs.
 
@@ -103,12 +104,14 @@ class Lexicon:
 def _compile(terms: tuple[str, ...], language: str) -> re.Pattern[str] | None:
     if not terms:
         return None
-    # A term ending in "!" is a whole word ("row!" is not "rowing"); otherwise it starts a word.
+    # A term ending in "!" is a whole word ("row!" is not "rowing"); otherwise it starts a word. One
+    # starting with "-" ends a word: a tense written as an ending ("-erà!": "presterà", "firmerà").
     alternatives = []
     for term in sorted(terms, key=len, reverse=True):
         whole = term.endswith("!")
-        body = re.escape(term.rstrip("!")).replace(r"\ ", r"\s+")
-        start = "" if language in _NO_WORD_STARTS else r"(?<!\w)"
+        ending = term.startswith("-")
+        body = re.escape(term.rstrip("!").removeprefix("-")).replace(r"\ ", r"\s+")
+        start = "" if language in _NO_WORD_STARTS else r"(?<!\w)\w+" if ending else r"(?<!\w)"
         alternatives.append(start + body + (r"(?!\w)" if whole else ""))
     return re.compile("|".join(alternatives), re.IGNORECASE)
 

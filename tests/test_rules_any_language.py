@@ -605,6 +605,63 @@ def test_a_lexicon_term_matches_at_a_word_start_or_as_a_whole_word() -> None:
     assert words.languages("cue") == frozenset({"en", "ko"})
 
 
+def test_a_lexicon_term_written_as_an_ending_matches_the_end_of_a_word() -> None:
+    words = Lexicon({"it": {"future": ["-erà!"]}})
+    assert words.search("future", "L'Italia presterà cento reperti.", "it") is not None
+    assert words.search("future", "Era il 1969.", "it") is None  # the ending alone is no word that ends so
+    assert words.search("future", "Le prestazioni erano buone.", "it") is None  # not an ending
+
+
+# A commitment written in the future, with no word for an agreement, in three languages.
+COMMITMENTS = [
+    (
+        "ROMA, 4 marzo - Il presidente egiziano e la presidente del Consiglio italiana si sono incontrati "
+        "lunedì a Roma. La Biblioteca nazionale di Napoli presterà duecento manoscritti alla Biblioteca di "
+        "Alessandria per tre anni.",
+        "La Biblioteca nazionale di Napoli presterà duecento manoscritti alla Biblioteca di Alessandria",
+        "loan of two hundred manuscripts",
+        "it",
+    ),
+    (
+        "MADRID, 4 de marzo - El presidente argentino y el presidente español se reunieron el lunes en "
+        "Madrid. España prestará al Museo de Buenos Aires cuarenta cuadros de Goya durante dos años.",
+        "España prestará al Museo de Buenos Aires cuarenta cuadros de Goya",
+        "loan of forty Goya paintings",
+        "es",
+    ),
+    (
+        "PARIS, 4 mars - Le président français et le chancelier allemand se sont rencontrés lundi à Paris. "
+        "La France va rendre à l'Allemagne trois tableaux de Dürer d'ici deux ans.",
+        "La France va rendre à l'Allemagne trois tableaux de Dürer",
+        "return of three Dürer paintings",
+        "fr",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "evidence", "subject", "language"), COMMITMENTS, ids=["it", "es", "fr"])
+def test_a_commitment_in_the_future_is_an_agreement_stated_in_so_many_words(
+    text: str, evidence: str, subject: str, language: str
+) -> None:
+    assert detect_language(text) == language
+    frame = {"is_summit": True, "participants": [person("presidente", None, None)]}
+    summit = finalized({**frame, "agreements": [item(evidence, subject, "agreed")]}, text)
+    (agreement,) = summit.agreements
+    assert agreement.subject == subject
+    assert agreement.status == "planned"  # what "presterà" says: not done yet
+
+
+def test_a_sentence_with_neither_an_agreement_nor_a_commitment_still_loses_its_agreement() -> None:
+    text = (
+        "ROMA, 4 marzo - Il presidente egiziano e la presidente del Consiglio italiana si sono incontrati "
+        "lunedì a Roma. Il Cile era membro della Comunità andina dal 1969."
+    )
+    evidence = "Il Cile era membro della Comunità andina dal 1969"
+    agreements = [item(evidence, "Andean membership", "agreed")]
+    summit = finalized({"is_summit": True, "agreements": agreements}, text)
+    assert summit.agreements == []
+
+
 def test_sentences_come_from_a_segmenter_and_slice_back_to_the_text() -> None:
     text = "SEOUL, May 7 - U.S. President Biden met Mr. Yoon. They agreed.\nA caption line"
     bounds = sentences(text, "en")

@@ -27,7 +27,8 @@ The rules, in the order they run:
   from Bolivia, Brazil and Chile") that no participant represents joins as a delegation.
 - ``meeting_parties`` (rewrite): at a summit, an agreement is one of the states meeting; a dispute that
   names at most one of two states meeting ("a row over fishing quotas") is theirs.
-- ``agreement_cues`` / ``dispute_cues`` (drop): a finding whose sentence holds no word stating one.
+- ``agreement_cues`` / ``dispute_cues`` (drop): a finding whose sentence holds no word stating one (for an
+  agreement, a commitment in the future is one: "will lend", "presterà").
 - ``dispute_states`` (drop): a dispute no state or international organization is party to.
 - ``stated_status`` (rewrite): a finding's status is what its words say, a negated word aside.
 - ``stated_agreements`` (add, English): what those meeting "agreed" or "signed" in so many words that no
@@ -357,19 +358,15 @@ def _meeting_parties(summit: Summit, ctx: RuleContext) -> None:
             dispute.parties = unique_parties([*dispute.parties, *meeting])
 
 
-def _cues(field: str, key: str) -> Rule:
+def _cues(field: str, key: str, *also: str, doc: str) -> Rule:
+    """A rule dropping the items of ``field`` whose sentence holds no word of ``key`` (nor of ``also``)."""
+
     def apply(summit: Summit, ctx: RuleContext) -> None:
         items = getattr(summit, field)
-        kept = [i for i in items if _stated(key, _sentence(i, ctx), ctx)]
+        kept = [i for i in items if any(_stated(k, _sentence(i, ctx), ctx) for k in (key, *also))]
         setattr(summit, field, kept)
 
-    return Rule(
-        f"{key}_cues",
-        "drop",
-        apply,
-        languages=WORDS.languages(key),
-        doc=f"{'An' if key[0] in 'aeiou' else 'A'} {key} whose sentence has no word stating one is dropped.",
-    )
+    return Rule(f"{key}_cues", "drop", apply, languages=WORDS.languages(key), doc=doc)
 
 
 def _dispute_states(summit: Summit, ctx: RuleContext) -> None:
@@ -638,8 +635,14 @@ RULES: tuple[Rule, ...] = (
         languages=None,
         doc="At a summit, an agreement's parties are the states meeting it names, else all of them.",
     ),
-    _cues("agreements", "agreement"),
-    _cues("disputes", "dispute"),
+    # A state's "will lend" ("presterà", "va prêter") is a commitment as much as "agreed" is one.
+    _cues(
+        "agreements",
+        "agreement",
+        "status.planned",
+        doc="An agreement whose sentence has no word stating one, nor a commitment (a future), is dropped.",
+    ),
+    _cues("disputes", "dispute", doc="A dispute whose sentence has no word stating one is dropped."),
     Rule(
         "dispute_states",
         "drop",

@@ -19,9 +19,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from babel.core import UnknownLocaleError
 from babel.dates import get_day_names, get_month_names
 
-__all__ = ["NotADate", "PartialDate", "anchor", "dateline", "parse", "resolve"]
+__all__ = ["NotADate", "PartialDate", "anchor", "calendar_word", "dateline", "parse", "resolve"]
 
 #: CLDR locales whose month and weekday names are read. A script or regional variant is listed only
 #: where it writes the names differently (Serbian in Latin, Levantine and Maghrebi Arabic, Austrian
@@ -119,6 +120,23 @@ def _names() -> tuple[_Names, _Names, _Names, frozenset[str]]:
         _unambiguous(all_days, all_day_forms),
         frozenset(wide_months & month_names.number.keys()),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def calendar_word(word: str, language: str) -> bool:
+    """Whether ``word`` names a month or a weekday, in full or abbreviated, in ``language``: "May" does in
+    English, not in French. A language CLDR does not know counts as yes (nothing is assumed of it)."""
+    try:
+        found = {
+            _fold(name).rstrip(".")
+            for width in ("wide", "abbreviated")
+            for context in ("format", "stand-alone")
+            for names in (get_month_names(width, context, language), get_day_names(width, context, language))
+            for name in names.values()
+        }
+    except (UnknownLocaleError, ValueError):
+        return True
+    return _fold(word) in found
 
 
 _Trie = dict[str, "_Trie"]

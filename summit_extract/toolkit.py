@@ -16,7 +16,8 @@ Rules checked in code
 Comparing text
     :func:`fold` (the form the normalized alignment compares), :func:`same_words` (two names of the same
     words), :func:`spans_overlap` (two evidence spans stating one fact), :func:`detect_language` and
-    :data:`UNKNOWN`, :func:`injected_spans` (where an article carries instructions for the model).
+    :data:`UNKNOWN`, :func:`injected_spans` (where an article carries instructions for the model),
+    :func:`calendar_word` (is a word a month's or weekday's name in a language: "May" in English?).
 Countries and organizations, in any language
     :class:`Country` and :func:`country` (ISO 3166), :func:`organization`, :func:`states_named`,
     :func:`state_mentions`, :func:`party_mentions`, :func:`capital_of` (a state's capital, for places).
@@ -39,6 +40,7 @@ from ._countries import (
     state_mentions,
     states_named,
 )
+from ._dates import calendar_word
 from ._document import Document, Example, Pass, register
 from ._evaluating import ArticleScore, EvalReport, ListRule, Scoring, evaluate, score_article
 from ._event_keys import default_same_fact, finding_tokens, findings, shares_finding
@@ -74,6 +76,7 @@ __all__ = [
     "WrittenDate",
     "WrittenName",
     "aextract_result",
+    "calendar_word",
     "capital_of",
     "clean",
     "country",

@@ -17,7 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summit_extract import ExtractionContext, WrittenDate
-from summit_extract._dates import _LOCALES, NotADate, PartialDate, _names, dateline, parse, resolve
+from summit_extract._dates import (
+    _LOCALES,
+    NotADate,
+    PartialDate,
+    _names,
+    calendar_word,
+    dateline,
+    parse,
+    resolve,
+)
 
 # The locales the tables must cover, whatever else they hold.
 REQUIRED_LOCALES = ("en", "fr", "es", "pt", "de", "it", "nl", "pl", "ru", "uk", "tr", "ro", "cs", "sv", "da",
@@ -237,3 +246,20 @@ def test_parse_of_any_language_raises_nothing_but_not_a_date(text: str) -> None:
         dt.date.fromisoformat(found.iso)
     stated = dateline(text)
     assert stated is None or (stated.year is not None and stated.month is not None)
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "calendar"),
+    [
+        ("May", "en", True),
+        ("May", "fr", False),
+        ("Mai", "de", True),
+        ("Sá", "es", False),
+        ("Wed", "en", True),
+    ],
+)
+def test_a_month_or_weekday_name_is_read_in_the_article_s_language(
+    word: str, language: str, calendar: bool
+) -> None:
+    # "May" is a month in English and a surname in a French article.
+    assert calendar_word(word, language) is calendar

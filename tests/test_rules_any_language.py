@@ -712,6 +712,36 @@ HEADLINE_THEN_SURNAMES = (
             [("Erik Lindqvist", "Sweden"), ("Andrés Ortega", "Spain")],
             False,
         ),
+        # A surname two letters long, as written, in the sentence that says they met.
+        (
+            "LISBOA — O primeiro-ministro português, Rui Sá, chegou na terça-feira a Madrid. Sá reuniu-se "
+            "depois com o presidente do Governo espanhol, Andrés Ortega, no Palácio da Moncloa.",
+            [("Rui Sá", "Portugal"), ("Andrés Ortega", "Spain")],
+            True,
+        ),
+        # In English "May" is also a month: the month's sentence does not say Jane May met anyone.
+        (
+            "Prime Minister Jane May opened a climate laboratory in Oxford on Tuesday. President Paul Castel "
+            "of France said he would meet the Irish president in May.",
+            [("Jane May", "United Kingdom"), ("Paul Castel", "France")],
+            False,
+        ),
+        # In French it is no month: "May" is the surname.
+        (
+            "LONDRES — Jane May, Première ministre britannique, a inauguré mardi un laboratoire à Oxford. Le "
+            "soir, May a rencontré le président français Paul Castel au château de Windsor.",
+            [("Jane May", "United Kingdom"), ("Paul Castel", "France")],
+            True,
+        ),
+    ],
+    ids=[
+        "uk-declined",
+        "es-next-sentence",
+        "es-phone",
+        "es-others-met",
+        "pt-two-letters",
+        "en-month",
+        "fr-may",
     ],
 )
 def test_leaders_said_to_meet_in_a_sentence_that_calls_them_by_surname_make_a_summit(
@@ -719,6 +749,28 @@ def test_leaders_said_to_meet_in_a_sentence_that_calls_them_by_surname_make_a_su
 ) -> None:
     frame = said_no(*(person(name, name, state, "President") for name, state in people))
     assert finalized(frame, text).is_summit is summit
+
+
+def test_a_delegation_whose_evidence_is_a_surname_written_after_a_title_is_that_person() -> None:
+    # As a small model answers: one leader's surname as a delegation's evidence, name and title left null.
+    text = (
+        "BRUXELLES — Le Premier ministre belge Wouters a annoncé jeudi un câble électrique vers la France. "
+        "L'annonce a suivi une rencontre de Wouters avec le président français Castel au palais d'Egmont."
+    )
+    frame = said_no(person("Wouters", None, "Belgique"), person("Castel", None, "France"))
+    summit = finalized(frame, text)
+    assert [p.name for p in summit.participants] == ["Wouters", "Castel"]
+    assert summit.is_summit is True  # both named after a title, said to meet in the second sentence
+
+
+def test_a_one_word_evidence_never_written_after_a_title_names_no_one() -> None:
+    text = (
+        "BRUXELLES — Le Premier ministre belge Wouters a annoncé jeudi un câble électrique vers la France. "
+        "Le fournisseur Elia posera le câble sous la mer du Nord."
+    )
+    frame = said_no(person("Wouters", None, "Belgique"), person("Elia", None, "France"))
+    names = [p.name for p in finalized(frame, text).participants]
+    assert "Elia" not in names
 
 
 def test_a_surname_is_matched_as_a_whole_word_not_inside_another() -> None:

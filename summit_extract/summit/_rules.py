@@ -47,6 +47,7 @@ from ..toolkit import (
     Rule,
     RuleContext,
     Span,
+    calendar_word,
     country,
     detect_language,
     fold,
@@ -123,16 +124,42 @@ _VOWEL_ENDING = re.compile(r"[aeiouyаеиоуяюієїыэ]$", re.I)
 def _naming_sentences(item: Participant, ctx: RuleContext) -> list[str]:
     """The sentences of the article that call a person by their surname, the last word of their name, in
     any case ending ("Обама" and "Барака Обами", "Ніемінен" and "з Ніеміненом"): an article names its
-    leaders in full once, often in a headline, and says they met further on. None for a one-word name
-    (the surname of "Kim" alone could be any Kim)."""
+    leaders in full once, often in a headline, and says they met further on. A surname of two or three
+    letters ("Sá", "May") is matched only as written, and not where it names a month or weekday in the
+    article's language ("May" in English); a one-word name only from four letters ("Kim" alone could be
+    any Kim, "Wouters" is one man)."""
     words = (item.name or "").split()
-    if len(words) < 2 or len(words[-1]) < 4:
+    if not words or len(words[-1]) < (2 if len(words) > 1 else 4):
         return []
     surname = words[-1]
-    # A final vowel is often a case ending ("Обама", "Обами"); the stem must stay four letters long.
-    stem = surname[:-1] if _VOWEL_ENDING.search(surname) and len(surname) >= 5 else surname
-    called = re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)")
+    if len(surname) < 4:
+        if not surname[0].isupper() or calendar_word(surname, ctx.language):
+            return []
+        called = re.compile(rf"(?<!\w){re.escape(surname)}(?!\w)")
+    else:
+        # A final vowel is often a case ending ("Обама", "Обами"); the stem must stay four letters long.
+        stem = surname[:-1] if _VOWEL_ENDING.search(surname) and len(surname) >= 5 else surname
+        called = re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)")
     return [ctx.text[a:b] for a, b in ctx.sentences if called.search(ctx.text, a, b)]
+
+
+#: How many words before a surname a title may stand: "le président français Castel".
+_TITLE_REACH = 4
+
+
+def titled_surname(evidence: str, ctx: RuleContext) -> str | None:
+    """The one word a delegation's evidence gives ("Castel"), when it is a name the article writes after a
+    title of office ("le président français Castel", "primer ministro Sá"): a surname standing alone.
+    Not a state's or an organisation's name, nor a word the article never writes after a title."""
+    word = evidence.strip(" .,;:")
+    if not re.fullmatch(r"[^\W\d_][\w'’-]+", word) or not word[0].isupper() or states_named(word):
+        return None
+    for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", ctx.text):
+        start, _ = ctx.sentence_at(m.start(), m.end())
+        before = " ".join(ctx.text[start : m.start()].split()[-_TITLE_REACH:])
+        if any(_any_word(key, before, ctx) for key in ("leader", "sub_summit")):
+            return word
+    return None
 
 
 def _has(key: str, text: str, ctx: RuleContext) -> bool:
@@ -700,7 +727,11 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     text = ctx.text
     for person in summit.participants:
         # A small model copies "Leila Bennani" as a delegation's evidence and leaves its name null.
-        person.name = bare_name(person.name) if person.name else name_in(person.evidence)
+        person.name = (
+            bare_name(person.name)
+            if person.name
+            else name_in(person.evidence) or titled_surname(person.evidence, ctx)
+        )
         if person.name:
             person.name, after = title_after(whole_name(person.name, person.evidence))
             person.title = person.title or after

@@ -371,10 +371,40 @@ def _same_words(value: Sequence[str], text: str) -> tuple[int, int] | None:
     return None
 
 
+#: Consonants a transliteration back from Hangul or kana spells otherwise: "트럼프" is "teuleompeu" for
+#: "Trump" (l for r), "トランプ" is "toranpu" (n for m), "마크롱" is "makeulong" (k for c, ng for n).
+_SOUNDS = str.maketrans("lmbgdcqzvfx", "rnpktkkspps")
+#: Fewest consonants a name must have to be compared by its consonants alone.
+_MIN_SOUNDS = 4
+#: How alike the letters must be at least, besides the consonants: the same consonants in other vowels
+#: ("Donald" and "Daniel") are another name.
+_VOWELED_SCORE = 50.0
+
+
+def _consonants(key: str) -> str:
+    """A name's consonants in order, the ones a transliteration confuses made one, doubles single."""
+    sounds = re.sub(r"[aeiouyhw0-9]", "", key.replace("ng", "n")).translate(_SOUNDS)
+    return re.sub(r"(.)\1+", r"\1", sounds)
+
+
+def _sounded(wanted: str, key: str) -> bool:
+    """Whether a Latin name and a transliteration from a script that writes a vowel after every consonant
+    (Hangul, kana) are the same name: "donaldtrump" and "doneoldeuteuleompeu" have the same consonants
+    in the same order, and enough of them, and their letters are half alike."""
+    sounds = _consonants(wanted)
+    return (
+        len(sounds) >= _MIN_SOUNDS
+        and sounds == _consonants(key)
+        and fuzz.ratio(wanted, key) >= _VOWELED_SCORE
+    )
+
+
 def _transliterated(value: str, text: str, *, any_script: bool = False) -> tuple[int, int] | None:
     """Where ``text`` writes ``value`` in another script: the run of as many words (up to one more)
     whose transliteration is most like the value's, at least :data:`RESPELL_SCORE` ("Lisbon" and
-    "Лісабон", "Moon Jae-in" and "문재인"); None if no run is like it, or the value is too short to tell.
+    "Лісабон", "Moon Jae-in" and "문재인"), or failing that a run of as many words with the same consonants
+    (``_sounded``: "Donald Trump" and "도널드 트럼프"); None if no run is like it, or the value is too short
+    to tell.
 
     Within one script a close spelling is another word ("Kim Jong Il" is not "Kim Jong-un"), so runs in
     the value's own script are compared only with ``any_script``: a caller that knows the words stand
@@ -391,7 +421,11 @@ def _transliterated(value: str, text: str, *, any_script: bool = False) -> tuple
             run = words[n : n + width]
             if not any_script and any(w.latin == latin for w in run):
                 continue  # the same script: spelled otherwise is another word, not a transliteration
-            score = fuzz.ratio(wanted, "".join(w.key for w in run))
+            key = "".join(w.key for w in run)
+            score = fuzz.ratio(wanted, key)
+            sounds = latin and width == size and not any(w.latin for w in run)
+            if score < RESPELL_SCORE and sounds and _sounded(wanted, key):
+                score = RESPELL_SCORE  # by its consonants, word for word: never above a spelling's match
             if score >= RESPELL_SCORE and (best is None or score > best[0]):
                 best = (score, run[0].start, run[-1].end)
     return None if best is None else (best[1], best[2])

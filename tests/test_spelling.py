@@ -20,6 +20,10 @@ FRENCH = (
 )
 UKRAINIAN = "Президент США Барак Обама прибув до Пекіна, де зустрівся з Путіним у четвер."
 KOREAN = "문재인 대통령은 뉴욕에서 트럼프 대통령과 만났다."
+KOREAN_NAMES = (
+    "도널드 트럼프 미국 대통령과 문재인 대통령이 뉴욕에서 만났다. 서울을 방문한 존 케리 미 국무장관도 "
+    "회담에 배석했다."
+)
 
 
 def written(value: str, text: str, *, surname: bool = False) -> str | None:
@@ -42,6 +46,13 @@ def written(value: str, text: str, *, surname: bool = False) -> str | None:
         ("Emmanuel Macron", FRENCH, False, None),  # the surname alone only for a person's name
         ("Ri Kim", FRENCH, True, None),  # a surname of three letters says too little
         ("Macron Kim", FRENCH, False, None),  # words in two sentences are no name
+        # A foreign name in Hangul: a vowel after every consonant, l for r; the same consonants in
+        # order, word for word.
+        ("Donald Trump", KOREAN_NAMES, False, "도널드 트럼프"),
+        ("John Kerry", KOREAN_NAMES, False, "존 케리"),
+        ("Daniel Trainer", KOREAN_NAMES, False, None),  # other consonants
+        ("Ban Ki-moon", KOREAN_NAMES, False, None),  # "방문한" (visiting): one word for three
+        ("Kim Jong Un", KOREAN_NAMES, False, None),  # "미 국무장관" (the US secretary of state)
     ],
 )
 def test_a_value_is_found_in_the_articles_own_spelling(
@@ -92,6 +103,24 @@ def test_names_in_latin_letters_are_grounded_in_a_cyrillic_article() -> None:
     assert location.span is not None and location.span.alignment == "fuzzy"
     assert 80 <= location.span.score < 100  # honest: alike, not the same
     assert UKRAINIAN[location.span.start : location.span.end] == "Пекіна"
+
+
+def test_a_foreign_name_in_latin_letters_is_grounded_where_a_korean_article_writes_it_in_hangul() -> None:
+    # As the model answers a Korean article: the name in English, inside an evidence of both scripts.
+    summit = Summit.model_validate(
+        {
+            "participants": [
+                {"evidence": "미국 대통령 Donald Trump", "name": "Donald Trump", "country": "USA"},
+                {"evidence": "문재인", "name": "문재인", "country": "South Korea"},
+            ],
+            "is_summit": True,
+        },
+        context=ExtractionContext(KOREAN_NAMES),
+    )
+    assert [(p.name, p.evidence) for p in summit.participants] == [
+        ("도널드 트럼프", "도널드 트럼프"),
+        ("문재인", "문재인"),
+    ]
 
 
 def test_another_person_of_a_like_name_is_not_taken_for_the_one_the_article_names() -> None:

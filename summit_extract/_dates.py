@@ -122,21 +122,26 @@ def _names() -> tuple[_Names, _Names, _Names, frozenset[str]]:
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def calendar_word(word: str, language: str) -> bool:
     """Whether ``word`` names a month or a weekday, in full or abbreviated, in ``language``: "May" does in
     English, not in French. A language CLDR does not know counts as yes (nothing is assumed of it)."""
+    names = _calendar_names(language)
+    return names is None or _fold(word).rstrip(".") in names
+
+
+@functools.cache
+def _calendar_names(language: str) -> frozenset[str] | None:
+    """The folded month and weekday names of one language, or None where CLDR does not know it."""
     try:
-        found = {
+        return frozenset(
             _fold(name).rstrip(".")
             for width in ("wide", "abbreviated")
             for context in ("format", "stand-alone")
             for names in (get_month_names(width, context, language), get_day_names(width, context, language))
             for name in names.values()
-        }
+        )
     except (UnknownLocaleError, ValueError):
-        return True
-    return _fold(word) in found
+        return None
 
 
 _Trie = dict[str, "_Trie"]

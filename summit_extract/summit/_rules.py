@@ -53,6 +53,7 @@ from ..toolkit import (
     fold,
     injected_spans,
     negated,
+    organization,
     spans_overlap,
     states_named,
 )
@@ -143,21 +144,29 @@ def _naming_sentences(item: Participant, ctx: RuleContext) -> list[str]:
     return [ctx.text[a:b] for a, b in ctx.sentences if called.search(ctx.text, a, b)]
 
 
-#: How many words before a surname a title may stand: "le président français Castel".
-_TITLE_REACH = 4
+#: The words before a surname that must hold its title: "président français Castel", "President Putin".
+_TITLE_WORDS = 2
 
 
 def titled_surname(evidence: str, ctx: RuleContext) -> str | None:
-    """The one word a delegation's evidence gives ("Castel"), when it is a name the article writes after a
-    title of office ("le président français Castel", "primer ministro Sá"): a surname standing alone.
-    Not a state's or an organisation's name, nor a word the article never writes after a title."""
+    """The one word a delegation's evidence gives ("Castel"), when it is a name the article writes right
+    after a title of office, a nationality between them at most ("le président français Castel", "President
+    Putin"): a surname standing alone. Not a state's or an organisation's name, nor a word the article
+    writes elsewhere than after a title ("le président français, arrivé à Paris")."""
     word = evidence.strip(" .,;:")
-    if not re.fullmatch(r"[^\W\d_][\w'’-]+", word) or not word[0].isupper() or states_named(word):
+    if not re.fullmatch(r"[^\W\d_][\w'’-]+", word) or not word[0].isupper():
         return None
+    if states_named(word) or organization(word):
+        return None
+
+    def titled(words: str) -> bool:
+        return any(_any_word(key, words, ctx) for key in ("leader", "sub_summit"))
+
     for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", ctx.text):
         start, _ = ctx.sentence_at(m.start(), m.end())
-        before = " ".join(ctx.text[start : m.start()].split()[-_TITLE_REACH:])
-        if any(_any_word(key, before, ctx) for key in ("leader", "sub_summit")):
+        # The title, then at most one word (a nationality: "belge", "français"; not "à"), then the name.
+        before = re.split(r"[,;:()«»\"“”]", ctx.text[start : m.start()])[-1].split()[-_TITLE_WORDS:]
+        if before and len(before[-1]) > 2 and titled(" ".join(before)):
             return word
     return None
 

@@ -15,7 +15,8 @@ Where the names come from (maintained data, read once and indexed, see ``_index`
   taken for a place, and names no state, and so are pycountry's subdivision names ("Texas", "Québec");
 * ``data/organizations.json``: what neither holds: international organisations in several languages,
   capital cities (which stand for their governments only when asked, ``party_mentions(capitals=True)``), a
-  few aliases ("ROK", "한국", "북한") and regions that contain a state's name ("South America").
+  few aliases ("ROK", "한국", "북한"), regions that contain a state's name ("South America"), and the
+  adjectives of states no ending derives from their names ("allemand", "belge", "tedesco").
 
 How a text is searched (``_find``), by script:
 
@@ -47,7 +48,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
 import countrynames
 import pycountry
@@ -351,6 +352,17 @@ def _data() -> dict[str, object]:
     return loaded
 
 
+def _adjectives() -> list[tuple[str, str]]:
+    """(code, adjective) for each irregular adjective of ``organizations.json`` ("allemand", "belge")."""
+    table = cast("dict[str, dict[str, str]]", _data().get("adjectives", {}))
+    return [
+        (code, _plain(word))
+        for code, forms in table.items()
+        for words in forms.values()
+        for word in words.split()
+    ]
+
+
 @functools.lru_cache(maxsize=1)
 def _iso_names() -> dict[str, tuple[set[str], set[str]]]:
     """pycountry's names of each state in every language it ships, with the forms before a comma ("Korea"
@@ -490,6 +502,9 @@ def _names() -> tuple[dict[tuple[str, ...], tuple[int, _Name]], frozenset[str]]:
                 build.add(_Name((plain[:-1],), code, frozenset(suffixes)), _CORE)
     for written, code in _IRREGULAR_DEMONYMS.items():
         build.add(_Name(tuple(written.split()), code, frozenset({""})), _CORE)
+    for code, word in _adjectives():
+        for ending in _GERMAN_ENDINGS if word.endswith("isch") else ("",):  # "deutsch", "deutschen"
+            build.add(_Name((word + ending,), code, frozenset({""})), _CORE)
     iso_words = {
         code: {w[:4] for form in forms for w in _WORD.findall(_plain(form)) if len(w) >= 4}
         for code, (forms, _) in iso.items()

@@ -104,6 +104,12 @@ def test_ukrainian_and_russian_names_inflect() -> None:
         ("Turkey and Ivory Coast; Türkiye and Côte d'Ivoire", {"TR", "CI"}),
         ("der Streit um kanadische Einfuhren und die kubanische Regierung", {"CA", "CU"}),  # adjectives
         ("der kenianischen Regierung und einem Kanadischer Politiker", {"KE", "CA"}),
+        # Adjectives no ending derives from the name ("allemand" of "Allemagne"), in five languages.
+        ("le ministre allemand et son homologue belge, avec un diplomate grec", {"DE", "BE", "GR"}),
+        ("el canciller alemán y el primer ministro belga, con un diplomático griego", {"DE", "BE", "GR"}),
+        ("il cancelliere tedesco e il premier spagnolo", {"DE", "ES"}),
+        ("o ministro alemão e o presidente francês", {"DE", "FR"}),
+        ("die französische Regierung und der polnische Präsident", {"FR", "PL"}),
     ],
 )
 def test_states_are_named_in_european_and_asian_languages(text: str, states: set[str]) -> None:

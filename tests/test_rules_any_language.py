@@ -884,3 +884,15 @@ def test_called_off_leaves_the_model_s_answer_where_its_words_do_not_reach() -> 
     }
     assert not next(r for r in RULES if r.name == "called_off").runs_on("ko")
     assert finalized(frame, text).is_summit is True
+
+
+def test_a_finding_s_parties_are_read_from_adjectives_no_ending_derives() -> None:
+    # "belge" of "Belgique", "néerlandais" of "Pays-Bas": read as the states, in the sentence's order.
+    text = (
+        "ANVERS — Les pêcheurs attendent une décision. Le gouvernement belge et le gouvernement néerlandais "
+        "restent en désaccord sur les quotas de pêche en mer du Nord."
+    )
+    evidence = "Le gouvernement belge et le gouvernement néerlandais restent en désaccord"
+    summit = finalized({"is_summit": False, "disputes": [item(evidence, "fishing quotas", "ongoing")]}, text)
+    (dispute,) = summit.disputes
+    assert dispute.parties == ["Belgium", "Netherlands"]

@@ -387,11 +387,11 @@ def _consonants(key: str) -> str:
     return re.sub(r"(.)\1+", r"\1", sounds)
 
 
-def _sounded(wanted: str, key: str) -> bool:
-    """Whether a Latin name and a transliteration from a script that writes a vowel after every consonant
-    (Hangul, kana) are the same name: "donaldtrump" and "doneoldeuteuleompeu" have the same consonants
-    in the same order, and enough of them, and their letters are half alike."""
-    sounds = _consonants(wanted)
+def _sounded(wanted: str, sounds: str, key: str) -> bool:
+    """Whether a Latin name (``wanted``, its consonants ``sounds``) and a transliteration from a script that
+    writes a vowel after every consonant (Hangul, kana) are the same name: "donaldtrump" and
+    "doneoldeuteuleompeu" have the same consonants in the same order, enough of them, and their letters
+    are half alike."""
     return (
         len(sounds) >= _MIN_SOUNDS
         and sounds == _consonants(key)
@@ -415,6 +415,7 @@ def _transliterated(value: str, text: str, *, any_script: bool = False) -> tuple
     latin = _is_latin(value)
     words = _words(text)
     size = len(_WORD.findall(value))
+    sounds = _consonants(wanted) if latin else ""
     best: tuple[float, int, int] | None = None
     for width in range(1, size + 2):
         for n in range(len(words) - width + 1):
@@ -423,8 +424,8 @@ def _transliterated(value: str, text: str, *, any_script: bool = False) -> tuple
                 continue  # the same script: spelled otherwise is another word, not a transliteration
             key = "".join(w.key for w in run)
             score = fuzz.ratio(wanted, key)
-            sounds = latin and width == size and not any(w.latin for w in run)
-            if score < RESPELL_SCORE and sounds and _sounded(wanted, key):
+            by_sound = sounds and width == size and not any(w.latin for w in run)
+            if score < RESPELL_SCORE and by_sound and _sounded(wanted, sounds, key):
                 score = RESPELL_SCORE  # by its consonants, word for word: never above a spelling's match
             if score >= RESPELL_SCORE and (best is None or score > best[0]):
                 best = (score, run[0].start, run[-1].end)

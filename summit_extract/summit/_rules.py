@@ -38,6 +38,7 @@ The rules, in the order they run:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from ..toolkit import (
@@ -184,11 +185,12 @@ def _any_word(key: str, text: str, ctx: RuleContext) -> bool:
     return bool(WORDS.search(key, text, ctx.language) or WORDS.search(key, text, "en"))
 
 
-def _stated(key: str, sentence: str, ctx: RuleContext) -> bool:
-    """Whether a sentence holds a word of ``key`` in the article's language or in its own (an English
+def _stated(keys: tuple[str, ...], sentence: str, ctx: RuleContext) -> bool:
+    """Whether a sentence holds a word of any of ``keys`` in the article's language or in its own (an English
     sentence quoted in a French article is read in English; "accorde" in a French one is no "accord")."""
     own = detect_language(sentence)
-    return any(WORDS.search(key, sentence, lang) for lang in {ctx.language, own} if lang != UNKNOWN)
+    languages = {ctx.language, own} - {UNKNOWN}
+    return any(WORDS.search(key, sentence, lang) for key in keys for lang in languages)
 
 
 def _item_class(summit: Summit, field: str) -> Any:
@@ -399,7 +401,7 @@ def _cues(field: str, key: str, *also: str, doc: str) -> Rule:
 
     def apply(summit: Summit, ctx: RuleContext) -> None:
         items = getattr(summit, field)
-        kept = [i for i in items if any(_stated(k, _sentence(i, ctx), ctx) for k in (key, *also))]
+        kept = [i for i in items if _stated((key, *also), _sentence(i, ctx), ctx)]
         setattr(summit, field, kept)
 
     return Rule(f"{key}_cues", "drop", apply, languages=WORDS.languages(key), doc=doc)
@@ -610,20 +612,13 @@ def _article_order(item: Agreement | Dispute) -> int:
 # -- the rules, in order -----------------------------------------------------------------------------
 
 
-def _overrule(summit: Summit, ctx: RuleContext, name: str) -> None:
-    verdict(summit, ctx, frozenset({name}))
+def _overrule(name: str) -> Callable[[Summit, RuleContext], None]:
+    """The verdict with only the rule ``name`` on: each overrule is declared, and ablated, on its own."""
 
+    def apply(summit: Summit, ctx: RuleContext) -> None:
+        verdict(summit, ctx, frozenset({name}))
 
-def _two_states(summit: Summit, ctx: RuleContext) -> None:
-    _overrule(summit, ctx, "two_states")
-
-
-def _leaders_meet(summit: Summit, ctx: RuleContext) -> None:
-    _overrule(summit, ctx, "leaders_meet")
-
-
-def _called_off(summit: Summit, ctx: RuleContext) -> None:
-    _overrule(summit, ctx, "called_off")
+    return apply
 
 
 RULES: tuple[Rule, ...] = (
@@ -638,7 +633,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "two_states",
         "overrule",
-        _two_states,
+        _overrule("two_states"),
         languages=WORDS.languages("summit"),
         doc="A summit needs participants of two parties (states or organisations), unless the article "
         "calls it one between two states.",
@@ -646,14 +641,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "leaders_meet",
         "overrule",
-        _leaders_meet,
+        _overrule("leaders_meet"),
         languages=WORDS.languages("leader", "meeting", "remote"),
         doc="Leaders of two parties said to meet (not by phone), in any sentence naming them, make a summit.",
     ),
     Rule(
         "called_off",
         "overrule",
-        _called_off,
+        _overrule("called_off"),
         languages=WORDS.languages("called_off", "summit", "meeting"),
         doc="A meeting the headline or first sentence says was called off is no summit.",
     ),

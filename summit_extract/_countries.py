@@ -66,6 +66,7 @@ __all__ = [
     "organization",
     "party_mentions",
     "state_mentions",
+    "state_spans",
     "states_named",
 ]
 
@@ -352,11 +353,12 @@ def _data() -> dict[str, object]:
     return loaded
 
 
-def _adjectives() -> list[tuple[str, str]]:
-    """(code, adjective) for each irregular adjective of ``organizations.json`` ("allemand", "belge")."""
+def _adjectives() -> list[tuple[str, tuple[str, ...]]]:
+    """(code, adjective's words) for each irregular adjective of ``organizations.json`` ("allemand",
+    "belge"; "sud-coréen" is two words, as text is read)."""
     table = cast("dict[str, dict[str, str]]", _data().get("adjectives", {}))
     return [
-        (code, _plain(word))
+        (code, tuple(_plain(word).replace("-", " ").split()))
         for code, forms in table.items()
         for words in forms.values()
         for word in words.split()
@@ -502,9 +504,9 @@ def _names() -> tuple[dict[tuple[str, ...], tuple[int, _Name]], frozenset[str]]:
                 build.add(_Name((plain[:-1],), code, frozenset(suffixes)), _CORE)
     for written, code in _IRREGULAR_DEMONYMS.items():
         build.add(_Name(tuple(written.split()), code, frozenset({""})), _CORE)
-    for code, word in _adjectives():
-        for ending in _GERMAN_ENDINGS if word.endswith("isch") else ("",):  # "deutsch", "deutschen"
-            build.add(_Name((word + ending,), code, frozenset({""})), _CORE)
+    for code, (*head, last) in _adjectives():
+        for ending in _GERMAN_ENDINGS if last.endswith("isch") else ("",):  # "deutsch", "deutschen"
+            build.add(_Name((*head, last + ending), code, frozenset({""})), _CORE)
     iso_words = {
         code: {w[:4] for form in forms for w in _WORD.findall(_plain(form)) if len(w) >= 4}
         for code, (forms, _) in iso.items()
@@ -867,6 +869,13 @@ def country_mentions(name: str, text: str) -> bool:
 def states_named(text: str) -> set[str]:
     """ISO alpha-2 codes of the states a text names, by name or adjective, in any language."""
     return {code for _, code in state_mentions(text)}
+
+
+def state_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each mention of a state in a text, by name or adjective, in any language: (start, end) in the text
+    as given ("Belgique" in a French article for Belgium), and its ISO alpha-2 code, in text order."""
+    seen = _Text.of(text)
+    return [(*seen.folded.span(start, end), code) for start, end, code in _find(text, "states") if code]
 
 
 def state_mentions(text: str) -> list[tuple[int, str]]:

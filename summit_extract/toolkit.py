@@ -20,7 +20,8 @@ Comparing text
     :func:`calendar_word` (is a word a month's or weekday's name in a language: "May" in English?).
 Countries and organizations, in any language
     :class:`Country` and :func:`country` (ISO 3166), :func:`organization`, :func:`states_named`,
-    :func:`state_mentions`, :func:`party_mentions`, :func:`capital_of` (a state's capital, for places).
+    :func:`state_mentions`, :func:`state_spans` (where, in the text as given), :func:`party_mentions`,
+    :func:`capital_of` (a state's capital, for places).
 Events across articles (consolidation hooks)
     :func:`findings` and :func:`finding_tokens` (a record's findings and their words), :func:`shares_finding`
     and :func:`default_same_fact` (the engine's defaults for "same finding" across articles).
@@ -38,6 +39,7 @@ from ._countries import (
     organization,
     party_mentions,
     state_mentions,
+    state_spans,
     states_named,
 )
 from ._dates import calendar_word
@@ -97,5 +99,6 @@ __all__ = [
     "shares_finding",
     "spans_overlap",
     "state_mentions",
+    "state_spans",
     "states_named",
 ]

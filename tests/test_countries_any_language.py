@@ -10,6 +10,7 @@ from summit_extract._countries import (
     organization,
     party_mentions,
     state_mentions,
+    state_spans,
     states_named,
 )
 
@@ -110,6 +111,10 @@ def test_ukrainian_and_russian_names_inflect() -> None:
         ("il cancelliere tedesco e il premier spagnolo", {"DE", "ES"}),
         ("o ministro alemão e o presidente francês", {"DE", "FR"}),
         ("die französische Regierung und der polnische Präsident", {"FR", "PL"}),
+        ("o primeiro-ministro português e o presidente sul-coreano", {"PT", "KR"}),
+        ("le président sud-coréen et son homologue nord-coréen", {"KR", "KP"}),
+        ("le Premier ministre portugais et le ministre capverdien", {"PT", "CV"}),
+        ("die portugiesische und die südafrikanische Regierung", {"PT", "ZA"}),
     ],
 )
 def test_states_are_named_in_european_and_asian_languages(text: str, states: set[str]) -> None:
@@ -222,3 +227,13 @@ def test_a_long_article_gives_every_mention_of_each_repeated_paragraph() -> None
     assert once, "the paragraph names states"
     repeats = 5000 // len(seed)
     assert len(state_mentions(seed * repeats)) == repeats * len(once)
+
+
+def test_state_spans_are_where_the_text_as_given_names_each_state() -> None:
+    # Positions in the text itself, accents and all, not in the folded text.
+    text = "Émile  arrived: la Belgique et le président sud-coréen, puis la Côte d'Ivoire."
+    assert [(text[a:b], code) for a, b, code in state_spans(text)] == [
+        ("Belgique", "BE"),
+        ("sud-coréen", "KR"),
+        ("Côte d'Ivoire", "CI"),
+    ]

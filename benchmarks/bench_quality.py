@@ -71,7 +71,7 @@ from summit_extract import (  # noqa: E402
     load_provider,
 )
 from summit_extract._evaluating import Counts, scoring_of  # noqa: E402
-from summit_extract._grounding import Grounded, drop_unaligned  # noqa: E402
+from summit_extract._grounding import Grounded, drop_unaligned, ground_item, is_unaligned, walk  # noqa: E402
 from summit_extract._rules import RuleContext  # noqa: E402
 from summit_extract.summit._rules import FILTERS, OVERRULES, RULE_NAMES, finalize_summit  # noqa: E402
 from summit_extract.summit._rules import RULES as DECLARED_RULES  # noqa: E402
@@ -184,6 +184,11 @@ def with_rules(extraction: Extraction[Summit], rules: frozenset[str], text: str)
     context = ExtractionContext(text)
     uncited = [] if CITING in rules else _drop_cited(value)
     rules -= {CITING}
+    for item in walk(value):
+        if is_unaligned(item) and item.locate(text) is not None:
+            # What the run could not place and the item's own ``locate`` places now (a delegation written
+            # in English, named in the article's language); the run's other spans are kept as they were.
+            ground_item(item, context)
     value.ground_rules(RuleContext.of(context), rules)
     dropped = uncited + drop_unaligned(value)
     # The run's own finalize already normalized (with no rule on); doing it again is idempotent, and

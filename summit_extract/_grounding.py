@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from . import _input
-from ._aligning import Match, align, contains, fold, similarity, spelling
+from ._aligning import RESPELL_SCORE, Match, align, contains, fold, similarity, spelling
 from ._context import ExtractionContext, Reask, context_of, reasking
 from ._exceptions import SchemaError, SchemaProblem
 
@@ -172,6 +172,11 @@ class Grounded(LibraryFilled):
         """Strings that, found verbatim, ground the item when its evidence is not found (none by default)."""
         return []
 
+    def locate(self, text: str) -> tuple[int, int] | None:
+        """Where ``text`` states this item in other words than its evidence, by what the item knows
+        (a state the model wrote in English, named in the article's language), or None (the default)."""
+        return None
+
     def restore_evidence(self, sentence: str) -> tuple[int, int] | None:
         """Read in translation, the (start, end) of the words of ``sentence`` (the article's sentence whose
         translation holds the evidence) that state this item, or None if none does: by default where it
@@ -253,6 +258,8 @@ def ground_item(item: Grounded, context: ExtractionContext) -> bool:
             match = None
     if match is None or (match.alignment == "fuzzy" and not item.allow_fuzzy):
         match = _respelled(item, context)
+    if match is None and (where := item.locate(context.text)) is not None:
+        match = Match(where[0], where[1], "fuzzy", RESPELL_SCORE)  # the same thing, in the article's words
     if match is None:
         return False
     found = context.text[match.start : match.end]

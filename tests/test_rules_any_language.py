@@ -14,7 +14,14 @@ from summit_extract import ExtractionContext, Summit
 from summit_extract._language import detect_language, sentences
 from summit_extract._locating import ground_in_sentences
 from summit_extract._rules import Lexicon, RuleContext, negated
-from summit_extract.summit._normalizing import bare_name, name_in, title, title_after, whole_name
+from summit_extract.summit._normalizing import (
+    bare_name,
+    name_in,
+    title,
+    title_after,
+    titled_people,
+    whole_name,
+)
 from summit_extract.summit._rules import RULES, titled_surname
 
 
@@ -896,3 +903,131 @@ def test_a_finding_s_parties_are_read_from_adjectives_no_ending_derives() -> Non
     summit = finalized({"is_summit": False, "disputes": [item(evidence, "fishing quotas", "ongoing")]}, text)
     (dispute,) = summit.disputes
     assert dispute.parties == ["Belgium", "Netherlands"]
+
+
+# -- a delegation is its state's leader, where the article names one after a title ----------------------
+
+LISBON = (
+    "Portugal e Cabo Verde assinam acordo de mobilidade em Lisboa\n\n"
+    "LISBOA — O primeiro-ministro português, João Almeida, recebeu nesta quarta-feira em Lisboa o "
+    "primeiro-ministro de Cabo Verde, Carlos Tavares, para a sétima cimeira luso-cabo-verdiana.\n\n"
+    "Os dois chefes de governo assinaram um acordo de mobilidade."
+)
+
+
+def test_delegations_are_named_after_the_leaders_the_article_names_by_title() -> None:
+    # As a small model answers: the two states, no names; the article names both prime ministers.
+    frame = {
+        "participants": [person("Portugal", None, "Portugal"), person("Cabo Verde", None, "Cabo Verde")],
+        "is_summit": True,
+    }
+    summit = finalized(frame, LISBON)
+    assert [(p.name, p.title) for p in summit.participants] == [
+        ("João Almeida", "Prime Minister"),
+        ("Carlos Tavares", "Prime Minister"),
+    ]
+    almeida = summit.participants[0]
+    assert almeida.span is not None
+    assert LISBON[almeida.span.start : almeida.span.end] == "primeiro-ministro português, João Almeida"
+
+
+def test_a_delegation_stays_unnamed_when_its_state_has_two_people_named_by_title() -> None:
+    text = (
+        "LISBOA — O primeiro-ministro português, João Almeida, e o ministro português Rui Costa receberam "
+        "o primeiro-ministro de Cabo Verde, Carlos Tavares, para a cimeira."
+    )
+    frame = {
+        "participants": [person("Portugal", None, "Portugal"), person("Cabo Verde", None, "Cabo Verde")],
+        "is_summit": True,
+    }
+    names = {p.country: p.name for p in finalized(frame, text).participants}
+    assert names["Portugal"] is None  # a prime minister and a minister: which one came is not said
+    assert names["Cabo Verde"] == "Carlos Tavares"
+
+
+def test_a_delegation_written_in_english_is_grounded_where_the_article_names_its_state() -> None:
+    # "Belgium" is not in the French text; "Belgique" is, and the leader is named by title and surname.
+    text = (
+        "La France et la Belgique relieront leurs réseaux électriques.\n\nBRUXELLES — Le Premier ministre "
+        "belge Wouters a reçu jeudi le président français Castel au palais d'Egmont, pour le premier "
+        "sommet franco-belge depuis dix ans."
+    )
+    frame = {
+        "participants": [person("France", None, "France"), person("Belgium", None, "Belgium")],
+        "is_summit": True,
+    }
+    summit = finalized(frame, text)
+    assert {(p.name, p.country) for p in summit.participants} == {
+        ("Castel", "France"),
+        ("Wouters", "Belgium"),
+    }
+
+
+def test_a_delegation_of_a_state_the_article_never_names_is_still_dropped() -> None:
+    frame = {"participants": [person("Belgium", None, "Belgium")], "is_summit": False}
+    summit = finalized(frame, "Le président français Castel a reçu jeudi ses ministres à Paris.")
+    assert summit.participants == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("O primeiro-ministro português, João Almeida, recebeu", "pt", [("PT", "João Almeida")]),
+        ("Le Premier ministre belge Wouters a reçu", "fr", [("BE", "Wouters")]),
+        (
+            "Президент Литви Йонас Вайткус і президент Фінляндії Матті Ніемінен провели переговори",
+            "uk",
+            [("LT", "Йонас Вайткус"), ("FI", "Матті Ніемінен")],
+        ),
+        (
+            "Brazilian President Luiz Inácio Lula da Silva met Syrian President Bashar al-Assad",
+            "en",
+            [("BR", "Luiz Inácio Lula da Silva"), ("SY", "Bashar al-Assad")],
+        ),
+        ("Le président sud-coréen Moon Jae-in a reçu", "fr", [("KR", "Moon Jae-in")]),
+        ("Israeli Foreign Minister Israel Katz said", "en", [("IL", "Israel Katz")]),
+        ("Le vice-président français Paul Martin a reçu", "fr", []),  # a deputy is no leader
+        ("El presidente, llegado a Madrid, dijo", "es", []),  # no state, no name
+        ("the president of the council, who arrived on Monday", "en", []),
+    ],
+)
+def test_people_named_after_a_title_with_their_state(
+    text: str, language: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(code, name) for code, name, *_ in titled_people(text, 0, len(text), language)] == expected
+
+
+TALLINN_TALKS = (
+    "Естонія і Латвія домовилися про спільний кабель\n\n"
+    "ТАЛЛІНН — Прем'єр-міністр Естонії Кайя Тамм і президент Латвії Андріс Озолс провели у середу "
+    "переговори в Таллінні. Лідери домовилися спільно збудувати новий кабель."
+)
+
+
+def test_people_a_sentence_names_by_title_and_says_meet_take_part_when_the_frame_has_none() -> None:
+    # The model listed no one and said no summit: the lede names two leaders of two states who held talks.
+    summit = finalized(said_no(), TALLINN_TALKS)
+    assert [(p.name, p.country, p.title) for p in summit.participants] == [
+        ("Кайя Тамм", "Estonia", "Prime Minister"),
+        ("Андріс Озолс", "Latvia", "President"),
+    ]
+    assert summit.is_summit is True  # and they are leaders of two states who meet
+
+
+def test_people_named_by_title_in_a_phone_call_do_not_take_part() -> None:
+    text = TALLINN_TALKS.replace("провели у середу переговори в Таллінні", "поговорили у середу телефоном")
+    summit = finalized(said_no(), text)
+    assert summit.participants == [] and summit.is_summit is False
+
+
+def test_a_frame_naming_two_parties_gains_no_one_from_titles() -> None:
+    frame = {
+        "participants": [person("Кайя Тамм", "Кайя Тамм", "Estonia"), person("Латвії", None, "Latvia")],
+        "is_summit": True,
+    }
+    summit = finalized(frame, TALLINN_TALKS)
+    # Latvia's delegation is named after its president (titled_delegations), no one else is added.
+    assert [(p.name, p.country) for p in summit.participants] == [
+        ("Кайя Тамм", "Estonia"),
+        ("Андріс Озолс", "Latvia"),
+    ]

@@ -28,10 +28,12 @@ from ..toolkit import (
     WrittenDate,
     WrittenName,
     clean,
+    country,
     default_same_fact,
     fold,
     same_words,
     spans_overlap,
+    state_spans,
 )
 from ._events import same_participant, same_place, summit_same_event, summit_tokens
 from ._normalizing import EVIDENCE_CHARS
@@ -111,6 +113,14 @@ class Participant(Grounded):
     def fallback_evidence(self) -> list[str]:
         """Where the article names the person: the honest evidence when the quoted phrase was mangled."""
         return [self.name] if self.name else []
+
+    def locate(self, text: str) -> tuple[int, int] | None:
+        """A delegation the model named in English ("Belgium") where the article writes "Belgique": its
+        state's first mention in the article, in any language."""
+        iso = country(self.country) if self.country and not self.name else None
+        if iso is None or not iso.known:
+            return None
+        return next(((start, end) for start, end, code in state_spans(text) if code == iso.alpha2), None)
 
     def check(self) -> None:
         """A participant has a name or, for a delegation, a country; a title is not a name."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..toolkit import (
     Lexicon,
+    calendar_word,
     country,
     fold,
     organization,
@@ -43,6 +44,7 @@ __all__ = [
     "the_two",
     "title",
     "title_after",
+    "titled_people",
     "unique_parties",
     "what_not_who",
     "whole_name",
@@ -207,6 +209,84 @@ def name_in(evidence: str) -> str | None:
         if len(words) >= 2 and is_person_name(candidate) and not country(candidate).known:
             return candidate
     return None
+
+
+#: A word the article may write between a title and the name: a state's adjective, "of", "de" ("le président
+#: français Castel", "primeiro-ministro de Cabo Verde, Carlos Tavares"); at most this many.
+_BETWEEN_TITLE_AND_NAME = 4
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*|[,;:()«»\"“”]")
+
+
+def _names_a_state(words: list[str]) -> bool:
+    joined = " ".join(words)
+    return bool(states_named(joined)) and (country(joined).known or organization(joined) is not None)
+
+
+def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[str, str, str, int, int]]:
+    """The people a sentence (``text[start:end]``) names after their title of office, with the state the
+    same words give: (alpha-2 code, name, title as written, start, end of the words title to name).
+    "O primeiro-ministro português, João Almeida" gives (PT, João Almeida), "Le Premier ministre belge
+    Wouters" (BE, Wouters), "Polish President Anna Nowak" (PL, Anna Nowak). A deputy's or an envoy's title
+    ("vice-président") names no leader; a name is capitalized words, so scripts without letter case give
+    none."""
+    found = []
+    for m in WORDS.finditer("leader", text[start:end], language):
+        at, title_end = start + m.start(), start + m.end()
+        while title_end < end and (text[title_end].isalnum() or text[title_end] in "-'’"):
+            title_end += 1  # the title's whole word: "président" of "présidente"
+        before = text[max(start, at - 30) : at].split()[-2:]
+        if WORDS.search("sub_summit", " ".join(before) + " " + text[at:title_end], language):
+            continue
+        state_words: list[str] = list(before)
+        run: list[re.Match[str]] = []
+        commas = 0
+        for w in _WORD.finditer(text, title_end, end):
+            word = w.group()
+            if (
+                (word[0].isalpha() and word[0].isupper())
+                or (run and word in _PARTICLES)
+                or (run and word.startswith(("al-", "el-")))
+            ):
+                run.append(w)  # "Luiz Inácio Lula da Silva"
+                continue
+            while run and run[-1].group() in _PARTICLES:
+                run.pop()
+            if run and not _names_a_state([r.group() for r in run]):
+                break  # the name ends where a lowercase word or a comma follows it
+            state_words += [r.group() for r in run]
+            run = []
+            if not word[0].isalpha() and (word != "," or commas):
+                break
+            commas += word == ","
+            if len(state_words) - len(before) >= _BETWEEN_TITLE_AND_NAME:
+                break
+            if word[0].isalpha():
+                state_words.append(word)
+        while run and run[-1].group() in _PARTICLES:
+            run.pop()
+        # A state's name glued before the name, both capitalized ("Президент Литви Йонас Вайткус"); two
+        # words of the name must remain ("Israel Katz" is a name).
+        for k in (2, 1):
+            if len(run) > k + 1 and _names_a_state([r.group() for r in run[:k]]):
+                state_words += [r.group() for r in run[:k]]
+                run = run[k:]
+                break
+        if run and _names_a_state([r.group() for r in run]):
+            run = []
+        name_words = [r.group() for r in run]
+        first, last = (run[0].start(), run[-1].end()) if run else (-1, -1)
+        states = states_named(" ".join(state_words))
+        name = " ".join(name_words).rstrip(".")
+        if len(states) != 1 or not name or first < 0 or not is_person_name(name) or country(name).known:
+            continue
+        if len(name_words) == 1 and (len(name) < 2 or calendar_word(name, language)):
+            continue
+        # The whole title where the word before belongs to it: "Foreign Minister", not "Minister".
+        written = text[at:title_end]
+        if before and WORDS.lookup("title", f"{before[-1]} {written}"):
+            written = f"{before[-1]} {written}"
+        found.append((next(iter(states)), name, written, at, last))
+    return found
 
 
 def keep_people(participants: list[Participant]) -> list[Participant]:

@@ -55,6 +55,7 @@ from ..toolkit import (
     injected_spans,
     negated,
     organization,
+    same_words,
     spans_overlap,
     states_named,
 )
@@ -73,6 +74,7 @@ from ._normalizing import (
     the_two,
     title,
     title_after,
+    titled_people,
     unique_parties,
     what_not_who,
     whole_name,
@@ -249,6 +251,67 @@ def _state_name_at(words: str) -> str | None:
         if len(split) >= n and head[:1].isupper() and country(head).known:
             return head
     return None
+
+
+def _titled_delegations(summit: Summit, ctx: RuleContext) -> None:
+    """A delegation the model left unnamed is its state's leader when the article names exactly one
+    person of that state after a title ("O primeiro-ministro português, João Almeida"): the model lists
+    "Portugal", the reader wants the prime minister."""
+    named = {fold(p.name) for p in summit.participants if p.name}
+    by_state: dict[str, dict[str, tuple[str, str, int, int]]] = {}
+    for a, b in ctx.sentences:
+        for code, name, written, start, end in titled_people(ctx.text, a, b, ctx.language):
+            names = by_state.setdefault(code, {})
+            # One person written in full once and by surname later ("João Almeida", "Almeida").
+            if not any(set(name.split()) <= set(other.split()) for other in names):
+                names = {o: v for o, v in names.items() if not set(o.split()) <= set(name.split())}
+                names[name] = (name, written, start, end)
+                by_state[code] = names
+    for person in summit.participants:
+        iso = person.country_iso
+        if person.name or iso is None or not iso.known or iso.alpha2 is None:
+            continue
+        people = by_state.get(iso.alpha2, {})
+        if len(people) != 1:
+            continue  # none, or a president and a minister: which one came is not said here
+        name, written, start, end = next(iter(people.values()))
+        if fold(name) in named:
+            continue
+        person.name, person.title = name, title(written)
+        person.evidence = ctx.text[start:end]
+        person.span = Span(start=start, end=end, alignment="exact", score=100.0)
+        named.add(fold(name))
+
+
+def _titled_attendees(summit: Summit, ctx: RuleContext) -> None:
+    """A frame naming fewer than two parties, for an article with a sentence that says people of two or
+    more states, each named after a title, meet ("Президент Литви Йонас Вайткус і президент Фінляндії
+    Матті Ніемінен провели переговори"): those people take part. Not by phone, not a deputy or an envoy."""
+    if len(represented_parties(summit.participants)) >= 2:
+        return
+    Participant = _item_class(summit, "participants")
+    for a, b in ctx.sentences:
+        sentence = ctx.text[a:b]
+        if not _has("meeting", sentence, ctx) or WORDS.search("remote", sentence, ctx.language):
+            continue
+        people = titled_people(ctx.text, a, b, ctx.language)
+        if len({code for code, *_ in people}) < 2:
+            continue
+        for code, name, written, start, end in people:
+            if any(p.name and same_words(p.name, name) for p in summit.participants):
+                continue
+            person = Participant(
+                evidence=ctx.text[start:end], name=name, title=title(written), country=country(code).name
+            )
+            person.span = Span(start=start, end=end, alignment="exact", score=100.0)
+            person.country_iso = country(code)
+            unnamed = next(
+                (p for p in summit.participants if not p.name and p.country_iso == person.country_iso), None
+            )
+            if unnamed is not None:
+                summit.participants.remove(unnamed)
+            summit.participants.append(person)
+        return
 
 
 def _attendance(summit: Summit, ctx: RuleContext) -> None:
@@ -624,6 +687,22 @@ def _overrule(name: str) -> Callable[[Summit, RuleContext], None]:
 RULES: tuple[Rule, ...] = (
     SENTENCE_GROUNDING,
     Rule(
+        "titled_delegations",
+        "rewrite",
+        _titled_delegations,
+        languages=WORDS.languages("leader"),
+        doc="A delegation is its state's leader when the article names one person of that state after a "
+        "title.",
+    ),
+    Rule(
+        "titled_attendees",
+        "add",
+        _titled_attendees,
+        languages=WORDS.languages("leader", "meeting", "remote"),
+        doc="Where the frame names fewer than two parties, people of two or more states a sentence names "
+        "by title and says meet take part.",
+    ),
+    Rule(
         "attendance",
         "drop",
         _attendance,
@@ -701,7 +780,15 @@ RULES: tuple[Rule, ...] = (
 RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)
 #: The rules that may overrule the model's frame (its is_summit, who takes part).
 OVERRULES: frozenset[str] = frozenset(
-    {"attendance", "two_states", "leaders_meet", "called_off", "listed_states"}
+    {
+        "titled_delegations",
+        "titled_attendees",
+        "attendance",
+        "two_states",
+        "leaders_meet",
+        "called_off",
+        "listed_states",
+    }
 )
 #: The rules that ground, drop or add findings.
 FILTERS: frozenset[str] = frozenset(

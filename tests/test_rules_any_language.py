@@ -1031,3 +1031,34 @@ def test_a_frame_naming_two_parties_gains_no_one_from_titles() -> None:
         ("Кайя Тамм", "Estonia"),
         ("Андріс Озолс", "Latvia"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Capitalized words of an office are no name: "Affaires", "Consiglio".
+        (
+            "le ministre français des Affaires étrangères, Jean-Yves Le Drian, a reçu",
+            "fr",
+            [("FR", "Jean-Yves Le Drian", "ministre")],
+        ),
+        (
+            "il presidente del Consiglio italiano Marco Ferretti ha ricevuto",
+            "it",
+            [("IT", "Marco Ferretti", "presidente")],
+        ),
+        # Words before the title: the state's, and the office's own ("Foreign").
+        (
+            "Russian Foreign Minister Igor Ivanov met South Korean President Moon Jae-in",
+            "en",
+            [("RU", "Igor Ivanov", "Foreign Minister"), ("KR", "Moon Jae-in", "President")],
+        ),
+        # "Russia" belongs to Putin's clause; Modi's title has no state before it.
+        ("President Putin of Russia met Prime Minister Modi", "en", []),
+    ],
+)
+def test_the_words_around_a_title_are_read_as_office_state_or_name(
+    text: str, language: str, expected: list[tuple[str, str, str]]
+) -> None:
+    got = [(code, name, written) for code, name, written, *_ in titled_people(text, 0, len(text), language)]
+    assert got == expected

@@ -213,8 +213,32 @@ def name_in(evidence: str) -> str | None:
 
 #: A word the article may write between a title and the name: a state's adjective, "of", "de" ("le président
 #: français Castel", "primeiro-ministro de Cabo Verde, Carlos Tavares"); at most this many.
-_BETWEEN_TITLE_AND_NAME = 4
+_BETWEEN_TITLE_AND_NAME = 5
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*|[,;:()«»\"“”]")
+
+
+def _state_before(words: list[str], language: str) -> tuple[list[str], list[str]]:
+    """Of the words right before a title: those naming a state ("Russian" of "Russian Foreign Minister",
+    "South Korean", "Japan's"; none for "met" of "Putin met Prime Minister"), and those that belong to the
+    title ("Foreign")."""
+    office: list[str] = []
+    while words and fold(words[-1]) in _title_words(language):
+        office.insert(0, words[-1])
+        words = words[:-1]
+    if words and states_named(words[-1]):
+        return words[-1:], office
+    if len(words) >= 2 and states_named(" ".join(words[-2:])) and not states_named(words[-2]):
+        return words[-2:], office  # "South Korean": the two words name the state, neither alone
+    return [], office
+
+
+@functools.cache
+def _title_words(language: str) -> frozenset[str]:
+    """The words of the titles of a language and of English, folded: words of an office, not of a name,
+    even capitalized ("Affaires" of "ministre des Affaires étrangères")."""
+    terms = [t.partition("=")[0] for lang in (language, "en") for t in WORDS.terms("title", lang)]
+    terms += [t for lang in (language, "en") for t in WORDS.terms("leader", lang)]
+    return frozenset(w for term in terms for w in fold(term).replace("-", " ").split() if len(w) > 3)
 
 
 def _names_a_state(words: list[str]) -> bool:
@@ -234,14 +258,18 @@ def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[
         at, title_end = start + m.start(), start + m.end()
         while title_end < end and (text[title_end].isalnum() or text[title_end] in "-'’"):
             title_end += 1  # the title's whole word: "président" of "présidente"
-        before = text[max(start, at - 30) : at].split()[-2:]
-        if WORDS.search("sub_summit", " ".join(before) + " " + text[at:title_end], language):
+        preceding = text[max(start, at - 40) : at].split()[-3:]
+        if WORDS.search("sub_summit", " ".join(preceding[-1:]) + " " + text[at:title_end], language):
             continue
+        before, office = _state_before(preceding, language)
         state_words: list[str] = list(before)
         run: list[re.Match[str]] = []
         commas = 0
         for w in _WORD.finditer(text, title_end, end):
             word = w.group()
+            if word[0].isupper() and fold(word) in _title_words(language):
+                state_words.append(word)  # "ministre des Affaires étrangères", "presidente del Consiglio"
+                continue
             if (
                 (word[0].isalpha() and word[0].isupper())
                 or (run and word in _PARTICLES)
@@ -281,11 +309,15 @@ def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[
             continue
         if len(name_words) == 1 and (len(name) < 2 or calendar_word(name, language)):
             continue
-        # The whole title where the word before belongs to it: "Foreign Minister", not "Minister".
-        written = text[at:title_end]
-        if before and WORDS.lookup("title", f"{before[-1]} {written}"):
-            written = f"{before[-1]} {written}"
-        found.append((next(iter(states)), name, written, at, last))
+        # The whole title where the words before belong to it: "Foreign Minister", not "Minister".
+        written = " ".join([*office, text[at:title_end]])
+        if not WORDS.lookup("title", written):
+            written = text[at:title_end]
+        # The evidence starts at the state and office words before the title, when there are any.
+        words_before = list(re.finditer(r"\S+", text[max(start, at - 40) : at]))
+        taken = len(before) + len(office)
+        first = max(start, at - 40) + words_before[-taken].start() if taken else at
+        found.append((next(iter(states)), name, written, first, last))
     return found
 
 

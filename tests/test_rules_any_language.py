@@ -22,7 +22,7 @@ from summit_extract.summit._normalizing import (
     titled_people,
     whole_name,
 )
-from summit_extract.summit._rules import RULES, titled_surname
+from summit_extract.summit._rules import RULES, listed_states, titled_surname
 
 
 def finalized(data: dict[str, Any], text: str, *, ground: bool = True) -> Summit:
@@ -1062,3 +1062,23 @@ def test_the_words_around_a_title_are_read_as_office_state_or_name(
 ) -> None:
     got = [(code, name, written) for code, name, written, *_ in titled_people(text, 0, len(text), language)]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "listed"),
+    [
+        ("The summit was attended by leaders from Peru, Chile and Bolivia in Lima.", "en", True),
+        ("Leaders of Peru, Chile and Bolivia boycotted the summit.", "en", False),
+        ("En présence de la France, de l'Allemagne et de l'Italie, le sommet s'est ouvert.", "fr", True),
+        ("Les dirigeants de France, Allemagne et Italie ont boycotté le sommet.", "fr", False),
+        ("Delegationen aus Frankreich, Polen und Italien blieben fern.", "de", False),
+        ("Delegationen aus Frankreich, Polen und Italien trafen sich in Rom.", "de", True),
+        ("Los jefes de estado de Perú, Chile y Bolivia rechazaron la invitación.", "es", False),
+        ("Os chefes de estado de Portugal, Espanha e Itália não compareceram.", "pt", False),
+    ],
+)
+def test_an_attendance_list_counts_unless_its_words_say_those_listed_were_not_there(
+    text: str, language: str, listed: bool
+) -> None:
+    # The list's joining word ("and", "et", "und", "y", "e") and the words of absence are the language's.
+    assert (len(listed_states(text, language)) >= 2) is listed

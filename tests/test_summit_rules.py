@@ -138,9 +138,16 @@ def test_envoys_or_one_state_do_not_make_a_summit() -> None:
         person("Thai Prime Minister", "Thai Prime Minister", "Thailand", "Prime Minister"),
         person("Vietnamese President", "Vietnamese President", "Vietnam", "President"),
     ]
+    # The lede names no leader of a second state: the frame's one state is all there is to go on.
+    no_second = TEXT.replace("met Vietnamese President Le Van Minh", "met Vietnamese officials")
     for people in (envoys, one_state, groups):
-        summit = finalized({"participants": people, "is_summit": False})
+        summit = finalized({"participants": people, "is_summit": False}, text=no_second)
         assert summit.is_summit is False and summit.is_summit_reason is None, people
+    # Where the lede names the Vietnamese president meeting the Thai prime minister, he takes part
+    # (``titled_attendees``), and two leaders of two states meeting are a summit.
+    met = finalized({"participants": one_state, "is_summit": False})
+    assert met.is_summit is True
+    assert "Le Van Minh" in [p.name for p in met.participants]
 
 
 def test_a_cut_evidence_is_completed_to_its_sentences_end_and_finds_its_cue_there() -> None:
@@ -214,8 +221,9 @@ def test_what_those_meeting_agreed_in_so_many_words_is_an_agreement() -> None:
         assert a.span is not None and text[a.span.start : a.span.end] == a.evidence
     consulate = "The two leaders also agreed for the opening of a consulate in Da Nang"
     assert summit.agreements[1].evidence == consulate
-    # Without a summit there is no "two leaders" to speak of: nothing is added.
-    alone = finalized({"agreements": [listed]}, text=text)
+    # Without a summit there is no "two leaders" to speak of: nothing is added (here the leaders spoke by
+    # phone, so no one the lede names takes part either).
+    alone = finalized({"agreements": [listed]}, text=text.replace(" met ", " spoke by phone with "))
     assert [a.subject for a in alone.agreements] == ["railway to Hanoi"]
     rules = OVERRULES | FILTERS - {"stated_agreements"}
     off = finalized({**FRAME, "agreements": [listed]}, text=text, rules=rules)

@@ -37,6 +37,7 @@ The rules, in the order they run:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
@@ -217,35 +218,49 @@ def listed_states(text: str, language: str = "en") -> list[tuple[str, int]]:
         stop = _LIST_END.search(text, trigger.end())
         end = stop.start() if stop else len(text)
         at, items = trigger.end(), []
-        for piece in _LIST_GLUE.split(text[trigger.end() : end]):
+        for piece in _list_glue(language).split(text[trigger.end() : end]):
             item = _state_name_at(piece.strip())
             if item is None:
                 break  # the list ends at the first item that is not a state's name
             start = text.find(item, at)
             items.append((item, start))
             at = start + len(item)
-            if item != piece.strip():
+            if item != _ARTICLES.sub("", piece.strip()):
                 break  # "... and Peru met in Santiago": the list ends with this state
         if len(items) >= 2 and not _absent(text[at:end], language):
             found += items
     return found
 
 
-_LIST_GLUE = re.compile(r",\s*(?:(?:and|et|y|e|und|ed)\s+)?|\s+(?:and|et|y|e|und|ed)\s+")
 _LIST_END = re.compile(r"[.!?;:\n]")
 
 
+@functools.cache
+def _list_glue(language: str) -> re.Pattern[str]:
+    """What separates a list's items in ``language``: a comma, the word "and" ("et", "und", "y"), or both."""
+    joins = "|".join(re.escape(t.rstrip("!")) for t in WORDS.terms("and", language))
+    if not joins:
+        return re.compile(r",\s*")
+    return re.compile(rf",\s*(?:(?:{joins})\s+)?|\s+(?:{joins})\s+", re.I)
+
+
 def _absent(after: str, language: str) -> bool:
-    """Whether the words after a list say those listed were not there ("were not invited", "boycotted")."""
+    """Whether the words after a list say those listed were not there ("were not invited", "boycotted"):
+    a negated word, or a word of absence in the article's language."""
     words = " ".join(after.split()[:6])
     return any(negated(words, m.start(), m.end(), language) for m in re.finditer(r"\w+", words)) or bool(
-        re.search(r"\b(?:boycott\w*|absent|declin\w*|refus\w*|exclud\w*|stayed away)\b", words, re.I)
+        WORDS.search("absent", words, language)
     )
 
 
+#: Short lowercase words and elisions before a state's name in a list: "de la France", "de l'Italie".
+_ARTICLES = re.compile(r"^(?:[^\W\d_A-ZÀ-Þ]{1,3}\s+|[a-z][’'])*")
+
+
 def _state_name_at(words: str) -> str | None:
-    """The state's name a list item starts with ("Peru" of "Peru met in Lima"), in its first three words."""
-    split = words.split()
+    """The state's name a list item starts with ("Peru" of "Peru met in Lima", "Allemagne" of "de
+    l'Allemagne"), in its first three words."""
+    split = _ARTICLES.sub("", words).split()
     for n in (3, 2, 1):
         head = " ".join(split[:n])
         if len(split) >= n and head[:1].isupper() and country(head).known:

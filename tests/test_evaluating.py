@@ -217,8 +217,11 @@ def test_negative_article_scores_right_when_no_summit_is_found() -> None:
         "disputes": [{"parties": ["Japan", "South Korea"], "status": "ongoing",
                       "subject": "compensation for wartime forced labour"}],
     }
-    # The model answers "no summit" and lists no one (a "no" beside two named leaders would be overruled).
-    right = score(with_(PERFECT, is_summit=False, participants=[], agreements=[]), gold)
+    # The model answers "no summit" and lists no one (a "no" beside two named leaders would be overruled;
+    # so would one where the article says two leaders met, hence a call here).
+    by_phone = ARTICLE.replace("met in Seoul", "spoke by phone")
+    answer = with_(PERFECT, is_summit=False, participants=[], agreements=[])
+    right = score(summit(answer, by_phone), gold)
     assert right.is_summit and right.location and right.date  # the frame is cleared: no location, no date
     assert right.participants.f1 == 1.0 and right.agreements.f1 == 1.0 and right.disputes.f1 == 1.0
 

@@ -88,128 +88,6 @@ def _words(text: str) -> list[str]:
 #: and also as adjectives ("brésilien"); names in all other languages count too, written with a capital.
 NAME_LANGUAGES = ("fr", "pt", "es", "de", "it")
 
-#: Adjectives no suffix rule derives from the country's name ("French" from "France", "Thai" from
-#: "Thailand"). "American" names the United States unless a region says otherwise ("South American").
-_IRREGULAR_DEMONYMS = {
-    "american": "US",
-    "americans": "US",
-    "french": "FR",
-    "francais": "FR",
-    "francaise": "FR",
-    "dutch": "NL",
-    "swiss": "CH",
-    "togolese": "TG",
-    "british": "GB",
-    "english": "GB",
-    "scottish": "GB",
-    "welsh": "GB",
-    "irish": "IE",
-    "greek": "GR",
-    "danish": "DK",
-    "swedish": "SE",
-    "finnish": "FI",
-    "norwegian": "NO",
-    "polish": "PL",
-    "turkish": "TR",
-    "spanish": "ES",
-    "thai": "TH",
-    "filipino": "PH",
-    "philippine": "PH",
-    "lao": "LA",
-    "czech": "CZ",
-    "slovak": "SK",
-    "icelandic": "IS",
-    "peruvian": "PE",
-    "argentine": "AR",
-    "argentinian": "AR",
-    "emirati": "AE",
-    "saudi": "SA",
-    "kuwaiti": "KW",
-    "qatari": "QA",
-    "bahraini": "BH",
-    "omani": "OM",
-    "yemeni": "YE",
-    "afghan": "AF",
-    "uzbek": "UZ",
-    "kazakh": "KZ",
-    "kyrgyz": "KG",
-    "tajik": "TJ",
-    "turkmen": "TM",
-    "belarusian": "BY",
-    "malagasy": "MG",
-    "ivorian": "CI",
-    "somali": "SO",
-    "maltese": "MT",
-    "cypriot": "CY",
-    "montenegrin": "ME",
-    "bosnian": "BA",
-    "croatian": "HR",
-    "serbian": "RS",
-    "slovenian": "SI",
-    "macedonian": "MK",
-    "belgian": "BE",
-    "libyan": "LY",
-    "moroccan": "MA",
-    "chilean": "CL",
-    "vietnamese": "VN",
-    "lebanese": "LB",
-    "burmese": "MM",
-    "nepali": "NP",
-    "bangladeshi": "BD",
-    "sri lankan": "LK",
-    "new zealand": "NZ",
-    "kiwi": "NZ",
-    "pakistani": "PK",
-    "britain": "GB",
-    "russia": "RU",
-    "espanol": "ES",
-    "espanola": "ES",
-    "aleman": "DE",
-    "alemana": "DE",
-    "deutsche": "DE",
-    "deutschen": "DE",
-    "deutscher": "DE",
-    "estadounidense": "US",
-    "estadounidenses": "US",
-    "norteamericano": "US",
-    "norteamericana": "US",
-    "americain": "US",
-    "americaine": "US",
-    "americains": "US",
-    "britannique": "GB",
-    "britanico": "GB",
-    "britanica": "GB",
-    "britannico": "GB",
-    "britannica": "GB",
-    "russe": "RU",
-    "russes": "RU",
-    "ruso": "RU",
-    "rusa": "RU",
-    "russo": "RU",
-    "russa": "RU",
-    "russisch": "RU",
-    "russische": "RU",
-    "russischen": "RU",
-    "chinois": "CN",
-    "chinoise": "CN",
-    "chinesisch": "CN",
-    "chinesische": "CN",
-    "chinesischen": "CN",
-    "japonais": "JP",
-    "japonaise": "JP",
-    "japones": "JP",
-    "japonesa": "JP",
-    "giapponese": "JP",
-    "japanisch": "JP",
-    "japanische": "JP",
-    "japanischen": "JP",
-    "coreen": "",  # Korean in French: which Korea is not said
-    "coreano": "",
-    "coreana": "",
-    "korean": "",
-    "koreans": "",
-}
-
 #: Endings a core name takes as an adjective or a demonym ("Nigerian", "nigérien", "italiano"), or as a
 #: German genitive ("Polens Einwände").
 _NAME_SUFFIXES = frozenset(
@@ -354,8 +232,9 @@ def _data() -> dict[str, object]:
 
 
 def _adjectives() -> list[tuple[str, tuple[str, ...]]]:
-    """(code, adjective's words) for each irregular adjective of ``organizations.json`` ("allemand",
-    "belge"; "sud-coréen" is two words, as text is read)."""
+    """(code, adjective's words) for each adjective or demonym no ending derives from a state's name, in
+    ``organizations.json`` ("French", "allemand", "belge"; "sud-coréen" is two words, as text is read; code
+    "" for words that name no one state: "Korean")."""
     table = cast("dict[str, dict[str, str]]", _data().get("adjectives", {}))
     return [
         (code, tuple(_plain(word).replace("-", " ").split()))
@@ -502,8 +381,6 @@ def _names() -> tuple[dict[tuple[str, ...], tuple[int, _Name]], frozenset[str]]:
                 suffixes = _STEM_SUFFIXES | ({"", "s"} if plain.endswith("y") else set())
                 suffixes |= _GERMAN_STEM_SUFFIXES | (_GERMAN_LONG_STEM_SUFFIXES if len(plain) > 5 else set())
                 build.add(_Name((plain[:-1],), code, frozenset(suffixes)), _CORE)
-    for written, code in _IRREGULAR_DEMONYMS.items():
-        build.add(_Name(tuple(written.split()), code, frozenset({""})), _CORE)
     for code, (*head, last) in _adjectives():
         for ending in _GERMAN_ENDINGS if last.endswith("isch") else ("",):  # "deutsch", "deutschen"
             build.add(_Name((*head, last + ending), code, frozenset({""})), _CORE)

@@ -246,9 +246,53 @@ def _names_a_state(words: list[str]) -> bool:
     return bool(states_named(joined)) and (country(joined).known or organization(joined) is not None)
 
 
+def _words_after_title(
+    text: str, start: int, end: int, before: list[str], language: str
+) -> tuple[list[str], list[re.Match[str]]]:
+    """Read from a title's end (``text[start:end]``, the rest of its sentence): the words that may give the
+    person's state (``before`` and those between title and name: "belge", "de Cabo Verde") and the name's
+    words, capitalized ("João Almeida", "Luiz Inácio Lula da Silva"), up to a lowercase word or a comma."""
+    state_words = list(before)
+    run: list[re.Match[str]] = []
+    commas = 0
+    for w in _WORD.finditer(text, start, end):
+        word = w.group()
+        if word[0].isupper() and fold(word) in _title_words(language):
+            state_words.append(word)  # "ministre des Affaires étrangères", "presidente del Consiglio"
+            continue
+        if (word[0].isalpha() and word[0].isupper()) or (
+            run and (word in _PARTICLES or word[:3] in ("al-", "el-"))
+        ):
+            run.append(w)
+            continue
+        while run and run[-1].group() in _PARTICLES:
+            run.pop()
+        if run and not _names_a_state([r.group() for r in run]):
+            break  # the name ends where a lowercase word or a comma follows it
+        state_words += [r.group() for r in run]  # "Cabo Verde" of "de Cabo Verde, Carlos Tavares"
+        run = []
+        if not word[0].isalpha() and (word != "," or commas):
+            break
+        commas += word == ","
+        if len(state_words) - len(before) >= _BETWEEN_TITLE_AND_NAME:
+            break
+        if word[0].isalpha():
+            state_words.append(word)
+    while run and run[-1].group() in _PARTICLES:
+        run.pop()
+    # A state's name glued before the name, both capitalized ("Президент Литви Йонас Вайткус"); two words of
+    # the name must remain ("Israel Katz" is a name).
+    for k in (2, 1):
+        if len(run) > k + 1 and _names_a_state([r.group() for r in run[:k]]):
+            return state_words + [r.group() for r in run[:k]], run[k:]
+    if run and _names_a_state([r.group() for r in run]):
+        return state_words + [r.group() for r in run], []  # a state's name, and no one after it
+    return state_words, run
+
+
 def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[str, str, str, int, int]]:
     """The people a sentence (``text[start:end]``) names after their title of office, with the state the
-    same words give: (alpha-2 code, name, title as written, start, end of the words title to name).
+    same words give: (alpha-2 code, name, title as written, start, end of the words from state to name).
     "O primeiro-ministro português, João Almeida" gives (PT, João Almeida), "Le Premier ministre belge
     Wouters" (BE, Wouters), "Polish President Anna Nowak" (PL, Anna Nowak). A deputy's or an envoy's title
     ("vice-président") names no leader; a name is capitalized words, so scripts without letter case give
@@ -258,66 +302,29 @@ def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[
         at, title_end = start + m.start(), start + m.end()
         while title_end < end and (text[title_end].isalnum() or text[title_end] in "-'’"):
             title_end += 1  # the title's whole word: "président" of "présidente"
-        preceding = text[max(start, at - 40) : at].split()[-3:]
-        if WORDS.search("sub_summit", " ".join(preceding[-1:]) + " " + text[at:title_end], language):
+        reach = max(start, at - 40)
+        preceding = list(re.finditer(r"\S+", text[reach:at]))[-3:]
+        written_before = [p.group() for p in preceding]
+        if WORDS.search("sub_summit", " ".join(written_before[-1:]) + " " + text[at:title_end], language):
             continue
-        before, office = _state_before(preceding, language)
-        state_words: list[str] = list(before)
-        run: list[re.Match[str]] = []
-        commas = 0
-        for w in _WORD.finditer(text, title_end, end):
-            word = w.group()
-            if word[0].isupper() and fold(word) in _title_words(language):
-                state_words.append(word)  # "ministre des Affaires étrangères", "presidente del Consiglio"
-                continue
-            if (
-                (word[0].isalpha() and word[0].isupper())
-                or (run and word in _PARTICLES)
-                or (run and word.startswith(("al-", "el-")))
-            ):
-                run.append(w)  # "Luiz Inácio Lula da Silva"
-                continue
-            while run and run[-1].group() in _PARTICLES:
-                run.pop()
-            if run and not _names_a_state([r.group() for r in run]):
-                break  # the name ends where a lowercase word or a comma follows it
-            state_words += [r.group() for r in run]
-            run = []
-            if not word[0].isalpha() and (word != "," or commas):
-                break
-            commas += word == ","
-            if len(state_words) - len(before) >= _BETWEEN_TITLE_AND_NAME:
-                break
-            if word[0].isalpha():
-                state_words.append(word)
-        while run and run[-1].group() in _PARTICLES:
-            run.pop()
-        # A state's name glued before the name, both capitalized ("Президент Литви Йонас Вайткус"); two
-        # words of the name must remain ("Israel Katz" is a name).
-        for k in (2, 1):
-            if len(run) > k + 1 and _names_a_state([r.group() for r in run[:k]]):
-                state_words += [r.group() for r in run[:k]]
-                run = run[k:]
-                break
-        if run and _names_a_state([r.group() for r in run]):
-            run = []
-        name_words = [r.group() for r in run]
-        first, last = (run[0].start(), run[-1].end()) if run else (-1, -1)
+        before, office = _state_before(written_before, language)
+        state_words, run = _words_after_title(text, title_end, end, before, language)
         states = states_named(" ".join(state_words))
-        name = " ".join(name_words).rstrip(".")
-        if len(states) != 1 or not name or first < 0 or not is_person_name(name) or country(name).known:
+        name = " ".join(r.group() for r in run).rstrip(".")
+        if len(states) != 1 or not name or not is_person_name(name) or country(name).known:
             continue
-        if len(name_words) == 1 and (len(name) < 2 or calendar_word(name, language)):
+        if len(run) == 1 and (len(name) < 2 or calendar_word(name, language)):
             continue
         # The whole title where the words before belong to it: "Foreign Minister", not "Minister".
         written = " ".join([*office, text[at:title_end]])
         if not WORDS.lookup("title", written):
             written = text[at:title_end]
-        # The evidence starts at the state and office words before the title, when there are any.
-        words_before = list(re.finditer(r"\S+", text[max(start, at - 40) : at]))
+        # The evidence starts at the state's and the office's words before the title, if any.
         taken = len(before) + len(office)
-        first = max(start, at - 40) + words_before[-taken].start() if taken else at
-        found.append((next(iter(states)), name, written, first, last))
+        first = reach + preceding[-taken].start() if taken else at
+        found.append(
+            (next(iter(states)), name, written, first, run[-1].end() - run[-1].group().endswith("."))
+        )
     return found
 
 

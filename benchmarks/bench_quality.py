@@ -766,7 +766,7 @@ def _rule_table(found: Reports) -> list[str]:
     return lines
 
 
-def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
+def side_by_side(found: Reports, folders: Mapping[str, str], tuning: Reports | None = None) -> str:
     """quality.md: the main comparison, per language, the ablation and what sentence grounding recovers,
     each system with a dev and a validation column; ``folders``: each set's results folder, relative."""
     main = _columns(found, list(MAIN))
@@ -819,9 +819,11 @@ def side_by_side(found: Reports, folders: Mapping[str, str]) -> str:
         "The Summit's code rules in the order they run (`summit_extract/summit/_rules.py`, `RULES`): what",
         "each may do, the languages its words cover (on any other it does not run and the model's answer",
         "stands), and what it earns: the library's macro less that of the library without it, on the same",
-        "model answers (the `library-without-<rule>` columns above).",
+        "model answers (the `library-without-<rule>` columns above); `tuning` where the tuning set's results",
+        "are beside (`benchmarks/tuning/`: articles invented for the kinds of article the rules are written",
+        "for, part of development like the dev set).",
         "",
-        *_rule_table(found),
+        *_rule_table({**found, **(tuning or {})}),
         "",
         *_recovered_lines(
             found,
@@ -901,7 +903,14 @@ def write_tables(sets: Mapping[str, tuple[Path, Path]], base: Path) -> str:
         name: ("" if results == base else f"{os.path.relpath(results, base)}/")
         for name, (_, results) in sets.items()
     }
-    text = side_by_side(found, folders)
+    # What each rule earns on the tuning set too, when its results are beside (not when they are these).
+    beside = base / "tuning"
+    tuning = (
+        load_reports({"tuning": (ROOT / "benchmarks" / "tuning", beside)})
+        if (beside / "quality_library.json").is_file()
+        else None
+    )
+    text = side_by_side(found, folders, tuning)
     (base / "quality.md").write_text(text, encoding="utf-8")
     (base / "quality_summary.json").write_text(
         json.dumps(summary(found), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -17,6 +17,7 @@ from summit_extract._rules import Lexicon, RuleContext, negated
 from summit_extract.summit._normalizing import (
     bare_name,
     name_in,
+    parties_named,
     title,
     title_after,
     titled_people,
@@ -1082,3 +1083,22 @@ def test_an_attendance_list_counts_unless_its_words_say_those_listed_were_not_th
 ) -> None:
     # The list's joining word ("and", "et", "und", "y", "e") and the words of absence are the language's.
     assert (len(listed_states(text, language)) >= 2) is listed
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("A row over fishing rights flared again between the two countries.", "en"),
+        ("Les deux pays restent divisés sur la pêche.", "fr"),
+        ("Los dos gobiernos siguen en desacuerdo sobre la pesca.", "es"),
+        ("Os dois países continuam divididos sobre a pesca.", "pt"),
+        ("Beide Seiten bleiben beim Fischfang uneins.", "de"),
+        ("Both sides remain at odds over fishing.", "fr"),  # English quoted in a French article
+    ],
+)
+def test_a_finding_naming_no_state_but_the_two_is_the_pair_s(sentence: str, language: str) -> None:
+    dispute = Summit.model_validate(
+        {"disputes": [item(sentence, "fishing", "ongoing")]}, context=ExtractionContext(sentence)
+    ).disputes[0]
+    assert parties_named(dispute, sentence, [], ["Norway", "Poland"], language) == ["Norway", "Poland"]
+    assert parties_named(dispute, "The weather was fine.", [], ["Norway", "Poland"], language) == []

@@ -445,23 +445,18 @@ def the_two(people: list[Participant], text: str) -> list[str]:
 
 
 #: Words by which a sentence names the two states an article is about without naming them.
-_THE_TWO = re.compile(
-    r"\b(?:the two|both) (?:countries|nations|sides|governments|leaders|neighbou?rs|states|capitals)\b|"
-    r"\bthe neighbou?rs\b|\bbilateral\b|\bles deux (?:pays|parties|dirigeants|gouvernements)\b|"
-    r"\blos dos (?:países|gobiernos|líderes)\b|\bos dois (?:países|governos|líderes)\b|"
-    r"\bbeide(?:n)? (?:länder|seiten|regierungen)\b",
-    re.I,
-)
-
-
 def parties_named(
-    item: Agreement | Dispute, sentence: str, people: list[Participant], pair: list[str] | None = None
+    item: Agreement | Dispute,
+    sentence: str,
+    people: list[Participant],
+    pair: list[str] | None = None,
+    language: str = "en",
 ) -> list[str]:
     """The parties the article names where it states a finding: the states (by name or adjective, in any
     language), the organizations, and the capitals standing for their governments in ``sentence``, and
     the state of each participant named there ("Yoon" stands for South Korea), in the order the sentence
     names them; a sentence that names none but speaks of "the two countries" (or both sides, the
-    neighbours) means ``pair``."""
+    neighbours: the ``the_two`` words of the article's language or of English) means ``pair``."""
     folded = fold(sentence)
     found: list[tuple[int, str]] = list(party_mentions(sentence, capitals=True))
     for person in people:
@@ -473,7 +468,7 @@ def parties_named(
         hits = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}\b", folded))]
         if hits:
             found.append((min(hits), iso.name))
-    if not found and pair and _THE_TWO.search(sentence):
+    if not found and pair and any(WORDS.search("the_two", sentence, lang) for lang in {language, "en"}):
         return list(pair)
     return unique_parties([name for _, name in sorted(found, key=lambda f: f[0])])
 

@@ -851,7 +851,7 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
     findings: list[Agreement | Dispute] = [*summit.agreements, *summit.disputes]
     for finding in findings:
         complete_sentence(finding, text)
-        finding.parties = parties_named(finding, _sentence(finding, ctx), people, pair)
+        finding.parties = parties_named(finding, _sentence(finding, ctx), people, pair, ctx.language)
         finding.subject = what_not_who(finding.subject, finding.evidence, finding.parties)
 
     summit.apply_rules(ctx, rules)

@@ -57,7 +57,9 @@ from typing import Any
 from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+# The code measured is the checkout this script lives in, whatever copy of the package is installed (an
+# editable install may point at another clone: its code, not this one's, would be scored).
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from summit_extract import (  # noqa: E402
     PROMPT_VERSION,

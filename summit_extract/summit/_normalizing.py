@@ -444,7 +444,6 @@ def the_two(people: list[Participant], text: str) -> list[str]:
     return [country(code).name for code in ranked[:2]] if len(ranked) >= 2 else []
 
 
-#: Words by which a sentence names the two states an article is about without naming them.
 def parties_named(
     item: Agreement | Dispute,
     sentence: str,

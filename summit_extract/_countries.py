@@ -748,11 +748,12 @@ def states_named(text: str) -> set[str]:
     return {code for _, code in state_mentions(text)}
 
 
-def state_spans(text: str) -> list[tuple[int, int, str]]:
+@functools.lru_cache(maxsize=64)  # an article's delegations each ask of the same text
+def state_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """Each mention of a state in a text, by name or adjective, in any language: (start, end) in the text
     as given ("Belgique" in a French article for Belgium), and its ISO alpha-2 code, in text order."""
     seen = _Text.of(text)
-    return [(*seen.folded.span(start, end), code) for start, end, code in _find(text, "states") if code]
+    return tuple((*seen.folded.span(start, end), code) for start, end, code in _find(text, "states") if code)
 
 
 def state_mentions(text: str) -> list[tuple[int, str]]:

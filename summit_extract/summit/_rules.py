@@ -268,28 +268,46 @@ def _state_name_at(words: str) -> str | None:
     return None
 
 
+#: One person named after a title: (alpha-2 code, name, title as written, start, end) (``titled_people``).
+_Titled = tuple[str, str, str, int, int]
+
+
+def _titled(ctx: RuleContext) -> tuple[tuple[tuple[int, int], tuple[_Titled, ...]], ...]:
+    """Each sentence of the article with the people it names after a title, read once per article for
+    the rules that ask (``titled_delegations``, ``titled_attendees``)."""
+    return _titled_in(ctx.text, ctx.language, tuple(ctx.sentences))
+
+
+@functools.lru_cache(maxsize=16)
+def _titled_in(
+    text: str, language: str, sentences: tuple[tuple[int, int], ...]
+) -> tuple[tuple[tuple[int, int], tuple[_Titled, ...]], ...]:
+    return tuple(((a, b), tuple(titled_people(text, a, b, language))) for a, b in sentences)
+
+
 def _titled_delegations(summit: Summit, ctx: RuleContext) -> None:
     """A delegation the model left unnamed is its state's leader when the article names exactly one
     person of that state after a title ("O primeiro-ministro português, João Almeida"): the model lists
     "Portugal", the reader wants the prime minister."""
     named = {fold(p.name) for p in summit.participants if p.name}
-    by_state: dict[str, dict[str, tuple[str, str, int, int]]] = {}
-    for a, b in ctx.sentences:
-        for code, name, written, start, end in titled_people(ctx.text, a, b, ctx.language):
-            names = by_state.setdefault(code, {})
-            # One person written in full once and by surname later ("João Almeida", "Almeida").
-            if not any(set(name.split()) <= set(other.split()) for other in names):
-                names = {o: v for o, v in names.items() if not set(o.split()) <= set(name.split())}
-                names[name] = (name, written, start, end)
-                by_state[code] = names
+    by_state: dict[str, list[_Titled]] = {}
+    for _, people in _titled(ctx):
+        for one in people:
+            by_state.setdefault(one[0], []).append(one)
     for person in summit.participants:
         iso = person.country_iso
         if person.name or iso is None or not iso.known or iso.alpha2 is None:
             continue
-        people = by_state.get(iso.alpha2, {})
-        if len(people) != 1:
+        titled = by_state.get(iso.alpha2, [])
+        # One person written in full once and by surname elsewhere ("João Almeida", "Almeida") is one.
+        whole = {
+            f[1]: f
+            for f in reversed(titled)
+            if not any(set(f[1].split()) < set(o[1].split()) for o in titled)
+        }
+        if len(whole) != 1:
             continue  # none, or a president and a minister: which one came is not said here
-        name, written, start, end = next(iter(people.values()))
+        _, name, written, start, end = next(iter(whole.values()))
         if fold(name) in named:
             continue
         person.name, person.title = name, title(written)
@@ -305,12 +323,11 @@ def _titled_attendees(summit: Summit, ctx: RuleContext) -> None:
     if len(represented_parties(summit.participants)) >= 2:
         return
     Participant = _item_class(summit, "participants")
-    for a, b in ctx.sentences:
+    for (a, b), people in _titled(ctx):
+        if len({code for code, *_ in people}) < 2:
+            continue
         sentence = ctx.text[a:b]
         if not _has("meeting", sentence, ctx) or WORDS.search("remote", sentence, ctx.language):
-            continue
-        people = titled_people(ctx.text, a, b, ctx.language)
-        if len({code for code, *_ in people}) < 2:
             continue
         for code, name, written, start, end in people:
             if any(p.name and same_words(p.name, name) for p in summit.participants):

@@ -8,9 +8,12 @@ those, are sent in one short request after the article is final: the model trans
 does well, and each label is replaced by its translation. The evidence is never touched: it stays the
 article's own words.
 
-A label is glossed when its item's class names it (``Grounded.gloss_field``), the article is not in
-English, and the label itself does not read as English. A failed gloss request leaves the labels as the
-model wrote them: it never costs the article its findings.
+A label is glossed when its item's class names it (``Grounded.gloss_field``) and the article is not in
+English: every such label, not only those a detector reads as another language, since a small model
+half-translates ("survol of islands of the mer Égée", "cable submarine between Dunkerque and Zeebruges")
+and a language detector reads those as English (measured: ``benchmarks/tuning/``). An English label comes
+back as it went. A failed gloss request leaves the labels as the model wrote them: it never costs the
+article its findings.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ SYSTEM = "\n".join(
         "You translate short phrases from a news article into English.",
         "Rules:",
         "- Translate each phrase into a short English phrase of the same meaning, in the same order.",
-        "- Keep names of people and places; add nothing the phrase does not say.",
+        "- Keep names of people; write a place or a country by its English name; add nothing the phrase "
+        "does not say.",
+        "- A phrase already in English comes back as it is.",
     ]
 )
 
@@ -65,8 +70,7 @@ def plan_gloss(plan: ArticlePlan, value: BaseModel) -> Gloss | None:
     """The request translating ``value``'s labels that need it, or None when none does."""
     if not plan.jobs or detect_language(plan.text) in (ENGLISH, UNKNOWN):
         return None
-    labelled = [(item, label) for item in walk(value) if (label := _label(item)) is not None]
-    chosen = [(item, label) for item, label in labelled if detect_language(label) != ENGLISH]
+    chosen = [(item, label) for item in walk(value) if (label := _label(item)) is not None]
     if not chosen:
         return None
     phrases = [label for _, label in chosen]

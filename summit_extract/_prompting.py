@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the prompt changes, so caches keyed on it are invalidated.
-PROMPT_VERSION = "7"
+PROMPT_VERSION = "8"
 
 SYSTEM = "\n".join(
     [

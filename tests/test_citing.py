@@ -74,6 +74,10 @@ SPANISH_ANSWER: dict[str, Any] = {
 }
 
 
+#: The gloss of a Spanish article's subjects (every one is sent, English or not): they come back as they went.
+GLOSS = ok({"english": [a["subject"] for a in SPANISH_ANSWER["agreements"]]})
+
+
 @pytest.fixture
 def srv() -> Any:
     with FakeOpenAI(latency=0.0) as server:
@@ -127,9 +131,9 @@ def test_a_finding_in_the_article_s_own_language_is_never_asked_about(srv: FakeO
 
 def test_a_cited_finding_is_grounded_in_the_article_s_own_sentence(srv: FakeOpenAI) -> None:
     number = _sentence_number(SPANISH, VISA_SENTENCE, srv.backend(), _settled(SPANISH, SPANISH_ANSWER))
-    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), ok({"sentence": [number]}))
+    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), ok({"sentence": [number]}), GLOSS)
     got = extract_result(SPANISH, Summit, backend=srv.backend())
-    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1}
+    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1, "gloss": 1}
     visa = next(a for a in got.value.agreements if a.subject.startswith("abolishing visas"))
     assert visa.span is not None and visa.span.alignment == "cited"
     assert visa.evidence == VISA_SENTENCE == SPANISH[visa.span.start : visa.span.end]
@@ -142,9 +146,9 @@ def test_a_cited_finding_is_grounded_in_the_article_s_own_sentence(srv: FakeOpen
 
 def test_the_async_twin_cites_too(srv: FakeOpenAI) -> None:
     number = _sentence_number(SPANISH, VISA_SENTENCE, srv.backend(), _settled(SPANISH, SPANISH_ANSWER))
-    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), ok({"sentence": [number]}))
+    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), ok({"sentence": [number]}), GLOSS)
     got = asyncio.run(aextract_result(SPANISH, Summit, backend=srv.backend()))
-    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1}
+    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1, "gloss": 1}
     assert [a.evidence for a in got.value.agreements if a.span and a.span.alignment == "cited"] == [
         VISA_SENTENCE
     ]
@@ -176,13 +180,13 @@ def test_answers_from_a_batch_job_are_cited_by_one_live_request(srv: FakeOpenAI)
         }
         for job in plan.jobs
     }
-    srv.script(ok({"sentence": [number]}))
+    srv.script(ok({"sentence": [number]}), GLOSS)
     got = assemble(plan, completions)
-    assert srv.count == 1  # the citing request, and nothing else, went out live
-    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1}
+    assert srv.count == 2  # the citing and gloss requests, and nothing else, went out live
+    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1, "gloss": 1}
     assert any(a.span and a.span.alignment == "cited" for a in got.value.agreements)
     offline = assemble(plan_article(SPANISH, Summit, backend=backend), completions, gloss=False)
-    assert srv.count == 1 and "cite" not in offline.requests
+    assert srv.count == 2 and "cite" not in offline.requests
     assert len(offline.value.agreements) == 2  # not placed: dropped
 
 
@@ -257,9 +261,9 @@ def test_no_number_places_nothing_and_the_finding_is_dropped(srv: FakeOpenAI) ->
 
 
 def test_a_failed_citing_request_costs_only_the_findings_it_would_have_placed(srv: FakeOpenAI) -> None:
-    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), status(400))
+    srv.script(*(ok(SPANISH_ANSWER, fit=True) for _ in range(3)), status(400), GLOSS)
     got = extract_result(SPANISH, Summit, backend=srv.backend(), ungrounded="flag")
-    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1}
+    assert got.requests == {"frame": 1, "agreements": 1, "disputes": 1, "cite": 1, "gloss": 1}
     assert len(got.value.agreements) == 3
     assert [f.evidence_text() for f in got.flagged] == [
         "both mandataries agreed to eliminate the visa for students"

@@ -65,6 +65,8 @@ GERMAN_ANSWER: dict[str, Any] = {
     "statements": [],
 }
 
+FRENCH = (ROOT / "benchmarks" / "tuning" / "articles" / "t07_fr_egee_survol.txt").read_text(encoding="utf-8")
+
 ENGLISH = (
     "PRAGUE - Austrian Chancellor Markus Feldner met Czech Prime Minister Pavel Dvořák in Prague on Friday. "
     "The two leaders signed an agreement to extend the railway between Vienna and Prague."
@@ -82,7 +84,9 @@ def _settled(text: str, answer: dict[str, Any]) -> Summit:
     return Summit.model_validate(answer, context=ExtractionContext(text))
 
 
-def test_only_subjects_not_in_english_are_glossed_only_in_an_article_not_in_english(srv: FakeOpenAI) -> None:
+def test_every_subject_of_an_article_not_in_english_is_glossed_and_none_of_an_english_one(
+    srv: FakeOpenAI,
+) -> None:
     backend = srv.backend()
     plan = plan_article(GERMAN, Summit, backend=backend)
     value = _settled(GERMAN, GERMAN_ANSWER)
@@ -114,6 +118,35 @@ def test_only_subjects_not_in_english_are_glossed_only_in_an_article_not_in_engl
         "date": None,
     }
     assert plan_gloss(english_plan, _settled(ENGLISH, english_answer)) is None
+
+
+def test_a_half_translated_subject_that_reads_as_english_is_glossed(srv: FakeOpenAI) -> None:
+    # What the embedded model wrote for a French article (benchmarks/tuning, t07): English words around
+    # the article's own, which a language detector reads as English.
+    half = "survol of islands of the mer Égée"
+    assert detect_language(half) == "en"
+    answer = {
+        **GERMAN_ANSWER,
+        "participants": [],
+        "location": None,
+        "date": None,
+        "is_summit": False,
+        "agreements": [],
+        "disputes": [
+            {
+                "evidence": "le survol de plusieurs îles de la mer Égée par des avions de chasse turcs",
+                "subject": half,
+                "status": "ongoing",
+            }
+        ],
+    }
+    value = _settled(FRENCH, answer)
+    gloss = plan_gloss(plan_article(FRENCH, Summit, backend=srv.backend()), value)
+    assert gloss is not None
+    assert [item.label() for item in gloss.items] == [half]
+    apply(gloss, gloss.call.schema.model_validate({"english": ["overflight of islands in the Aegean Sea"]}))
+    assert value.disputes[0].subject == "overflight of islands in the Aegean Sea"
+    assert value.disputes[0].evidence == answer["disputes"][0]["evidence"]
 
 
 def test_a_gloss_replaces_each_subject_and_never_the_evidence(srv: FakeOpenAI) -> None:

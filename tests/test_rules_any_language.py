@@ -990,6 +990,9 @@ def test_a_delegation_of_a_state_the_article_never_names_is_still_dropped() -> N
         ("Le vice-président français Paul Martin a reçu", "fr", []),  # a deputy is no leader
         ("El presidente, llegado a Madrid, dijo", "es", []),  # no state, no name
         ("the president of the council, who arrived on Monday", "en", []),
+        # A dash or a word of the sentence ends the reading: "Damascus" is no Lebanese president.
+        ("blocking the election of a new Lebanese president -- a charge Damascus denies.", "en", []),
+        ("the new Lebanese president, a charge Damascus denies", "en", []),
     ],
 )
 def test_people_named_after_a_title_with_their_state(
@@ -1083,6 +1086,67 @@ def test_an_attendance_list_counts_unless_its_words_say_those_listed_were_not_th
 ) -> None:
     # The list's joining word ("and", "et", "und", "y", "e") and the words of absence are the language's.
     assert (len(listed_states(text, language)) >= 2) is listed
+
+
+ARAB_SUMMIT = (
+    "The Arab League summit in Syria's capital, Damascus, has ended. Syrian President Bashar al-Assad hosted "
+    "the leaders of Egypt and Jordan. "
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence", "state", "kept"),
+    [
+        # A state the article says stayed away is no delegation, though its sentence has a word of meeting
+        # ("host", "attend", "accueilli", "Treffen").
+        (
+            ARAB_SUMMIT + "Lebanon's pro-western government boycotted the summit, accusing host Syria of "
+            "blocking the election of a new Lebanese president -- a charge Damascus denies.",
+            "Lebanon's pro-western government",
+            "Lebanon",
+            False,
+        ),
+        (ARAB_SUMMIT + "Qatar refused to attend the summit.", "Qatar", "Qatar", False),
+        (
+            "Le sommet de la Ligue arabe s'est achevé à Damas. Le président syrien Bachar el-Assad a reçu "
+            "les dirigeants de l'Égypte et de la Jordanie. Le Liban a boycotté le sommet accueilli par la "
+            "Syrie.",
+            "Le Liban",
+            "Lebanon",
+            False,
+        ),
+        (
+            "Der Gipfel der Arabischen Liga in Damaskus ist zu Ende gegangen. Der syrische Präsident Baschar "
+            "al-Assad empfing die Staatschefs Ägyptens und Jordaniens. Der Libanon boykottierte das "
+            "Gipfeltreffen.",
+            "Der Libanon",
+            "Lebanon",
+            False,
+        ),
+        # Refusing something the summit did is no absence from it.
+        (
+            ARAB_SUMMIT + "Libya took part but refused to endorse the declaration the summit adopted.",
+            "Libya",
+            "Libya",
+            True,
+        ),
+    ],
+)
+def test_a_delegation_the_article_says_stayed_away_does_not_take_part(
+    text: str, evidence: str, state: str, kept: bool
+) -> None:
+    frame = {
+        "participants": [
+            person("Assad", "Assad", "Syria", "President"),
+            person(evidence, None, state),
+        ],
+        "is_summit": True,
+    }
+    participants = finalized(frame, text).participants
+    countries = [p.country for p in participants]
+    assert (state in countries) is kept and "Syria" in countries
+    # No one is named after "Lebanese president": the name after the dash belongs to another clause.
+    assert all(p.name != "Damascus" for p in participants)
 
 
 @pytest.mark.parametrize(

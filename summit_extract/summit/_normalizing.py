@@ -125,10 +125,19 @@ _ADDRESS = re.compile(r"(?:mr|mrs|ms|dr|sir|sheikh|h\.e)\.?", re.I)
 _PARTICLES = {"da", "de", "do", "dos", "das", "du", "van", "von", "der", "den", "bin", "ibn", "al", "el"}
 
 
+@functools.cache
+def _articles() -> frozenset[str]:
+    """The definite articles of every language the words cover, folded ("le", "der", "the")."""
+    return frozenset(fold(t).rstrip("!") for terms in WORDS.data.values() for t in terms.get("article", ()))
+
+
 def is_person_name(name: str) -> bool:
     """Whether a "name" names a person, not a group or an office ("Iraqi leaders", "Syrian President",
     "Lebanon's pro-western government": a name's words are capitalized, but for particles like "da").
     Names in scripts without letter case (Korean, Japanese, Cyrillic names are cased) are accepted."""
+    article, _, state = name.partition(" ")
+    if state and fold(article) in _articles() and country(state).known:
+        return False  # a state after its article ("Le Liban", "Der Libanon"), capitalized by the sentence
     rest = _NOT_A_NAME.sub(" ", name)
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]+", rest) if not states_named(w)]
     lowercase = [
@@ -214,7 +223,9 @@ def name_in(evidence: str) -> str | None:
 #: A word the article may write between a title and the name: a state's adjective, "of", "de" ("le président
 #: français Castel", "primeiro-ministro de Cabo Verde, Carlos Tavares"); at most this many.
 _BETWEEN_TITLE_AND_NAME = 5
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*|[,;:()«»\"“”]")
+#: A word, a punctuation mark, or a dash standing alone ("president -- a charge"), which ends a name as a
+#: comma does.
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*|[,;:()«»\"“”]|(?<!\S)[-–—]+(?!\S)")
 
 
 def _state_before(words: list[str], language: str) -> tuple[list[str], list[str]]:
@@ -277,6 +288,8 @@ def _words_after_title(
         if len(state_words) - len(before) >= _BETWEEN_TITLE_AND_NAME:
             break
         if word[0].isalpha():
+            if len(word) > 3 and fold(word) not in _title_words(language) and not states_named(word):
+                break  # a word of the sentence, not of an office or a state ("a charge" before "Damascus")
             state_words.append(word)
     while run and run[-1].group() in _PARTICLES:
         run.pop()

@@ -346,16 +346,41 @@ def _titled_attendees(summit: Summit, ctx: RuleContext) -> None:
         return
 
 
+#: Most characters between a word of absence and the meeting it names: "boycotted the summit", "refused
+#: to attend the talks", "dem Gipfel fernbleiben"; not "refused to endorse the declaration of the summit".
+_ABSENCE_REACH = 25
+
+
+def _stays_away(person: Participant, ctx: RuleContext) -> bool:
+    """Whether the clause a delegation's evidence starts says its state was not at the meeting ("Lebanon's
+    government boycotted the summit", "Polen blieb dem Gipfel fern"): right after the evidence, a word of
+    absence with the meeting named beside it."""
+    bounds = _bounds(person, ctx)
+    if bounds is None or person.span is None:
+        return False
+    clause = re.split(r"[,;:()]", ctx.text[person.span.end : bounds[1]], maxsplit=1)[0]
+    for absent in WORDS.finditer("absent", clause, ctx.language):
+        after = clause[absent.end() : absent.end() + _ABSENCE_REACH]
+        before = clause[max(0, absent.start() - _ABSENCE_REACH) : absent.start()]
+        # The meeting after the word ("boycotted the summit"), or its name before it ("dem Gipfel fern").
+        if any(WORDS.search(key, after, ctx.language) for key in ("meeting", "summit")) or WORDS.search(
+            "summit", before, ctx.language
+        ):
+            return True
+    return False
+
+
 def _attendance(summit: Summit, ctx: RuleContext) -> None:
     listed = {country(name).alpha2 for name, _ in listed_states(ctx.text, ctx.language)}
     kept = []
     for person in summit.participants:
         iso = person.country_iso
-        if (
-            person.name
-            or (iso is not None and iso.alpha2 in listed)
-            or _any_word("meeting", _sentence(person, ctx), ctx)
-            or WORDS.search("attendance", _sentence(person, ctx), ctx.language)
+        if person.name or (iso is not None and iso.alpha2 in listed):
+            kept.append(person)
+        elif _stays_away(person, ctx):
+            continue
+        elif _any_word("meeting", _sentence(person, ctx), ctx) or WORDS.search(
+            "attendance", _sentence(person, ctx), ctx.language
         ):
             kept.append(person)
     summit.participants = kept
@@ -739,7 +764,10 @@ RULES: tuple[Rule, ...] = (
         "drop",
         _attendance,
         languages=WORDS.languages("meeting", "attendance"),
-        doc="A delegation stays only where the article says its state takes part.",
+        doc=(
+            "A delegation stays only where the article says its state takes part, not where its clause says "
+            "it stayed away."
+        ),
     ),
     Rule(
         "two_states",

@@ -16,6 +16,7 @@ from summit_extract._locating import ground_in_sentences
 from summit_extract._rules import Lexicon, RuleContext, negated
 from summit_extract.summit._normalizing import (
     bare_name,
+    is_generic_name,
     name_in,
     parties_named,
     title,
@@ -1166,3 +1167,24 @@ def test_a_finding_naming_no_state_but_the_two_is_the_pair_s(sentence: str, lang
     ).disputes[0]
     assert parties_named(dispute, sentence, [], ["Norway", "Poland"], language) == ["Norway", "Poland"]
     assert parties_named(dispute, "The weather was fine.", [], ["Norway", "Poland"], language) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "generic"),
+    [
+        ("Summit", "en", True),
+        ("the talks", "en", True),
+        ("rare summit", "en", True),
+        ("Le sommet", "fr", True),
+        ("cumbre", "es", True),
+        ("Gipfeltreffen", "de", True),
+        ("Summit", "fr", True),  # the model's English in a French article
+        ("ASEAN Summit", "en", False),
+        ("G20 Summit", "en", False),
+        ("Sommet de la Francophonie", "fr", False),
+        ("32e sommet UE-Japon", "fr", False),
+    ],
+)
+def test_a_meeting_s_name_that_only_says_what_it_is_is_none(name: str, language: str, generic: bool) -> None:
+    # The words for a summit and a meeting are each language's (words.json), not a list of names in code.
+    assert is_generic_name(name, language) is generic

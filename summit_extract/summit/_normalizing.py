@@ -34,6 +34,7 @@ __all__ = [
     "WORDS",
     "bare_name",
     "complete_sentence",
+    "is_generic_name",
     "is_person_name",
     "keep_people",
     "meeting_states",
@@ -129,6 +130,17 @@ _PARTICLES = {"da", "de", "do", "dos", "das", "du", "van", "von", "der", "den", 
 def _articles() -> frozenset[str]:
     """The definite articles of every language the words cover, folded ("le", "der", "the")."""
     return frozenset(fold(t).rstrip("!") for terms in WORDS.data.values() for t in terms.get("article", ()))
+
+
+def is_generic_name(name: str, language: str) -> bool:
+    """Whether a meeting's "name" only says what it is ("Summit", "the talks", "Sommet", "rare summit"): a
+    word for a summit or a meeting (the article's language's or English), after an article and lowercase
+    words at most. "ASEAN Summit" and "G20 Summit" are names."""
+    words = [w for w in name.strip(" .").split() if fold(w) not in _articles()]
+    if not words or any(not w.isalpha() or not w.islower() for w in words[:-1]):
+        return False
+    languages = {language, "en"}
+    return any(WORDS.search(key, words[-1], lang) for key in ("summit", "meeting") for lang in languages)
 
 
 def is_person_name(name: str) -> bool:

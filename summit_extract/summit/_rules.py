@@ -65,6 +65,7 @@ from ._normalizing import (
     bare_name,
     complete_sentence,
     is_actor,
+    is_generic_name,
     is_person_name,
     keep_people,
     meeting_states,
@@ -856,19 +857,6 @@ FILTERS: frozenset[str] = frozenset(
 )
 
 
-#: Words that say what a meeting is, not what it is called.
-_GENERIC_NAMES = {
-    "summit",
-    "the summit",
-    "rare summit",
-    "meeting",
-    "the meeting",
-    "talks",
-    "sommet",
-    "cumbre",
-}
-
-
 def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset[str] | None = None) -> None:
     """Normalize a merged Summit in place, then apply its rules (:data:`RULES`) in order.
 
@@ -903,5 +891,5 @@ def finalize_summit(summit: Summit, context: ExtractionContext, rules: frozenset
 
     # After the verdict: "heads of state" is no one to name, but it does tell that someone took part.
     summit.participants = keep_people(summit.participants)
-    if summit.name and fold(summit.name).strip(" .") in _GENERIC_NAMES:
+    if summit.name and is_generic_name(summit.name, ctx.language):
         summit.name = None  # "Summit" is what it is, not what it is called

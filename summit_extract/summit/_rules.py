@@ -378,12 +378,10 @@ def _attendance(summit: Summit, ctx: RuleContext) -> None:
         iso = person.country_iso
         if person.name or (iso is not None and iso.alpha2 in listed):
             kept.append(person)
-        elif _stays_away(person, ctx):
-            continue
-        elif _any_word("meeting", _sentence(person, ctx), ctx) or WORDS.search(
-            "attendance", _sentence(person, ctx), ctx.language
-        ):
-            kept.append(person)
+        elif not _stays_away(person, ctx):
+            sentence = _sentence(person, ctx)
+            if _any_word("meeting", sentence, ctx) or WORDS.search("attendance", sentence, ctx.language):
+                kept.append(person)
     summit.participants = kept
 
 

@@ -12,10 +12,12 @@ copying a foreign sentence word for word is not; code then takes that sentence's
 marked ``alignment="cited"``, so the evidence is still the article's own and says how it was found.
 
 A finding whose words are an instruction planted in the article is never asked about. A cited sentence
-is refused when it is written in the finding's own script yet shares not one content word with it (a
-number picked at random), when an instruction planted in the article holds it, or when it already grounds
-another item of the same list about the same thing. A failed request cites nothing: the findings are then
-dropped or flagged as before.
+written in the finding's own script that shares not one content word with it is a miscount or a number
+picked at random: the sentence before or after it is taken if it shares at least two (measured on
+``benchmarks/tuning``: "agreed to double direct flights between Algeciras and Gotemburgo" was cited one
+sentence early), else none. A cited sentence is refused when an instruction planted in the article holds
+it, or when it already grounds another item of the same list about the same thing. A failed request cites
+nothing: the findings are then dropped or flagged as before.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ._aligning import fold
 from ._grounding import Grounded, Span, is_unaligned
 from ._input import injected_spans
 from ._language import UNKNOWN, detect_language
-from ._locating import features, honest_sentences, unplaced
+from ._locating import MIN_SHARED, features, honest_sentences, unplaced
 from ._planning import ArticlePlan, Call
 from ._rules import RuleContext
 
@@ -121,11 +123,15 @@ def apply(citation: Citation, answer: BaseModel | None, value: BaseModel) -> lis
         if not (isinstance(number, int) and 1 <= number <= len(citation.sentences)):
             continue
         start, end = citation.sentences[number - 1]
-        sentence = text[start:end]
         said = f"{item.evidence_text()} {item.label()}"
-        shared = features(said) & features(sentence)
-        if _script(said) == _script(sentence) and not shared:
-            continue  # the same script and not one word in common: no sentence of this finding
+        if _script(said) == _script(text[start:end]) and not features(said) & features(text[start:end]):
+            # The same script and not one word in common: a number next to the right one (a small model
+            # miscounts by one) or a number at random; only a neighbour that shares words is taken.
+            nearby = _neighbour(citation, number, said)
+            if nearby is None:
+                continue
+            start, end = nearby
+        sentence = text[start:end]
         if _taken(getattr(value, field), item, start, end):
             continue
         wanted = features(item.evidence_text())
@@ -134,6 +140,20 @@ def apply(citation: Citation, answer: BaseModel | None, value: BaseModel) -> lis
         item.span = Span(start=start, end=end, alignment="cited", score=round(score, 1))
         placed.append(item)
     return placed
+
+
+def _neighbour(citation: Citation, number: int, said: str) -> tuple[int, int] | None:
+    """The sentence before or after sentence ``number`` sharing most content words with ``said`` (at
+    least :data:`MIN_SHARED` of them), or None."""
+    wanted = features(said)
+    best: tuple[int, tuple[int, int]] | None = None
+    for near in (number - 1, number + 1):
+        if 1 <= near <= len(citation.sentences):
+            bounds = citation.sentences[near - 1]
+            shared = len(wanted & features(citation.text[bounds[0] : bounds[1]]))
+            if shared >= MIN_SHARED and (best is None or shared > best[0]):
+                best = (shared, bounds)
+    return None if best is None else best[1]
 
 
 def _taken(items: list[Any], item: Grounded, start: int, end: int) -> bool:

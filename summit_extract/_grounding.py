@@ -43,6 +43,7 @@ from ._context import ExtractionContext, Reask, context_of, reasking
 from ._exceptions import SchemaError, SchemaProblem
 
 __all__ = [
+    "LABEL_FIELDS",
     "UNALIGNED",
     "Grounded",
     "LibraryFilled",
@@ -131,6 +132,10 @@ def is_unaligned(item: Grounded) -> bool:
     return item.span is not None and item.span.alignment == "unaligned"
 
 
+#: The fields an item is named by in reports, the first one filled wins (an item with none: its evidence).
+LABEL_FIELDS = ("name", "subject", "title", "city", "text")
+
+
 class Grounded(LibraryFilled):
     """Base class of every fact taken from the article: it carries the verbatim evidence it rests on.
 
@@ -198,7 +203,7 @@ class Grounded(LibraryFilled):
 
     def label(self) -> str:
         """A short human-readable name of the item, for reports."""
-        for name in ("name", "subject", "title", "city", "text"):
+        for name in LABEL_FIELDS:
             value = getattr(self, name, None)
             if isinstance(value, str) and value:
                 return value

@@ -9,7 +9,11 @@ honestly marked: ``span.alignment == "sentence"``, the evidence becomes that sen
 dropped (or flagged).
 
 Only item types that opt in (``Grounded.locatable``: findings, not names or quotes) are located, and
-only items that are otherwise valid: one the model wrote malformed stays ungrounded.
+only items that are otherwise valid: one the model wrote malformed stays ungrounded. Nor is a finding
+the model took from a worked example rather than the article (its subject is an example's, word for
+word, or its evidence an example's sentence): a small model reading an article in another language
+echoes the example it read last ("fishing quotas in the Barents Sea" in a Lithuanian-Finnish summit),
+and placing that in some sentence of the article would turn an invention into a grounded finding.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._aligning import fold
 from ._countries import states_named
-from ._grounding import Grounded, Span, is_unaligned
+from ._grounding import LABEL_FIELDS, Grounded, Span, is_unaligned
 from ._input import injected_spans
 from ._rules import Rule, RuleContext
 
@@ -33,6 +37,7 @@ __all__ = [
     "MIN_SHARE",
     "MIN_SHARED",
     "SENTENCE_GROUNDING",
+    "echoes_example",
     "features",
     "ground_in_sentences",
     "honest_sentences",
@@ -117,15 +122,55 @@ def _valid(item: Grounded) -> bool:
 
 
 def _unaligned(value: BaseModel) -> Iterator[tuple[str, list[Any], Grounded]]:
-    """Each unaligned, locatable item of ``value``'s lists that passes its own checks, with its list's
-    name and the list."""
+    """Each unaligned, locatable item of ``value``'s lists that passes its own checks and is not taken
+    from a worked example, with its list's name and the list."""
+    examples = getattr(type(value), "examples", ())
     for name in type(value).model_fields:
         items = getattr(value, name)
         if not isinstance(items, list):
             continue
         for item in items:
-            if isinstance(item, Grounded) and type(item).locatable and is_unaligned(item) and _valid(item):
+            if (
+                isinstance(item, Grounded)
+                and type(item).locatable
+                and is_unaligned(item)
+                and _valid(item)
+                and not echoes_example(item, name, examples)
+            ):
                 yield name, items, item
+
+
+#: Fewest words of an example's sentence an evidence must repeat to count as copied from it.
+_ECHO_WORDS = 4
+
+
+def echoes_example(item: Grounded, field: str, examples: Any) -> bool:
+    """Whether ``item`` (of the list ``field``) repeats a worked example instead of the article: its label
+    has the content words of the label of an item of the example's same list (at least two), or its
+    evidence is a run of at least four words of the example's text. Only unaligned items are asked about:
+    an article that really says "fishing quotas in the Barents Sea" grounds the evidence in its words."""
+    label = features(item.label())
+    evidence = fold(item.evidence_text())
+    for example in examples if isinstance(examples, (list, tuple)) else ():
+        if len(evidence.split()) >= _ECHO_WORDS and evidence in fold(example.text):
+            return True
+        answers = example.answer.get(field) if isinstance(example.answer, dict) else None
+        for answer in answers if isinstance(answers, list) else ():
+            theirs = _label_of(answer)
+            if len(label) >= MIN_SHARED and theirs is not None and features(theirs) == label:
+                return True
+    return False
+
+
+def _label_of(answer: Any) -> str | None:
+    """An example's item's label, as :meth:`Grounded.label` reads an item's (its name, subject, ...)."""
+    if not isinstance(answer, dict):
+        return None
+    for name in LABEL_FIELDS:
+        value = answer.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def ground_in_sentences(value: BaseModel, context: RuleContext) -> list[Grounded]:

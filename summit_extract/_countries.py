@@ -88,12 +88,13 @@ def _words(text: str) -> list[str]:
 #: and also as adjectives ("brésilien"); names in all other languages count too, written with a capital.
 NAME_LANGUAGES = ("fr", "pt", "es", "de", "it")
 
-#: Endings a core name takes as an adjective or a demonym ("Nigerian", "nigérien", "italiano"), or as a
-#: German genitive ("Polens Einwände").
+#: Endings a core name takes as an adjective or a demonym ("Nigerian", "nigérien", "italiano"; a French
+#: name in "-ie" or "-ye" takes "-nne": "colombienne", "libyenne"), or as a German genitive ("Polens
+#: Einwände").
 _NAME_SUFFIXES = frozenset(
     _words(
-        "n an ian ien ienne iens iennes ese i ish ais aise aises o a ns ans ians no na nos nas ano ana anos "
-        "anas eno ena eiro eira isch ische ischen ischer isches s"
+        "n an ian ien ienne iens iennes nne nnes ese i ish ais aise aises o a ns ans ians no na nos nas ano "
+        "ana anos anas eno ena eiro eira isch ische ischen ischer isches s"
     )
 ) | {""}
 #: Names of states whose genitive is an English plural: "Island" is German for Iceland, but "the Paracel
@@ -381,6 +382,10 @@ def _names() -> tuple[dict[tuple[str, ...], tuple[int, _Name]], frozenset[str]]:
                 suffixes = _STEM_SUFFIXES | ({"", "s"} if plain.endswith("y") else set())
                 suffixes |= _GERMAN_STEM_SUFFIXES | (_GERMAN_LONG_STEM_SUFFIXES if len(plain) > 5 else set())
                 build.add(_Name((plain[:-1],), code, frozenset(suffixes)), _CORE)
+            if plain.endswith("ien") and _WORD.fullmatch(plain) and len(plain) >= 6:
+                # A German name in "-ien" makes its adjective of the rest: "Rumänien" -> "rumänisch",
+                # "Äthiopien" -> "äthiopisch", "Indien" -> "indisch".
+                build.add(_Name((plain[:-3],), code, _GERMAN_LONG_STEM_SUFFIXES), _CORE)
     for code, (*head, last) in _adjectives():
         for ending in _GERMAN_ENDINGS if last.endswith("isch") else ("",):  # "deutsch", "deutschen"
             build.add(_Name((*head, last + ending), code, frozenset({""})), _CORE)

@@ -201,7 +201,7 @@ def test_a_sentence_sharing_no_word_with_the_finding_in_its_own_script_is_refuse
     assert value.agreements[2].span is not None and value.agreements[2].span.alignment == "unaligned"
 
 
-def test_a_miscount_by_one_is_placed_in_the_neighbour_that_shares_the_finding_s_words(srv: FakeOpenAI) -> None:
+def test_a_miscount_by_one_is_placed_in_the_neighbour_sharing_the_finding_s_words(srv: FakeOpenAI) -> None:
     # The embedded model cites one sentence off now and then (benchmarks/tuning, a Spanish article): the
     # sentence after the visa sentence (the Chacalluta offer) has no word of the visa finding, the visa
     # sentence before it has two ("eliminar", "universitarios").
@@ -288,7 +288,9 @@ def test_an_article_that_says_what_the_example_says_keeps_it() -> None:
     ],
 )
 def test_what_counts_as_an_echo_of_an_example(subject: str, evidence: str, echo: bool) -> None:
-    item = Dispute.model_construct(evidence=evidence, subject=subject, status="ongoing", parties=[], span=None)
+    item = Dispute.model_construct(
+        evidence=evidence, subject=subject, status="ongoing", parties=[], span=None
+    )
     assert echoes_example(item, "disputes", Summit.examples) is echo
 
 

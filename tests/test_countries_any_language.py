@@ -115,6 +115,17 @@ def test_ukrainian_and_russian_names_inflect() -> None:
         ("le président sud-coréen et son homologue nord-coréen", {"KR", "KP"}),
         ("le Premier ministre portugais et le ministre capverdien", {"PT", "CV"}),
         ("die portugiesische und die südafrikanische Regierung", {"PT", "ZA"}),
+        # "république équatorienne" had been read as no state (a dev article's Ecuador granting asylum).
+        ("le président de la république équatorienne", {"EC"}),
+        ("el gobierno ecuatoriano y el presidente rumano", {"EC", "RO"}),
+        ("o governo equatoriano e o primeiro-ministro búlgaro", {"EC", "BG"}),
+        ("il premier croato e il presidente kazako", {"HR", "KZ"}),
+        # French feminine of a name in "-ie" or "-ye": "Colombie" -> "colombienne", "Libye" -> "libyenne".
+        ("la présidente colombienne et la ministre australienne", {"CO", "AU"}),
+        ("la délégation libyenne et la partie lituanienne", {"LY", "LT"}),
+        # A German name in "-ien" gives its adjective of the rest: "Rumänien" -> "rumänisch".
+        ("die rumänische Regierung und der äthiopische Premier", {"RO", "ET"}),
+        ("der serbische Präsident und die indonesischen Minister", {"RS", "ID"}),
     ],
 )
 def test_states_are_named_in_european_and_asian_languages(text: str, states: set[str]) -> None:
@@ -130,6 +141,7 @@ def test_regions_and_places_name_no_state() -> None:
     assert states_named("Washington and Beijing traded accusations") == set()  # capitals: only when asked
     assert states_named("タイミングを見て") == set()  # katakana "タイ" (Thailand) inside a longer word
     assert states_named("zwei kubische Meter") == set()  # cubic, not Cuban: "-isch" needs a longer stem
+    assert states_named("Étienne est à Vienne, en Guyenne") == set()  # "-nne" ends no name here
 
 
 def test_common_words_and_first_names_are_no_state() -> None:

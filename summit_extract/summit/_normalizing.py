@@ -315,13 +315,63 @@ def _words_after_title(
     return state_words, run
 
 
+#: Particles of two syllables a Korean word may end in ("회담에서", "정부에게"): a word carrying one is no
+#: name's. (One-syllable particles end names too: "김정은" is a name, not "김정" and a topic marker.)
+_KOREAN_PARTICLES = ("에서", "에게", "으로", "께서", "부터", "까지")
+#: Most words of a name written in Hangul: a Korean name is one ("윤병세"), a foreign one up to three
+#: ("존 케리", "응우옌 반 탄").
+_KOREAN_NAME_WORDS = 3
+
+
+def _korean_titled(text: str, start: int, end: int) -> list[tuple[str, str, str, int, int]]:
+    """Korean news names a person before the state and the title: "응우옌 반 탄 베트남 국가주석",
+    "존 케리 미국 국무장관은". The name is the words of Hangul before the state's name, back to
+    one that holds anything but Hangul, names a state or an office, ends in a particle of two
+    syllables, or is no name's word (``words.json`` ``not_a_name``: "한편", "이날")."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    not_a_name = set(WORDS.terms("not_a_name", "ko"))
+    found = []
+    for i in range(1, len(words) - 1):
+        state, office = words[i].group(), words[i + 1].group()
+        states = states_named(state)
+        term = WORDS.search("leader", office, "ko")
+        if len(states) != 1 or term is None or term.start() != 0:
+            continue
+        name: list[re.Match[str]] = []
+        for w in reversed(words[max(0, i - _KOREAN_NAME_WORDS) : i]):
+            word = w.group()
+            if (
+                not re.fullmatch(r"[가-힣]+", word)
+                or word in not_a_name
+                or word.endswith(_KOREAN_PARTICLES)
+                or states_named(word)
+                or WORDS.search("leader", word, "ko")
+            ):
+                break
+            name.insert(0, w)
+        if not name:
+            continue
+        found.append(
+            (
+                next(iter(states)),
+                " ".join(w.group() for w in name),
+                term.group(),
+                start + name[0].start(),
+                start + words[i + 1].start() + term.end(),
+            )
+        )
+    return found
+
+
 def titled_people(text: str, start: int, end: int, language: str) -> list[tuple[str, str, str, int, int]]:
     """The people a sentence (``text[start:end]``) names after their title of office, with the state the
     same words give: (alpha-2 code, name, title as written, start, end of the words from state to name).
     "O primeiro-ministro português, João Almeida" gives (PT, João Almeida), "Le Premier ministre belge
     Wouters" (BE, Wouters), "Polish President Anna Nowak" (PL, Anna Nowak). A deputy's or an envoy's title
     ("vice-président") names no leader; a name is capitalized words, so scripts without letter case give
-    none."""
+    none, but Korean, which writes the name first (:func:`_korean_titled`)."""
+    if language == "ko":
+        return _korean_titled(text, start, end)
     found = []
     for m in WORDS.finditer("leader", text[start:end], language):
         at, title_end = start + m.start(), start + m.end()

@@ -10,6 +10,8 @@ envoys only is no summit", changed no answer on either set and went).
 
 The rules, in the order they run:
 
+- ``titled_states`` (rewrite): a participant the article names beside a title and one state ("Polish
+  President Anna Nowak", "응우옌 반 탄 베트남 국가주석") is of that state, whatever country the model wrote.
 - ``attendance`` (drop): a state's delegation (no one named) stays only where the article says it takes
   part: its sentence has a word of meeting or attendance, or an attendance list names it. A state the
   article only mentions is no attendee.
@@ -315,6 +317,22 @@ def _titled_delegations(summit: Summit, ctx: RuleContext) -> None:
         person.evidence = ctx.text[start:end]
         person.span = Span(start=start, end=end, alignment="exact", score=100.0)
         named.add(fold(name))
+
+
+def _titled_states(summit: Summit, ctx: RuleContext) -> None:
+    """A person the article names beside a title and one state ("Polish President Anna Nowak",
+    "응우옌 반 탄 베트남 국가주석") is of that state, whatever the model wrote: reading a
+    Korean summit, it gave Vietnam's president South Korea, the host."""
+    for person in summit.participants:
+        if not person.name:
+            continue
+        titled = [one for _, people in _titled(ctx) for one in people]
+        codes = {code for code, name, *_ in titled if same_words(name, person.name)}
+        if len(codes) != 1:
+            continue  # not named so, or named with two states: the article does not settle it
+        stated = country(next(iter(codes)))
+        if person.country_iso is None or person.country_iso.alpha2 != stated.alpha2:
+            person.country, person.country_iso = stated.name, stated
 
 
 def _titled_attendees(summit: Summit, ctx: RuleContext) -> None:
@@ -742,6 +760,13 @@ def _overrule(name: str) -> Callable[[Summit, RuleContext], None]:
 
 RULES: tuple[Rule, ...] = (
     SENTENCE_GROUNDING,
+    Rule(
+        "titled_states",
+        "rewrite",
+        _titled_states,
+        languages=WORDS.languages("leader"),
+        doc="A participant the article names beside a title and one state is of that state.",
+    ),
     Rule(
         "titled_delegations",
         "rewrite",

@@ -323,10 +323,10 @@ def _titled_states(summit: Summit, ctx: RuleContext) -> None:
     """A person the article names beside a title and one state ("Polish President Anna Nowak",
     "응우옌 반 탄 베트남 국가주석") is of that state, whatever the model wrote: reading a
     Korean summit, it gave Vietnam's president South Korea, the host."""
+    titled = [one for _, people in _titled(ctx) for one in people]
     for person in summit.participants:
         if not person.name:
             continue
-        titled = [one for _, people in _titled(ctx) for one in people]
         codes = {code for code, name, *_ in titled if same_words(name, person.name)}
         if len(codes) != 1:
             continue  # not named so, or named with two states: the article does not settle it

@@ -1091,7 +1091,7 @@ def test_a_frame_naming_two_parties_gains_no_one_from_titles() -> None:
         "is_summit": True,
     }
     summit = finalized(frame, TALLINN_TALKS)
-    # Latvia's delegation is named after its president (titled_delegations), no one else is added.
+    # Latvia's delegation is named after its president (titled_participants), no one else is added.
     assert [(p.name, p.country) for p in summit.participants] == [
         ("Кайя Тамм", "Estonia"),
         ("Андріс Озолс", "Latvia"),

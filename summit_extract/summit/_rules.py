@@ -10,8 +10,12 @@ envoys only is no summit", changed no answer on either set and went).
 
 The rules, in the order they run:
 
-- ``titled_states`` (rewrite): a participant the article names beside a title and one state ("Polish
-  President Anna Nowak", "응우옌 반 탄 베트남 국가주석") is of that state, whatever country the model wrote.
+- ``titled_participants`` (rewrite): a participant is whom the article's titles say: one named beside a
+  title and one state ("Polish President Anna Nowak", "응우옌 반 탄 베트남 국가주석") is of that state,
+  whatever country the model wrote; a delegation left unnamed is its state's leader where the article
+  names one person of that state after a title.
+- ``titled_attendees`` (add): a frame naming fewer than two parties gains the people of two or more states
+  a sentence names by title and says meet.
 - ``attendance`` (drop): a state's delegation (no one named) stays only where the article says it takes
   part: its sentence has a word of meeting or attendance, or an attendance list names it. A state the
   article only mentions is no attendee.
@@ -277,7 +281,7 @@ _Titled = tuple[str, str, str, int, int]
 
 def _titled(ctx: RuleContext) -> tuple[tuple[tuple[int, int], tuple[_Titled, ...]], ...]:
     """Each sentence of the article with the people it names after a title, read once per article for
-    the rules that ask (``titled_delegations``, ``titled_attendees``)."""
+    the rules that ask (``titled_participants``, ``titled_attendees``)."""
     return _titled_in(ctx.text, ctx.language, tuple(ctx.sentences))
 
 
@@ -288,7 +292,7 @@ def _titled_in(
     return tuple(((a, b), tuple(titled_people(text, a, b, language))) for a, b in sentences)
 
 
-def _titled_delegations(summit: Summit, ctx: RuleContext) -> None:
+def _named_delegations(summit: Summit, ctx: RuleContext) -> None:
     """A delegation the model left unnamed is its state's leader when the article names exactly one
     person of that state after a title ("O primeiro-ministro português, João Almeida"): the model lists
     "Portugal", the reader wants the prime minister."""
@@ -319,7 +323,7 @@ def _titled_delegations(summit: Summit, ctx: RuleContext) -> None:
         named.add(fold(name))
 
 
-def _titled_states(summit: Summit, ctx: RuleContext) -> None:
+def _titled_countries(summit: Summit, ctx: RuleContext) -> None:
     """A person the article names beside a title and one state ("Polish President Anna Nowak",
     "응우옌 반 탄 베트남 국가주석") is of that state, whatever the model wrote: reading a
     Korean summit, it gave Vietnam's president South Korea, the host."""
@@ -333,6 +337,12 @@ def _titled_states(summit: Summit, ctx: RuleContext) -> None:
         stated = country(next(iter(codes)))
         if person.country_iso is None or person.country_iso.alpha2 != stated.alpha2:
             person.country, person.country_iso = stated.name, stated
+
+
+def _titled_participants(summit: Summit, ctx: RuleContext) -> None:
+    """Each participant as the article's titles say: its state first, then the name of a delegation."""
+    _titled_countries(summit, ctx)
+    _named_delegations(summit, ctx)
 
 
 def _titled_attendees(summit: Summit, ctx: RuleContext) -> None:
@@ -761,19 +771,12 @@ def _overrule(name: str) -> Callable[[Summit, RuleContext], None]:
 RULES: tuple[Rule, ...] = (
     SENTENCE_GROUNDING,
     Rule(
-        "titled_states",
+        "titled_participants",
         "rewrite",
-        _titled_states,
+        _titled_participants,
         languages=WORDS.languages("leader"),
-        doc="A participant the article names beside a title and one state is of that state.",
-    ),
-    Rule(
-        "titled_delegations",
-        "rewrite",
-        _titled_delegations,
-        languages=WORDS.languages("leader"),
-        doc="A delegation is its state's leader when the article names one person of that state after a "
-        "title.",
+        doc="A participant named beside a title and one state is of that state; a delegation is its "
+        "state's leader when the article names one person of that state after a title.",
     ),
     Rule(
         "titled_attendees",
@@ -865,7 +868,7 @@ RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)
 #: The rules that may overrule the model's frame (its is_summit, who takes part).
 OVERRULES: frozenset[str] = frozenset(
     {
-        "titled_delegations",
+        "titled_participants",
         "titled_attendees",
         "attendance",
         "two_states",

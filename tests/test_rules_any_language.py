@@ -1009,6 +1009,7 @@ def test_a_delegation_of_a_state_the_article_never_names_is_still_dropped() -> N
         ("한편 기시다 후미오 일본 외무상은 말했다.", "ko", [("JP", "기시다 후미오")]),
         ("김정은 북한 국무위원장이 말했다.", "ko", [("KP", "김정은")]),
         ("회담에서 펜스 미국 부통령은 말했다.", "ko", []),
+        ("오전 일본 총리실은 밝혔다.", "ko", []),  # the prime minister's office, not a prime minister
     ],
 )
 def test_people_named_after_a_title_with_their_state(

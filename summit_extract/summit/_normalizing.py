@@ -318,6 +318,29 @@ def _words_after_title(
 #: Particles of two syllables a Korean word may end in ("회담에서", "정부에게"): a word carrying one is no
 #: name's. (One-syllable particles end names too: "김정은" is a name, not "김정" and a topic marker.)
 _KOREAN_PARTICLES = ("에서", "에게", "으로", "께서", "부터", "까지")
+#: What may follow a Korean title in its word: nothing, or a particle ("국가주석이", "외교장관과").
+_KOREAN_ENDS = frozenset(
+    (
+        "",
+        "은",
+        "는",
+        "이",
+        "가",
+        "을",
+        "를",
+        "의",
+        "과",
+        "와",
+        "도",
+        "에게",
+        "께서",
+        "으로",
+        "로",
+        "과의",
+        "와의",
+        "이자",
+    )
+)
 #: Most words of a name written in Hangul: a Korean name is one ("윤병세"), a foreign one up to three
 #: ("존 케리", "응우옌 반 탄").
 _KOREAN_NAME_WORDS = 3
@@ -335,8 +358,8 @@ def _korean_titled(text: str, start: int, end: int) -> list[tuple[str, str, str,
         state, office = words[i].group(), words[i + 1].group()
         states = states_named(state)
         term = WORDS.search("leader", office, "ko")
-        if len(states) != 1 or term is None or term.start() != 0:
-            continue
+        if len(states) != 1 or term is None or term.start() != 0 or office[term.end() :] not in _KOREAN_ENDS:
+            continue  # no title, or a word that starts like one ("대통령실에서": the president's office)
         name: list[re.Match[str]] = []
         for w in reversed(words[max(0, i - _KOREAN_NAME_WORDS) : i]):
             word = w.group()

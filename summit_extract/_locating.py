@@ -121,9 +121,9 @@ def _valid(item: Grounded) -> bool:
     return True
 
 
-def _unaligned(value: BaseModel) -> Iterator[tuple[str, list[Any], Grounded]]:
+def _unaligned(value: BaseModel, text: str) -> Iterator[tuple[str, list[Any], Grounded]]:
     """Each unaligned, locatable item of ``value``'s lists that passes its own checks and is not taken
-    from a worked example, with its list's name and the list."""
+    from a worked example instead of ``text``, with its list's name and the list."""
     examples = getattr(type(value), "examples", ())
     for name in type(value).model_fields:
         items = getattr(value, name)
@@ -135,7 +135,7 @@ def _unaligned(value: BaseModel) -> Iterator[tuple[str, list[Any], Grounded]]:
                 and type(item).locatable
                 and is_unaligned(item)
                 and _valid(item)
-                and not echoes_example(item, name, examples)
+                and not echoes_example(item, name, examples, text)
             ):
                 yield name, items, item
 
@@ -144,12 +144,15 @@ def _unaligned(value: BaseModel) -> Iterator[tuple[str, list[Any], Grounded]]:
 _ECHO_WORDS = 4
 
 
-def echoes_example(item: Grounded, field: str, examples: Any) -> bool:
+def echoes_example(item: Grounded, field: str, examples: Any, text: str = "") -> bool:
     """Whether ``item`` (of the list ``field``) repeats a worked example instead of the article: its label
     has the content words of the label of an item of the example's same list (at least two), or its
-    evidence is a run of at least four words of the example's text. Only unaligned items are asked about:
-    an article that really says "fishing quotas in the Barents Sea" grounds the evidence in its words."""
+    evidence is a run of at least four words of the example's text. Only unaligned items are asked about,
+    and a label whose words are all in the article ``text`` is the article's own: an English article about
+    a "gas supply deal" may have the model paraphrase its evidence and name it as the example does."""
     label = features(item.label())
+    if label and label <= features(text):
+        return False
     evidence = fold(item.evidence_text())
     for example in examples if isinstance(examples, (list, tuple)) else ():
         if len(evidence.split()) >= _ECHO_WORDS and evidence in fold(example.text):
@@ -180,7 +183,7 @@ def ground_in_sentences(value: BaseModel, context: RuleContext) -> list[Grounded
     says the same thing again, or something the sentence does not say."""
     grounded = []
     honest = honest_sentences(context)
-    for _, items, item in _unaligned(value):
+    for _, items, item in _unaligned(value, context.text):
         found = locate(item.evidence_text(), item.label(), context.text, honest)
         if found is None:
             continue
@@ -201,7 +204,7 @@ def unplaced(value: BaseModel, context: RuleContext) -> list[tuple[str, Grounded
     honest = honest_sentences(context)
     return [
         (name, item)
-        for name, _, item in _unaligned(value)
+        for name, _, item in _unaligned(value, context.text)
         if locate(item.evidence_text(), item.label(), context.text, honest) is None
     ]
 

@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 
-from summit_extract import Backend, Dispute, ExtractionContext, Summit, aextract_result, extract_result
+from summit_extract import (
+    Agreement,
+    Backend,
+    Dispute,
+    ExtractionContext,
+    Summit,
+    aextract_result,
+    extract_result,
+)
 from summit_extract._citing import MAX_CHARS, apply, plan_cite
 from summit_extract._extracting import assemble
 from summit_extract._locating import echoes_example
@@ -292,6 +300,20 @@ def test_what_counts_as_an_echo_of_an_example(subject: str, evidence: str, echo:
         evidence=evidence, subject=subject, status="ongoing", parties=[], span=None
     )
     assert echoes_example(item, "disputes", Summit.examples) is echo
+
+
+def test_a_label_the_article_holds_is_the_article_s_own_not_an_echo() -> None:
+    # The example's "gas supply deal", in an article about one: the model's paraphrase is the article's.
+    text = "Oslo and Warsaw signed a long-term gas supply deal on Friday, the two governments said."
+    item = Agreement.model_construct(
+        evidence="the two countries agreed on gas",
+        subject="gas supply deal",
+        status="signed",
+        parties=[],
+        span=None,
+    )
+    assert echoes_example(item, "agreements", Summit.examples) is True  # read without the article
+    assert echoes_example(item, "agreements", Summit.examples, text) is False
 
 
 def test_a_sentence_in_another_script_may_be_cited_with_no_word_in_common(srv: FakeOpenAI) -> None:

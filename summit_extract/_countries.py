@@ -58,6 +58,7 @@ from pydantic import BaseModel, Field
 from ._aligning import FoldedText, _fold_char, contains, fold
 
 __all__ = [
+    "KOREAN_PARTICLES",
     "NAME_LANGUAGES",
     "Country",
     "capital_of",
@@ -122,9 +123,11 @@ _CYRILLIC_ENDINGS_WRITTEN = _words(
 _CYRILLIC_ADJECTIVE_ENDINGS_WRITTEN = ("ий", "ый", "ой", "ій", "ая", "яя", "ое", "ее", "ые", "ие")
 
 #: Korean particles and short nouns that follow a name with no space ("미국의", "중국인", "한국 정부").
-_KOREAN_PARTICLES = _words(
+#: Korean particles a word may carry with no space ("미국의", "한국과"), also read after a title.
+KOREAN_PARTICLES = _words(
     "의 은 는 이 가 을 를 과 와 도 만 에 에서 에게 으로 로 과의 와의 에서의 에서는 에는 에도 까지 부터 "
-    "보다 처럼 이나 나 이며 며 이고 고 이다 다 이라 라 이란 란 과는 와는 과도 와도 이라고 라고 만큼 에선"
+    "보다 처럼 이나 나 이며 며 이고 고 이다 다 이라 라 이란 란 과는 와는 과도 와도 이라고 라고 만큼 에선 "
+    "께서 이자"
 )
 _KOREAN_NOUNS = ["", "측", "인", "인들", "정부", "군", "산", "령"]
 
@@ -190,7 +193,7 @@ _ENDINGS = (
     _NAME_SUFFIXES | _STEM_SUFFIXES | _GERMAN_STEM_SUFFIXES | _GERMAN_LONG_STEM_SUFFIXES | _CYRILLIC_ENDINGS
 )
 _ENDING_LENGTHS = sorted({len(e) for e in _ENDINGS if e})
-_KOREAN_ENDINGS = frozenset(n + p for n in _KOREAN_NOUNS for p in ["", *_KOREAN_PARTICLES])
+_KOREAN_ENDINGS = frozenset(n + p for n in _KOREAN_NOUNS for p in ["", *KOREAN_PARTICLES])
 
 
 def _cyrillic_stem(word: str) -> str:

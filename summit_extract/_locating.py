@@ -151,7 +151,7 @@ def echoes_example(item: Grounded, field: str, examples: Any, text: str = "") ->
     and a label whose words are all in the article ``text`` is the article's own: an English article about
     a "gas supply deal" may have the model paraphrase its evidence and name it as the example does."""
     label = features(item.label())
-    if label and label <= features(text):
+    if label and label <= _text_features(text):
         return False
     evidence = fold(item.evidence_text())
     for example in examples if isinstance(examples, (list, tuple)) else ():
@@ -163,6 +163,12 @@ def echoes_example(item: Grounded, field: str, examples: Any, text: str = "") ->
             if len(label) >= MIN_SHARED and theirs is not None and features(theirs) == label:
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=8)
+def _text_features(text: str) -> frozenset[str]:
+    """The content words of a whole article, read once for all its findings."""
+    return frozenset(features(text))
 
 
 def _label_of(answer: Any) -> str | None:

@@ -21,7 +21,8 @@ Comparing text
 Countries and organizations, in any language
     :class:`Country` and :func:`country` (ISO 3166), :func:`organization`, :func:`states_named`,
     :func:`state_mentions`, :func:`state_spans` (where, in the text as given), :func:`party_mentions`,
-    :func:`capital_of` (a state's capital, for places).
+    :func:`capital_of` (a state's capital, for places), :data:`KOREAN_PARTICLES` (what a Korean word may
+    carry after a name or a title: "미국의", "국가주석이").
 Events across articles (consolidation hooks)
     :func:`findings` and :func:`finding_tokens` (a record's findings and their words), :func:`shares_finding`
     and :func:`default_same_fact` (the engine's defaults for "same finding" across articles).
@@ -33,6 +34,7 @@ Scoring against gold annotations, and extracting
 from ._aligning import fold
 from ._context import ExtractionContext
 from ._countries import (
+    KOREAN_PARTICLES,
     Country,
     capital_of,
     country,
@@ -56,6 +58,7 @@ from ._result import Extraction
 from ._rules import Lexicon, Rule, RuleContext, negated
 
 __all__ = [
+    "KOREAN_PARTICLES",
     "SENTENCE_GROUNDING",
     "UNKNOWN",
     "ArticleScore",

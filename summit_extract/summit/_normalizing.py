@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..toolkit import (
+    KOREAN_PARTICLES,
     Lexicon,
     calendar_word,
     country,
@@ -315,32 +316,11 @@ def _words_after_title(
     return state_words, run
 
 
-#: Particles of two syllables a Korean word may end in ("회담에서", "정부에게"): a word carrying one is no
-#: name's. (One-syllable particles end names too: "김정은" is a name, not "김정" and a topic marker.)
-_KOREAN_PARTICLES = ("에서", "에게", "으로", "께서", "부터", "까지")
+#: Particles that end no name ("회담에서", "정부에게"): a word carrying one is no name's. Most particles
+#: end names too ("김정은" is a name, not "김정" and a topic marker).
+_NOT_NAME_ENDINGS = ("에서", "에게", "으로", "께서", "부터", "까지")
 #: What may follow a Korean title in its word: nothing, or a particle ("국가주석이", "외교장관과").
-_KOREAN_ENDS = frozenset(
-    (
-        "",
-        "은",
-        "는",
-        "이",
-        "가",
-        "을",
-        "를",
-        "의",
-        "과",
-        "와",
-        "도",
-        "에게",
-        "께서",
-        "으로",
-        "로",
-        "과의",
-        "와의",
-        "이자",
-    )
-)
+_KOREAN_ENDS = frozenset({"", *KOREAN_PARTICLES})
 #: Most words of a name written in Hangul: a Korean name is one ("윤병세"), a foreign one up to three
 #: ("존 케리", "응우옌 반 탄").
 _KOREAN_NAME_WORDS = 3
@@ -366,7 +346,7 @@ def _korean_titled(text: str, start: int, end: int) -> list[tuple[str, str, str,
             if (
                 not re.fullmatch(r"[가-힣]+", word)
                 or word in not_a_name
-                or word.endswith(_KOREAN_PARTICLES)
+                or word.endswith(_NOT_NAME_ENDINGS)
                 or states_named(word)
                 or WORDS.search("leader", word, "ko")
             ):
